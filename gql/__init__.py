@@ -1,0 +1,2 @@
+"""The GraphQL layer: transport and shape. Business rules live in models/, access rules in
+permissions/."""

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from gql.context import Info
+from gql.enums import Role
+from gql.errors import UserError
+from models import User as UserModel
+
+if TYPE_CHECKING:
+    from gql.org.types import Organization
+
+
+@strawberry.type(description="An account. Its user name is a school's code for a school.")
+class User(relay.Node):
+    id: relay.NodeID[int]
+    username: str
+    display_name: str
+    role: Role
+    is_active: bool = strawberry.field(description="False once disabled; history is kept.")
+    must_change_password: bool = strawberry.field(
+        description="True until the initial or reset password is replaced: until then only"
+        " me, changePassword and logout answer.")
+    locked_until: datetime | None = strawberry.field(
+        description="Locked after repeated wrong passwords, until this time.")
+    last_login_at: datetime | None
+    organization_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, m: UserModel) -> User:
+        return cls(id=m.id, username=m.username, display_name=m.display_name, role=m.role,
+                   is_active=m.is_active, must_change_password=m.must_change_password,
+                   locked_until=m.locked_until, last_login_at=m.last_login_at,
+                   organization_id=m.organization_id)
+
+    @classmethod
+    async def load(cls, info: Info, id: int) -> User | None:
+        from permissions.scoping import visible_users
+
+        principal = info.context.principal
+        m = await visible_users(principal).get_or_none(id=id) if principal else None
+        return cls.of(m) if m else None
+
+    @strawberry.field
+    async def organization(
+        self, info: Info
+    ) -> Annotated[Organization, strawberry.lazy("gql.org.types")]:
+        from gql.org.types import Organization
+
+        org = await Organization.load(info, self.organization_id)
+        assert org is not None, "a visible user belongs to a visible organisation"
+        return org
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:
+        raise NotImplementedError("resolved by gql.nodes")
+
+
+@strawberry.type
+class LoginPayload:
+    token: str | None = strawberry.field(
+        description="Send it as `Authorization: Bearer <token>`.")
+    expires_at: datetime | None
+    user: User | None
+    locked_until: datetime | None = strawberry.field(
+        description="Set when the account is locked: when it opens again.")
+    errors: list[UserError]
+
+
+@strawberry.type
+class UserPayload:
+    user: User | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class OneTimePasswordPayload:
+    user: User | None
+    one_time_password: str | None = strawberry.field(
+        description="Shown once; the user must replace it at first login.")
+    errors: list[UserError]
+
+
+@strawberry.type
+class LogoutPayload:
+    ok: bool

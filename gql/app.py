@@ -1,0 +1,86 @@
+"""The ASGI application: /graphql (GraphiQL in a browser) and /healthz."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+from tortoise.contrib.starlette import RegisterTortoise
+
+from gql.context import Context, bearer_token, build_context
+from gql.schema import build_schema
+from gql.settings import Settings
+from models.config import tortoise_config
+
+log = logging.getLogger("gql")
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return await build_context(request, response, bearer_token(request.headers))
+
+
+async def healthz(request: Request) -> Response:
+    from tortoise import connections
+
+    await connections.get("default").execute_query("SELECT 1")
+    return JSONResponse({"status": "ok"})
+
+
+async def prepare_database(settings: Settings) -> list[str] | None:
+    """Migrate, then seed an empty database. Returns the seeding's lines for the operator."""
+    from tortoise import Tortoise
+
+    from models.database import migrate_database
+    from models.seeding import seed_if_empty
+
+    await migrate_database(settings.database_url)
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    try:
+        return await seed_if_empty(demo=settings.demo_data)
+    finally:
+        await Tortoise.close_connections()
+
+
+def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
+    """The app. `manage_database=False` leaves the ORM to the caller (the test suite)."""
+    settings = settings or Settings()
+    graphql = GraphQLApp(build_schema(production=settings.production),
+                         allow_queries_via_get=False)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not manage_database:
+            yield
+            return
+        if settings.prepare_database:
+            lines = await prepare_database(settings)
+            print_banner(settings, lines)
+        async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            yield
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def print_banner(settings: Settings, lines: list[str] | None) -> None:
+    out = [f"GraphiQL and the API: {settings.public_url}"]
+    if lines:
+        out += ["first start: catalog, city-level units" +
+                (" and demo schools created" if settings.demo_data else " created"), *lines]
+    else:
+        out.append("existing database kept")
+    print("\n".join(out), flush=True)

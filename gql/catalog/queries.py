@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from gql.catalog.types import Campaign, TaskEntry
+from gql.enums import SchoolType
+from gql.errors import ApiError
+from models import Campaign as CampaignModel
+from models import TaskEntry as TaskEntryModel
+from models.errors import Code
+from permissions.classes import IsActiveUser
+
+
+async def campaign_or_latest(code: str | None) -> CampaignModel:
+    qs = CampaignModel.all()
+    campaign = await (qs.get_or_none(code=code) if code
+                      else qs.order_by("-declaration_opens_at", "-id").first())
+    if campaign is None:
+        raise ApiError(Code.NOT_FOUND, f"行动计划 {code} 不存在" if code else "尚无行动计划")
+    return campaign
+
+
+@strawberry.type
+class CatalogQueries:
+    @strawberry.field(description="Action plan rounds, newest first.",
+                      permission_classes=[IsActiveUser])
+    async def campaigns(self) -> list[Campaign]:
+        rows = await CampaignModel.all().order_by("-declaration_opens_at", "-id").prefetch_related(
+            "reporting_rounds")
+        return [Campaign.of(m, sorted(r.year for r in m.reporting_rounds)) for m in rows]
+
+    @strawberry.field(description="The task catalog's top-level entries in number order (10"
+                      " after 7.2); group headings carry their items in `children`. Defaults to"
+                      " the newest campaign.", permission_classes=[IsActiveUser])
+    async def task_catalog(
+        self,
+        campaign_code: str | None = None,
+        school_type: Annotated[SchoolType | None, strawberry.argument(
+            description="Only entries that this school type sees.")] = None,
+        include_retired: bool = False,
+    ) -> list[TaskEntry]:
+        campaign = await campaign_or_latest(campaign_code)
+        qs = TaskEntryModel.filter(campaign_id=campaign.id, parent_id=None)
+        if not include_retired:
+            qs = qs.filter(retired_at=None)
+        entries = [TaskEntry.of(m) for m in await qs.order_by("sort_key")]
+        if school_type is not None:
+            entries = [e for e in entries if school_type in e.school_types]
+        return entries
+
+    @strawberry.field(description='One catalog entry by its number, e.g. "3.2".',
+                      permission_classes=[IsActiveUser])
+    async def task_entry(self, number: str, campaign_code: str | None = None) -> TaskEntry | None:
+        campaign = await campaign_or_latest(campaign_code)
+        m = await TaskEntryModel.get_or_none(campaign_id=campaign.id, number=number.strip())
+        return TaskEntry.of(m) if m else None

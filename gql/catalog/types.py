@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from gql.context import Info
+from gql.enums import SchoolType, TaskLevel
+from models import Campaign as CampaignModel
+from models import TaskEntry as TaskEntryModel
+from models.clock import now_utc
+
+
+@strawberry.type(description="An entry of the task catalog: a group heading or a task item.")
+class TaskEntry(relay.Node):
+    id: relay.NodeID[int]
+    number: str = strawberry.field(description='Its number in the notice, e.g. "3" or "3.2".')
+    title: str | None = strawberry.field(
+        description="工作任务: the national target as worded in the notice; null for a group"
+        " heading, whose items carry the text.")
+    is_group: bool = strawberry.field(description="A heading that only groups items.")
+    level: TaskLevel | None = strawberry.field(description="Who undertakes it; null for a group.")
+    target_quantity: int | None = strawberry.field(
+        description="The national target when it is a count (100个左右 -> 100).")
+    target_unit: str | None = strawberry.field(description="Unit of the target: 个, 所, 门 ...")
+    school_types: list[SchoolType] = strawberry.field(
+        description="The school types that see this entry.")
+    retired_at: datetime | None = strawberry.field(
+        description="When the province withdrew it from the catalog; null while current.")
+    parent_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, m: TaskEntryModel) -> TaskEntry:
+        return cls(id=m.id, number=m.number, title=m.title, is_group=m.is_group, level=m.level,
+                   target_quantity=m.target_quantity, target_unit=m.target_unit,
+                   school_types=m.school_types, retired_at=m.retired_at, parent_id=m.parent_id)
+
+    @classmethod
+    async def load(cls, info: Info, id: int) -> TaskEntry | None:
+        m = await info.context.loaders.task_entry_by_id.load(id)
+        return cls.of(m) if m else None
+
+    @strawberry.field(description="The group heading above this item, if any.")
+    async def parent(self, info: Info) -> TaskEntry | None:
+        return await self.load(info, self.parent_id) if self.parent_id else None
+
+    @strawberry.field(description="The items under a group heading, in number order.")
+    async def children(self, info: Info) -> list[TaskEntry]:
+        rows = await info.context.loaders.task_entries_by_parent_id.load(self.id)
+        return [TaskEntry.of(m) for m in rows]
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:
+        raise NotImplementedError("resolved by gql.nodes")
+
+
+@strawberry.type(description="An action plan round: its declaration window and report years.")
+class Campaign(relay.Node):
+    id: relay.NodeID[int]
+    code: str
+    name: str
+    declaration_opens_at: datetime
+    declaration_closes_at: datetime
+    performance_years: list[int] = strawberry.field(
+        description="The year ends at which performance is reported.")
+
+    @classmethod
+    def of(cls, m: CampaignModel, years: list[int]) -> Campaign:
+        return cls(id=m.id, code=m.code, name=m.name,
+                   declaration_opens_at=m.declaration_opens_at,
+                   declaration_closes_at=m.declaration_closes_at, performance_years=years)
+
+    @strawberry.field(description="Whether declarations are open now, by the server's clock.")
+    def declaration_open(self) -> bool:
+        return self.declaration_opens_at <= now_utc() <= self.declaration_closes_at
+
+    @classmethod
+    async def load(cls, info: Info, id: int) -> Campaign | None:
+        m = await CampaignModel.get_or_none(id=id).prefetch_related("reporting_rounds")
+        return cls.of(m, sorted(r.year for r in m.reporting_rounds)) if m else None
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:
+        raise NotImplementedError("resolved by gql.nodes")

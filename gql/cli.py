@@ -1,0 +1,61 @@
+"""`taskplatform`: serve, migrate, import organisations."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from gql.settings import Settings
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gql.app import prepare_database, print_banner
+
+    settings = Settings()
+    # Once, before any worker starts: several workers migrating at once would race.
+    print_banner(settings, asyncio.run(prepare_database(settings)))
+    os.environ["PREPARE_DATABASE"] = "0"
+    uvicorn.run("gql.app:create_app", factory=True, host=settings.host, port=settings.port,
+                workers=args.workers, log_level="info")
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    from models.database import migrate_database
+
+    asyncio.run(migrate_database(Settings().database_url))
+    print("database is up to date")
+    return 0
+
+
+def import_orgs(args: argparse.Namespace) -> int:
+    from models.importer import run_import
+
+    return asyncio.run(run_import(Path(args.file), Settings().database_url,
+                                  dry_run=args.dry_run, out=sys.stdout))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="taskplatform", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    p = sub.add_parser("serve", help="migrate, seed an empty database, and serve")
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(func=serve)
+    sub.add_parser("migrate", help="apply pending migrations").set_defaults(func=migrate)
+    p = sub.add_parser("import-orgs", help="import cities and schools from CSV or XLSX")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
+    p.set_defaults(func=import_orgs)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["serve", *(argv or [])])
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""The per-request context: the caller and its loaders. A dataclass, never a dict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from gql.dataloaders import Loaders, build_loaders
+from permissions.principal import Principal, principal_for_token
+
+BEARER = "bearer "
+
+
+@dataclass
+class Context:
+    request: HTTPConnection | None
+    response: Response | None
+    principal: Principal | None
+    # Why a presented token was refused (expired, revoked); None when none was presented.
+    auth_problem: str | None = None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = build_loaders(self.principal)
+
+    @property
+    def client_address(self) -> str | None:
+        if self.request is None or self.request.client is None:
+            return None
+        return self.request.client.host
+
+
+def bearer_token(headers: Any) -> str | None:
+    value: str = headers.get("authorization", "")
+    if value.lower().startswith(BEARER):
+        return value[len(BEARER):].strip() or None
+    return None
+
+
+async def build_context(request: HTTPConnection | None, response: Response | None,
+                        token: str | None) -> Context:
+    if token is None:
+        return Context(request, response, None)
+    principal = await principal_for_token(token)
+    problem = None if principal is not None else "登录已失效（已退出、已过期或账号已停用），请重新登录"
+    return Context(request, response, principal, problem)
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,84 @@
+"""Per-request loaders: nested lists cost one query per level, not one per row.
+
+Built fresh for every request with the caller's scope, so nothing is cached across users.
+Batch functions are named load_<things>_by_<key>.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+from tortoise.queryset import QuerySet
+
+from models import Organization, TaskEntry, Undertaking, User
+from permissions.principal import Principal
+from permissions.scoping import visible_organizations, visible_undertakings, visible_users
+
+RowT = TypeVar("RowT")
+
+
+def _by_id(rows: Iterable[Any], keys: Sequence[int]) -> list[Any]:
+    found = {row.id: row for row in rows}
+    return [found.get(key) for key in keys]
+
+
+def _grouped(rows: Iterable[RowT], keys: Sequence[int], key: Callable[[RowT], int]
+             ) -> list[list[RowT]]:
+    groups: dict[int, list[RowT]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    return [groups.get(k, []) for k in keys]
+
+
+@dataclass
+class Loaders:
+    organization_by_id: DataLoader[int, Organization | None]
+    organizations_by_parent_id: DataLoader[int, list[Organization]]
+    undertakings_by_organization_id: DataLoader[int, list[Undertaking]]
+    users_by_organization_id: DataLoader[int, list[User]]
+    task_entry_by_id: DataLoader[int, TaskEntry | None]
+    task_entries_by_parent_id: DataLoader[int, list[TaskEntry]]
+
+
+def build_loaders(principal: Principal | None) -> Loaders:
+    def scoped(make: Callable[[Principal], QuerySet[Any]], model: Any) -> QuerySet[Any]:
+        # Without a caller nothing is visible (the gates stop such requests before this).
+        return make(principal) if principal is not None else model.filter(id__in=[])
+
+    async def load_organizations_by_id(keys: list[int]) -> list[Organization | None]:
+        return _by_id(await scoped(visible_organizations, Organization).filter(id__in=keys), keys)
+
+    async def load_organizations_by_parent_id(keys: list[int]) -> list[list[Organization]]:
+        rows = await scoped(visible_organizations, Organization).filter(
+            parent_id__in=keys).order_by("kind", "code")
+        return _grouped(rows, keys, lambda o: o.parent_id)
+
+    async def load_undertakings_by_organization_id(keys: list[int]) -> list[list[Undertaking]]:
+        rows = await scoped(visible_undertakings, Undertaking).filter(
+            organization_id__in=keys).order_by("organization_id", "item__sort_key")
+        return _grouped(rows, keys, lambda u: u.organization_id)
+
+    async def load_users_by_organization_id(keys: list[int]) -> list[list[User]]:
+        rows = await scoped(visible_users, User).filter(
+            organization_id__in=keys).order_by("username")
+        return _grouped(rows, keys, lambda u: u.organization_id)
+
+    async def load_task_entries_by_id(keys: list[int]) -> list[TaskEntry | None]:
+        return _by_id(await TaskEntry.filter(id__in=keys), keys)
+
+    async def load_task_entries_by_parent_id(keys: list[int]) -> list[list[TaskEntry]]:
+        rows = await TaskEntry.filter(parent_id__in=keys).order_by("sort_key")
+        return _grouped(rows, keys, lambda e: e.parent_id)
+
+    return Loaders(
+        organization_by_id=DataLoader(load_organizations_by_id),
+        organizations_by_parent_id=DataLoader(load_organizations_by_parent_id),
+        undertakings_by_organization_id=DataLoader(load_undertakings_by_organization_id),
+        users_by_organization_id=DataLoader(load_users_by_organization_id),
+        task_entry_by_id=DataLoader(load_task_entries_by_id),
+        task_entries_by_parent_id=DataLoader(load_task_entries_by_parent_id),
+    )

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from gql.context import Info
+from gql.enums import CityCategory, OrgKind, SchoolType
+from models import Organization as OrganizationModel
+
+if TYPE_CHECKING:
+    from gql.accounts.types import User
+    from gql.undertakings.types import Undertaking
+
+
+@strawberry.type(description="省教育厅, a city-level unit (地市级单位) or a school.")
+class Organization(relay.Node):
+    id: relay.NodeID[int]
+    code: str = strawberry.field(
+        description="学校代码 (10 digits) for a school; the administrative division code"
+        " for the province and city-level units.")
+    name: str
+    kind: OrgKind
+    school_type: SchoolType | None
+    city_category: CityCategory | None
+    must_undertake_all: bool = strawberry.field(
+        description="Must undertake every item shown to it (高职, 高水平中职项目学校, 职业大学).")
+    is_demo: bool = strawberry.field(description="Part of the demo set, not a real school.")
+    parent_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, m: OrganizationModel) -> Organization:
+        return cls(id=m.id, code=m.code, name=m.name, kind=m.kind, school_type=m.school_type,
+                   city_category=m.city_category, must_undertake_all=m.must_undertake_all,
+                   is_demo=m.is_demo, parent_id=m.parent_id)
+
+    @classmethod
+    async def load(cls, info: Info, id: int) -> Organization | None:
+        m = await info.context.loaders.organization_by_id.load(id)
+        return cls.of(m) if m else None
+
+    @strawberry.field(description="The unit above; null at the root or when not visible.")
+    async def parent(self, info: Info) -> Organization | None:
+        return await self.load(info, self.parent_id) if self.parent_id else None
+
+    @strawberry.field(description="The units directly below that the caller may see.")
+    async def children(self, info: Info) -> list[Organization]:
+        rows = await info.context.loaders.organizations_by_parent_id.load(self.id)
+        return [Organization.of(m) for m in rows]
+
+    @strawberry.field(description="This organisation's undertakings, by item number.")
+    async def undertakings(
+        self, info: Info
+    ) -> list[Annotated[Undertaking, strawberry.lazy("gql.undertakings.types")]]:
+        from gql.undertakings.types import Undertaking
+
+        rows = await info.context.loaders.undertakings_by_organization_id.load(self.id)
+        return [Undertaking.of(m) for m in rows]
+
+    @strawberry.field(description="Accounts of this organisation (visible to those who"
+                      " manage it).")
+    async def users(
+        self, info: Info
+    ) -> list[Annotated[User, strawberry.lazy("gql.accounts.types")]]:
+        from gql.accounts.types import User
+
+        rows = await info.context.loaders.users_by_organization_id.load(self.id)
+        return [User.of(m) for m in rows]
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:
+        raise NotImplementedError("resolved by gql.nodes")

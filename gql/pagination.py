@@ -1,0 +1,95 @@
+"""Relay connections over a scoped Tortoise queryset: LIMIT/OFFSET, opaque cursors,
+`totalCount` counted only when asked for."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from tortoise.queryset import QuerySet
+
+from gql.errors import ApiError
+from models.errors import Code
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+_CURSOR_PREFIX = "offset:"
+
+NodeT = TypeVar("NodeT")
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if not text.startswith(_CURSOR_PREFIX):
+            raise ValueError(text)
+        offset = int(text.removeprefix(_CURSOR_PREFIX))
+        if offset < 0:
+            raise ValueError(text)
+    except ValueError as exc:
+        raise ApiError(Code.BAD_USER_INPUT, "分页游标无效") from exc
+    return offset
+
+
+@strawberry.type(description="Pagination data of a connection.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="An item of a connection, with its cursor.")
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type(description="A page of a list, Relay style.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    _queryset: strawberry.Private[QuerySet[Any]]
+
+    @strawberry.field(description="How many items the whole list has, across all pages.")
+    async def total_count(self) -> int:
+        return await self._queryset.count()
+
+
+async def paginate(
+    queryset: QuerySet[Any],
+    convert: Callable[[Any], NodeT],
+    *,
+    first: int | None,
+    after: str | None,
+) -> Connection[NodeT]:
+    """One page of an already scoped and ordered queryset.
+
+    `first` is capped at MAX_PAGE_SIZE: a client can never pull the whole table at once.
+    """
+    if first is not None and first < 0:
+        raise ApiError(Code.BAD_USER_INPUT, "first 不能为负数")
+    size = min(first if first is not None else DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    start = decode_cursor(after) + 1 if after else 0
+    rows = await queryset.offset(start).limit(size + 1)
+    has_next = len(rows) > size
+    edges = [
+        Edge(cursor=encode_cursor(start + i), node=convert(row))
+        for i, row in enumerate(rows[:size])
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _queryset=queryset,
+    )

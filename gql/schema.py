@@ -1,0 +1,62 @@
+"""The schema: the per-domain Query and Mutation types merged, with the abuse limits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from gql.accounts.mutations import AccountMutations
+from gql.accounts.queries import AccountQueries
+from gql.accounts.types import User
+from gql.catalog.queries import CatalogQueries
+from gql.catalog.types import Campaign, TaskEntry
+from gql.context import Info
+from gql.errors import should_mask
+from gql.nodes import resolve_global_id
+from gql.org.queries import OrgQueries
+from gql.org.types import Organization
+from gql.scalars import DATETIME
+from gql.undertakings.types import Undertaking
+from permissions.classes import IsActiveUser
+
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+
+NODE_TYPES = {t.__name__: t for t in (Organization, TaskEntry, Undertaking, User, Campaign)}
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field(description="Any object by its global id; null when it does not exist or"
+                      " is outside the caller's scope.", permission_classes=[IsActiveUser])
+    async def node(self, info: Info, id: strawberry.ID) -> strawberry.relay.Node | None:
+        return await resolve_global_id(info, str(id), NODE_TYPES)  # type: ignore[no-any-return]
+
+
+Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries))
+Mutation = merge_types("Mutation", (AccountMutations,))
+
+
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=list(NODE_TYPES.values()),
+        config=StrawberryConfig(scalar_map={datetime: DATETIME},
+                                disable_field_suggestions=production),
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: MaskErrors(should_mask_error=should_mask, error_message="internal error"),
+        ],
+    )
+
+
+# The schema as exported to schema.graphql (suggestions do not change the SDL).
+schema = build_schema()

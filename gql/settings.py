@@ -1,0 +1,35 @@
+"""Server settings, from the environment (see README: Configuration)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from models.config import database_url
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=database_url)
+    host: str = field(default_factory=lambda: os.environ.get("HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(os.environ.get("PORT", "8000")))
+    # Development shows field suggestions in errors; production hides them.
+    production: bool = field(
+        default_factory=lambda: os.environ.get("APP_ENV", "development") == "production")
+    # On an empty database: the demo schools and accounts (DEMO_DATA=0 for a real rollout).
+    demo_data: bool = field(default_factory=lambda: _flag("DEMO_DATA", True))
+    # Migrate and seed in the app's own start-up; `taskplatform serve` does it once before
+    # starting its workers and turns this off for them.
+    prepare_database: bool = field(default_factory=lambda: _flag("PREPARE_DATABASE", True))
+
+    @property
+    def public_url(self) -> str:
+        host = "127.0.0.1" if self.host in {"0.0.0.0", "::"} else self.host
+        return f"http://{host}:{self.port}/graphql"

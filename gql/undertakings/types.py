@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from gql.context import Info
+from models import Undertaking as UndertakingModel
+from models.undertaking import FUNDING_SOURCES
+
+if TYPE_CHECKING:
+    from gql.catalog.types import TaskEntry
+    from gql.org.types import Organization
+
+
+@strawberry.type(description="预计投入经费: planned funding in 10k yuan (万元), exact decimals.")
+class Funding:
+    school_self: Decimal = strawberry.field(description="学校自筹")
+    enterprise: Decimal = strawberry.field(description="行业企业投入")
+    sponsor: Decimal = strawberry.field(description="举办方投入")
+    local_gov: Decimal = strawberry.field(description="地市县投入")
+    provincial: Decimal = strawberry.field(description="省财政投入")
+
+    @strawberry.field(description="The exact sum of the five sources.")
+    def total(self) -> Decimal:
+        return (self.school_self + self.enterprise + self.sponsor + self.local_gov
+                + self.provincial)
+
+
+@strawberry.type(description="承接: one organisation's commitment to one catalog item.")
+class Undertaking(relay.Node):
+    id: relay.NodeID[int]
+    quantity: int = strawberry.field(description="承接数量")
+    funding: Funding
+    updated_at: datetime
+    organization_id: strawberry.Private[int]
+    item_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, m: UndertakingModel) -> Undertaking:
+        cents = Decimal("0.01")
+        funding = Funding(**{s: Decimal(getattr(m, s)).quantize(cents) for s in FUNDING_SOURCES})
+        return cls(id=m.id, quantity=m.quantity, funding=funding, updated_at=m.updated_at,
+                   organization_id=m.organization_id, item_id=m.item_id)
+
+    @classmethod
+    async def load(cls, info: Info, id: int) -> Undertaking | None:
+        from permissions.scoping import visible_undertakings
+
+        principal = info.context.principal
+        m = await visible_undertakings(principal).get_or_none(id=id) if principal else None
+        return cls.of(m) if m else None
+
+    @strawberry.field
+    async def organization(
+        self, info: Info
+    ) -> Annotated[Organization, strawberry.lazy("gql.org.types")]:
+        from gql.org.types import Organization
+
+        org = await Organization.load(info, self.organization_id)
+        assert org is not None, "an undertaking visible to the caller has a visible owner"
+        return org
+
+    @strawberry.field(description="The catalog item undertaken.")
+    async def item(self, info: Info) -> Annotated[TaskEntry, strawberry.lazy("gql.catalog.types")]:
+        from gql.catalog.types import TaskEntry
+
+        entry = await TaskEntry.load(info, self.item_id)
+        assert entry is not None
+        return entry
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:
+        raise NotImplementedError("resolved by gql.nodes")

@@ -1,0 +1,17 @@
+"""Tortoise models and the domain operations on them. Never imports strawberry."""
+
+from models.account import AccessToken, LoginAttempt, User
+from models.catalog import Campaign, ReportingRound, TaskEntry
+from models.org import Organization
+from models.undertaking import Undertaking
+
+__all__ = [
+    "AccessToken",
+    "Campaign",
+    "LoginAttempt",
+    "Organization",
+    "ReportingRound",
+    "TaskEntry",
+    "Undertaking",
+    "User",
+]

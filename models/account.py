@@ -1,0 +1,74 @@
+"""Users, their bearer tokens and the login journal."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import Role
+from models.org import Organization
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    display_name = fields.CharField(max_length=200, default="")
+    password_hash = fields.CharField(max_length=255)
+    # The hash before the last change: the policy refuses to reuse it.
+    previous_password_hash = fields.CharField(max_length=255, null=True)
+    role = fields.CharEnumField(Role, max_length=24)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="users", on_delete=fields.RESTRICT
+    )
+    organization_id: int
+    is_active = fields.BooleanField(default=True)
+    must_change_password = fields.BooleanField(default=True)
+    failed_login_count = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
+    last_login_at = fields.DatetimeField(null=True)
+    password_changed_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_user"
+
+
+class AccessToken(Model):
+    """A bearer token, stored only as its SHA-256: a leaked table grants nothing.
+
+    Kept in the database (not in a process) so that any number of server processes agree on
+    who is logged in, and a revocation takes effect at once everywhere.
+    """
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="tokens", on_delete=fields.CASCADE
+    )
+    user_id: int
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    client_address = fields.CharField(max_length=64, null=True)
+
+    class Meta:
+        table = "access_token"
+
+
+class LoginAttempt(Model):
+    """Every login, failed or not, with its time and client address."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="login_attempts", null=True, on_delete=fields.CASCADE
+    )
+    user_id: int | None
+    success = fields.BooleanField()
+    reason = fields.CharField(max_length=32)
+    client_address = fields.CharField(max_length=64, null=True)
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "login_attempt"
+        indexes = (("username", "at"),)

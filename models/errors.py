@@ -1,0 +1,39 @@
+"""The one error type of domain operations: a stable code, a Chinese message, a field path.
+
+The API turns it into a payload error ({field, code, message}) or a top-level GraphQL error;
+models never know which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class DomainError(Exception):
+    def __init__(self, code: str, message: str, field: Sequence[str] | str | None = None,
+                 **details: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = [field] if isinstance(field, str) else list(field or [])
+        self.details = details
+
+
+class Code:
+    """Stable machine-readable codes. Clients switch on these; never rename one."""
+
+    # Top-level (transport, authentication, authorisation)
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    # Accounts
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
+    ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+    PASSWORD_REUSED = "PASSWORD_REUSED"
+    DUPLICATE = "DUPLICATE"
+    INVALID_VALUE = "INVALID_VALUE"

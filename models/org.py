@@ -1,0 +1,50 @@
+"""The organisation tree: the province office, city-level units, schools."""
+
+from __future__ import annotations
+
+import re
+
+from tortoise import fields
+from tortoise.exceptions import ValidationError
+from tortoise.models import Model
+
+from models.enums import CityCategory, OrgKind, SchoolType
+
+SCHOOL_CODE = re.compile(r"^\d{10}$")
+
+
+def validate_school_code(code: str) -> None:
+    """A school code (学校标识码) is exactly ten digits."""
+    if not SCHOOL_CODE.fullmatch(code or ""):
+        raise ValidationError(f"学校代码必须是10位数字: {code!r}")
+
+
+class Organization(Model):
+    """One node of the tree.
+
+    The tree is shallow by rule: the province office at the root, city-level units under it,
+    schools under a city-level unit or directly under the province. `models.orgs` keeps that
+    shape; permissions rely on it.
+    """
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=20, unique=True)
+    name = fields.CharField(max_length=200)
+    kind = fields.CharEnumField(OrgKind, max_length=16)
+    parent: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="children", null=True, on_delete=fields.RESTRICT
+    )
+    parent_id: int | None
+    school_type = fields.CharEnumField(SchoolType, max_length=16, null=True)
+    city_category = fields.CharEnumField(CityCategory, max_length=24, null=True)
+    must_undertake_all = fields.BooleanField(default=False)
+    is_demo = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "organization"
+        indexes = (("parent_id", "kind"),)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"

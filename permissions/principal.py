@@ -1,0 +1,48 @@
+"""The caller, resolved once per request from its bearer token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.enums import OrgKind, Role
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    role: Role
+    org_id: int
+    org_kind: OrgKind
+    # The organisation's parent: a school's city (or the province), a city's province.
+    org_parent_id: int | None
+    must_change_password: bool
+    token_id: int
+
+    @property
+    def is_province(self) -> bool:
+        return self.role is Role.PROVINCE_OFFICE
+
+    @property
+    def is_city(self) -> bool:
+        return self.role is Role.CITY_BUREAU
+
+    @property
+    def is_school(self) -> bool:
+        return self.role is Role.SCHOOL
+
+
+async def principal_for_token(token: str) -> Principal | None:
+    """The caller behind a bearer token, or None when the token is not live."""
+    from models.accounts import user_for_token
+
+    found = await user_for_token(token)
+    if found is None:
+        return None
+    user, access = found
+    org = user.organization
+    return Principal(
+        user_id=user.id, username=user.username, role=user.role, org_id=org.id,
+        org_kind=org.kind, org_parent_id=org.parent_id,
+        must_change_password=user.must_change_password, token_id=access.id,
+    )

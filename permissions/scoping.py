@@ -1,0 +1,62 @@
+"""Row visibility: the only home of "who sees which rows".
+
+Every root field, connection, nested edge, node lookup and count starts from one of these
+querysets. Default deny: a role not handled here sees nothing.
+
+- The province office sees everything.
+- A city bureau manages its own unit and the schools under it.
+- A school manages only itself.
+- Everyone also sees the organisations above it (its city, the province office) as
+  bare nodes, so a school can show who oversees it; what hangs below them (other
+  schools, their undertakings, their users) stays filtered by the rules above.
+"""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from models import Organization, Undertaking, User
+from models.enums import OrgKind, Role
+from permissions.principal import Principal
+
+_NOTHING = Q(id__in=[])
+
+
+def managed_org_filter(p: Principal, *, prefix: str = "") -> Q:
+    """The organisations whose data (undertakings, users, declarations) `p` may read."""
+    if p.role is Role.PROVINCE_OFFICE:
+        return Q()
+    if p.role is Role.CITY_BUREAU:
+        return Q(**{f"{prefix}id": p.org_id}) | Q(**{f"{prefix}parent_id": p.org_id})
+    if p.role is Role.SCHOOL:
+        return Q(**{f"{prefix}id": p.org_id})
+    return _NOTHING
+
+
+def manages(p: Principal, org: Organization) -> bool:
+    """The same rule as managed_org_filter, for one organisation already loaded."""
+    if p.role is Role.PROVINCE_OFFICE:
+        return True
+    if p.role is Role.CITY_BUREAU:
+        return p.org_id in (org.id, org.parent_id)
+    if p.role is Role.SCHOOL:
+        return org.id == p.org_id
+    return False
+
+
+def visible_organizations(p: Principal) -> QuerySet[Organization]:
+    if p.role is Role.PROVINCE_OFFICE:
+        return Organization.all()
+    above = Q(kind=OrgKind.PROVINCE)
+    if p.org_parent_id is not None:
+        above |= Q(id=p.org_parent_id)
+    return Organization.filter(managed_org_filter(p) | above)
+
+
+def visible_undertakings(p: Principal) -> QuerySet[Undertaking]:
+    return Undertaking.filter(managed_org_filter(p, prefix="organization__"))
+
+
+def visible_users(p: Principal) -> QuerySet[User]:
+    return User.filter(managed_org_filter(p, prefix="organization__"))
