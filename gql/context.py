@@ -27,6 +27,12 @@ class Context:
     def __post_init__(self) -> None:
         self.loaders = build_loaders(self.principal)
 
+    def become(self, principal: Principal) -> None:
+        """After a login in this request, the rest of the answer is seen as the new user."""
+        self.principal = principal
+        self.auth_problem = None
+        self.loaders = build_loaders(principal)
+
     @property
     def client_address(self) -> str | None:
         if self.request is None or self.request.client is None:
@@ -46,7 +52,7 @@ async def build_context(request: HTTPConnection | None, response: Response | Non
     if token is None:
         return Context(request, response, None)
     principal = await principal_for_token(token)
-    problem = None if principal is not None else "登录已失效（已退出、已过期或账号已停用），请重新登录"
+    problem = None if principal else "登录已失效（已退出、已过期或账号已停用），请重新登录"
     return Context(request, response, principal, problem)
 
 

@@ -12,5 +12,6 @@ CityCategory = strawberry.enum(
 SchoolType = strawberry.enum(
     enums.SchoolType, description="高等职业学校 / 中等职业学校 / 职业大学(本科层次)")
 TaskLevel = strawberry.enum(
-    enums.TaskLevel, description="PROVINCE: 省级承接任务, schools do not undertake it; SCHOOL: 学校可承接")
+    enums.TaskLevel,
+    description="PROVINCE: 省级承接任务, schools do not undertake it; SCHOOL: 学校可承接")
 Role = strawberry.enum(enums.Role, description="省教育厅 / 地市教育局 / 学校")

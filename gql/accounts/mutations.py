@@ -17,6 +17,7 @@ from models import accounts
 from models.enums import OrgKind
 from models.errors import Code, DomainError
 from permissions.actions import may_reset_password
+from permissions.principal import principal_for_token
 from permissions.classes import IsAuthenticated, IsProvinceOffice, IsProvinceOrCity
 from permissions.scoping import visible_organizations, visible_users
 
@@ -44,6 +45,9 @@ class AccountMutations:
             return LoginPayload(token=None, expires_at=None, user=None,
                                 locked_until=e.details.get("locked_until"),  # type: ignore[arg-type]
                                 errors=[UserError.of(e)])
+        principal = await principal_for_token(result.token)
+        assert principal is not None
+        info.context.become(principal)
         return LoginPayload(token=result.token, expires_at=result.expires_at,
                             user=User.of(result.user), locked_until=None, errors=[])
 
