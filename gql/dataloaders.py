@@ -26,9 +26,9 @@ def _by_id(rows: Iterable[Any], keys: Sequence[int]) -> list[Any]:
     return [found.get(key) for key in keys]
 
 
-def _grouped(rows: Iterable[RowT], keys: Sequence[int], key: Callable[[RowT], int]
+def _grouped(rows: Iterable[RowT], keys: Sequence[int], key: Callable[[RowT], int | None]
              ) -> list[list[RowT]]:
-    groups: dict[int, list[RowT]] = defaultdict(list)
+    groups: dict[int | None, list[RowT]] = defaultdict(list)
     for row in rows:
         groups[key(row)].append(row)
     return [groups.get(k, []) for k in keys]

@@ -1,17 +1,20 @@
-"""The models' enums, exposed as GraphQL enums (strawberry wraps the same classes)."""
+"""The models' enums, registered as GraphQL enums.
+
+strawberry.enum marks the very classes of models.enums, so resolvers pass model values
+through unchanged and type checkers see plain enums.
+"""
 
 from __future__ import annotations
 
 import strawberry
 
-from models import enums
+from models.enums import CityCategory, OrgKind, Role, SchoolType, TaskLevel
 
-OrgKind = strawberry.enum(enums.OrgKind, description="省教育厅 / 地市级单位 / 学校")
-CityCategory = strawberry.enum(
-    enums.CityCategory, description="省辖市 / 济源示范区 / 省直管县(市)")
-SchoolType = strawberry.enum(
-    enums.SchoolType, description="高等职业学校 / 中等职业学校 / 职业大学(本科层次)")
-TaskLevel = strawberry.enum(
-    enums.TaskLevel,
-    description="PROVINCE: 省级承接任务, schools do not undertake it; SCHOOL: 学校可承接")
-Role = strawberry.enum(enums.Role, description="省教育厅 / 地市教育局 / 学校")
+strawberry.enum(OrgKind, description="省教育厅 / 地市级单位 / 学校")
+strawberry.enum(CityCategory, description="省辖市 / 济源示范区 / 省直管县(市)")
+strawberry.enum(SchoolType, description="高等职业学校 / 中等职业学校 / 职业大学(本科层次)")
+strawberry.enum(TaskLevel, description="PROVINCE: 省级承接任务, schools do not undertake it;"
+                " SCHOOL: 学校可承接")
+strawberry.enum(Role, description="省教育厅 / 地市教育局 / 学校")
+
+__all__ = ["CityCategory", "OrgKind", "Role", "SchoolType", "TaskLevel"]

@@ -28,6 +28,7 @@ class Campaign(Model):
     declaration_opens_at = fields.DatetimeField()
     declaration_closes_at = fields.DatetimeField()
     created_at = fields.DatetimeField(auto_now_add=True)
+    reporting_rounds: fields.ReverseRelation[ReportingRound]
 
     class Meta:
         table = "campaign"

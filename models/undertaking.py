@@ -10,8 +10,11 @@ from tortoise.models import Model
 from models.catalog import TaskEntry
 from models.org import Organization
 
-# 预计投入经费 in 10k yuan: two decimals, exact. 12 integer digits is far above any real plan.
-MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
+
+def money() -> fields.DecimalField[Decimal]:
+    """预计投入经费 in 10k yuan: two decimals, exact. 12 integer digits is far above any plan."""
+    return fields.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+
 
 FUNDING_SOURCES = ("school_self", "enterprise", "sponsor", "local_gov", "provincial")
 
@@ -27,11 +30,11 @@ class Undertaking(Model):
     )
     item_id: int
     quantity = fields.IntField()
-    school_self = fields.DecimalField(**MONEY)  # 学校自筹
-    enterprise = fields.DecimalField(**MONEY)  # 行业企业投入
-    sponsor = fields.DecimalField(**MONEY)  # 举办方投入
-    local_gov = fields.DecimalField(**MONEY)  # 地市县投入
-    provincial = fields.DecimalField(**MONEY)  # 省财政投入
+    school_self = money()  # 学校自筹
+    enterprise = money()  # 行业企业投入
+    sponsor = money()  # 举办方投入
+    local_gov = money()  # 地市县投入
+    provincial = money()  # 省财政投入
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -28,9 +28,9 @@ def managed_org_filter(p: Principal, *, prefix: str = "") -> Q:
     if p.role is Role.PROVINCE_OFFICE:
         return Q()
     if p.role is Role.CITY_BUREAU:
-        return Q(**{f"{prefix}id": p.org_id}) | Q(**{f"{prefix}parent_id": p.org_id})
+        return Q(**{f"{prefix}id": p.org_id}) | Q(**{f"{prefix}parent_id": p.org_id})  # type: ignore[arg-type]
     if p.role is Role.SCHOOL:
-        return Q(**{f"{prefix}id": p.org_id})
+        return Q(**{f"{prefix}id": p.org_id})  # type: ignore[arg-type]
     return _NOTHING
 
 

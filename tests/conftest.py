@@ -13,17 +13,17 @@ from typing import Any
 
 os.environ.setdefault("INSECURE_FAST_PASSWORD_HASHING", "1")
 
-import httpx  # noqa: E402
-import pytest  # noqa: E402
-import pytest_asyncio  # noqa: E402
-from tortoise import Tortoise  # noqa: E402
-from tortoise.contrib.test import truncate_all_models  # noqa: E402
+import httpx
+import pytest
+import pytest_asyncio
+from tortoise import Tortoise
+from tortoise.contrib.test import truncate_all_models
 
-from gql.app import create_app  # noqa: E402
-from gql.settings import Settings  # noqa: E402
-from models.config import tortoise_config  # noqa: E402
-from models.database import migrate_database  # noqa: E402
-from models.seeding import INITIAL_PASSWORD, seed_if_empty  # noqa: E402
+from gql.app import create_app
+from gql.settings import Settings
+from models.config import tortoise_config
+from models.database import migrate_database
+from models.seeding import INITIAL_PASSWORD, seed_if_empty
 
 NEW_PASSWORD = "Chang3d-pass"
 

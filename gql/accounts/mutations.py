@@ -17,8 +17,8 @@ from models import accounts
 from models.enums import OrgKind
 from models.errors import Code, DomainError
 from permissions.actions import may_reset_password
-from permissions.principal import principal_for_token
 from permissions.classes import IsAuthenticated, IsProvinceOffice, IsProvinceOrCity
+from permissions.principal import principal_for_token
 from permissions.scoping import visible_organizations, visible_users
 
 
