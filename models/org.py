@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from tortoise import fields
 from tortoise.exceptions import ValidationError
@@ -45,6 +46,14 @@ class Organization(Model):
     class Meta:
         table = "organization"
         indexes = (("parent_id", "kind"),)
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every path that writes a school (seed, import, API) meets the same rule here.
+        if self.kind is OrgKind.SCHOOL:
+            validate_school_code(self.code)
+            if self.school_type is None:
+                raise ValidationError(f"学校 {self.code} 缺少学校类型")
+        await super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"

@@ -135,3 +135,18 @@ async def test_organization_kinds_are_a_shallow_tree(api: Api) -> None:
     assert all(c.parent_id == province.id for c in cities)
     city_ids = {c.id for c in cities} | {province.id}
     assert all(parent in city_ids for kind, parent in kinds.values() if kind is OrgKind.SCHOOL)
+
+
+async def test_a_school_code_must_be_ten_digits(db: None) -> None:
+    import pytest
+    from tortoise.exceptions import ValidationError
+
+    from models.enums import SchoolType
+
+    city = await Organization.get(code=ZHENGZHOU)
+    for bad in ("419920000", "41992000011", "41992000a1"):
+        with pytest.raises(ValidationError):
+            await Organization.create(code=bad, name="x", kind=OrgKind.SCHOOL, parent=city,
+                                      school_type=SchoolType.SECONDARY)
+
+    assert not await Organization.filter(name="x").exists()
