@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -64,6 +65,8 @@ def test_first_start_seeds_demo_and_second_start_keeps_data(tmp_path: Path) -> N
     with running_server(tmp_path) as first:
         base = first.base
         page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"})
+        assets = [httpx.get(f"{base}{path}") for path in
+                  re.findall(r'(?:src|href)="(/static/vendor/[^"]+)"', page.text)]
         login = httpx.post(f"{base}/graphql", json={"query": LOGIN}).json()["data"]["login"]
         province = httpx.post(f"{base}/graphql", json={
             "query": 'mutation { login(username: "410000", password: "123456") { token } }'
@@ -76,6 +79,9 @@ def test_first_start_seeds_demo_and_second_start_keeps_data(tmp_path: Path) -> N
     first_output = first.output
 
     assert page.status_code == 200 and "graphiql" in page.text.lower()
+    # GraphiQL works offline: every script and style comes from the server itself.
+    assert "unpkg.com" not in page.text
+    assert len(assets) == 7 and all(a.status_code == 200 for a in assets)
     assert login["errors"] == [] and login["user"]["mustChangePassword"] is True
     assert schools["data"]["organizations"]["totalCount"] == 30
     assert "/graphql" in first_output and "4199000001" in first_output
