@@ -33,6 +33,10 @@ class Context:
         self.auth_problem = None
         self.loaders = build_loaders(principal)
 
+    def reset_loaders(self) -> None:
+        """After a mutation: what it changed must not be answered from the loaders' cache."""
+        self.loaders = build_loaders(self.principal)
+
     @property
     def client_address(self) -> str | None:
         if self.request is None or self.request.client is None:

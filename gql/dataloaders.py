@@ -14,9 +14,15 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 from tortoise.queryset import QuerySet
 
-from models import Organization, TaskEntry, Undertaking, User
+from models import Campaign, Declaration, Extension, Organization, TaskEntry, Undertaking, User
 from permissions.principal import Principal
-from permissions.scoping import visible_organizations, visible_undertakings, visible_users
+from permissions.scoping import (
+    visible_declarations,
+    visible_extensions,
+    visible_organizations,
+    visible_undertakings,
+    visible_users,
+)
 
 RowT = TypeVar("RowT")
 
@@ -42,6 +48,12 @@ class Loaders:
     users_by_organization_id: DataLoader[int, list[User]]
     task_entry_by_id: DataLoader[int, TaskEntry | None]
     task_entries_by_parent_id: DataLoader[int, list[TaskEntry]]
+    # Keyed by (organization id, campaign id).
+    declaration_by_key: DataLoader[tuple[int, int], Declaration | None]
+    extension_by_key: DataLoader[tuple[int, int], Extension | None]
+    undertakings_by_key: DataLoader[tuple[int, int], list[Undertaking]]
+    # "" asks for the newest campaign.
+    campaign_by_code: DataLoader[str, Campaign | None]
 
 
 def build_loaders(principal: Principal | None) -> Loaders:
@@ -74,6 +86,32 @@ def build_loaders(principal: Principal | None) -> Loaders:
         rows = await TaskEntry.filter(parent_id__in=keys).order_by("sort_key")
         return _grouped(rows, keys, lambda e: e.parent_id)
 
+    async def load_declarations_by_key(keys: list[tuple[int, int]]) -> list[Declaration | None]:
+        rows = await scoped(visible_declarations, Declaration).filter(
+            organization_id__in={o for o, _ in keys}, campaign_id__in={c for _, c in keys})
+        found = {(d.organization_id, d.campaign_id): d for d in rows}
+        return [found.get(k) for k in keys]
+
+    async def load_extensions_by_key(keys: list[tuple[int, int]]) -> list[Extension | None]:
+        rows = await scoped(visible_extensions, Extension).filter(
+            organization_id__in={o for o, _ in keys}, campaign_id__in={c for _, c in keys})
+        found = {(e.organization_id, e.campaign_id): e for e in rows}
+        return [found.get(k) for k in keys]
+
+    async def load_undertakings_by_key(keys: list[tuple[int, int]]) -> list[list[Undertaking]]:
+        rows = await scoped(visible_undertakings, Undertaking).filter(
+            organization_id__in={o for o, _ in keys}, item__campaign_id__in={c for _, c in keys}
+        ).select_related("item").order_by("organization_id", "item__sort_key")
+        groups: dict[tuple[int, int], list[Undertaking]] = defaultdict(list)
+        for u in rows:
+            groups[(u.organization_id, u.item.campaign_id)].append(u)
+        return [groups.get(k, []) for k in keys]
+
+    async def load_campaigns_by_code(keys: list[str]) -> list[Campaign | None]:
+        rows = await Campaign.all().order_by("-declaration_opens_at", "-id")
+        by_code = {c.code: c for c in rows}
+        return [by_code.get(k) if k else (rows[0] if rows else None) for k in keys]
+
     return Loaders(
         organization_by_id=DataLoader(load_organizations_by_id),
         organizations_by_parent_id=DataLoader(load_organizations_by_parent_id),
@@ -81,4 +119,8 @@ def build_loaders(principal: Principal | None) -> Loaders:
         users_by_organization_id=DataLoader(load_users_by_organization_id),
         task_entry_by_id=DataLoader(load_task_entries_by_id),
         task_entries_by_parent_id=DataLoader(load_task_entries_by_parent_id),
+        declaration_by_key=DataLoader(load_declarations_by_key),
+        extension_by_key=DataLoader(load_extensions_by_key),
+        undertakings_by_key=DataLoader(load_undertakings_by_key),
+        campaign_by_code=DataLoader(load_campaigns_by_code),
     )

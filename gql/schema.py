@@ -12,9 +12,12 @@ from strawberry.tools import merge_types
 from gql.accounts.mutations import AccountMutations
 from gql.accounts.queries import AccountQueries
 from gql.accounts.types import User
+from gql.catalog.mutations import CatalogMutations
 from gql.catalog.queries import CatalogQueries
 from gql.catalog.types import Campaign, TaskEntry
 from gql.context import Info
+from gql.declarations.mutations import DeclarationMutations
+from gql.declarations.queries import DeclarationQueries
 from gql.errors import should_mask
 from gql.nodes import resolve_global_id
 from gql.org.queries import OrgQueries
@@ -38,8 +41,9 @@ class NodeQueries:
         return await resolve_global_id(info, str(id), NODE_TYPES)  # type: ignore[no-any-return]
 
 
-Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries))
-Mutation = merge_types("Mutation", (AccountMutations,))
+Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
+                              DeclarationQueries))
+Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations))
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:

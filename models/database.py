@@ -13,5 +13,8 @@ async def migrate_database(db_url: str) -> None:
 
     Run once before serving (never from several workers at once: they would race).
     """
-    await migrate(config=tortoise_config(db_url))
-    await Tortoise.close_connections()
+    try:
+        await migrate(config=tortoise_config(db_url))
+    finally:
+        # Also on failure: an open aiosqlite connection keeps the process from exiting.
+        await Tortoise.close_connections()

@@ -37,3 +37,27 @@ class Code:
     PASSWORD_REUSED = "PASSWORD_REUSED"
     DUPLICATE = "DUPLICATE"
     INVALID_VALUE = "INVALID_VALUE"
+    # Declarations
+    CONFLICT = "CONFLICT"
+    DEADLINE_PASSED = "DEADLINE_PASSED"
+    NOT_OPEN_YET = "NOT_OPEN_YET"
+    DECLARATION_SUBMITTED = "DECLARATION_SUBMITTED"
+    DECLARATION_ACCEPTED = "DECLARATION_ACCEPTED"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    REASON_REQUIRED = "REASON_REQUIRED"
+    MANDATORY_ITEMS_MISSING = "MANDATORY_ITEMS_MISSING"
+    ITEM_NOT_FOUND = "ITEM_NOT_FOUND"
+    ITEM_NOT_ELIGIBLE = "ITEM_NOT_ELIGIBLE"
+    PROVINCIAL_ITEM = "PROVINCIAL_ITEM"
+    DUPLICATE_ROW = "DUPLICATE_ROW"
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    ITEM_IN_USE = "ITEM_IN_USE"
+
+
+class DomainErrors(Exception):
+    """Several errors found together (every bad row of a batch), none of them applied."""
+
+    def __init__(self, errors: Sequence[DomainError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = list(errors)

@@ -14,3 +14,20 @@ def may_reset_password(p: Principal, org: Organization) -> bool:
     if p.is_province:
         return True
     return p.is_city and org.kind is OrgKind.SCHOOL and manages(p, org)
+
+
+def may_edit_declaration(p: Principal, org: Organization) -> bool:
+    """A school fills in its own form; the province office fills in the provincial items as
+    its own declaration. Nobody fills in someone else's."""
+    return p.org_id == org.id and (p.is_school or p.is_province)
+
+
+def may_return_declaration(p: Principal, org: Organization) -> bool:
+    """A city bureau returns its own schools' declarations; the province anyone's."""
+    if p.is_province:
+        return True
+    return p.is_city and org.kind is OrgKind.SCHOOL and manages(p, org)
+
+
+def may_accept_declaration(p: Principal) -> bool:
+    return p.is_province

@@ -16,7 +16,7 @@ from __future__ import annotations
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from models import Organization, Undertaking, User
+from models import Declaration, Extension, Organization, Undertaking, User
 from models.enums import OrgKind, Role
 from permissions.principal import Principal
 
@@ -60,3 +60,11 @@ def visible_undertakings(p: Principal) -> QuerySet[Undertaking]:
 
 def visible_users(p: Principal) -> QuerySet[User]:
     return User.filter(managed_org_filter(p, prefix="organization__"))
+
+
+def visible_declarations(p: Principal) -> QuerySet[Declaration]:
+    return Declaration.filter(managed_org_filter(p, prefix="organization__"))
+
+
+def visible_extensions(p: Principal) -> QuerySet[Extension]:
+    return Extension.filter(managed_org_filter(p, prefix="organization__"))

@@ -5,6 +5,7 @@ from typing import Annotated
 import strawberry
 
 from gql.catalog.types import Campaign, TaskEntry
+from gql.context import Info
 from gql.enums import SchoolType
 from gql.errors import ApiError
 from models import Campaign as CampaignModel
@@ -13,10 +14,8 @@ from models.errors import Code
 from permissions.classes import IsActiveUser
 
 
-async def campaign_or_latest(code: str | None) -> CampaignModel:
-    qs = CampaignModel.all()
-    campaign = await (qs.get_or_none(code=code) if code
-                      else qs.order_by("-declaration_opens_at", "-id").first())
+async def campaign_or_latest(info: Info, code: str | None) -> CampaignModel:
+    campaign = await info.context.loaders.campaign_by_code.load(code or "")
     if campaign is None:
         raise ApiError(Code.NOT_FOUND, f"行动计划 {code} 不存在" if code else "尚无行动计划")
     return campaign
@@ -36,12 +35,13 @@ class CatalogQueries:
                       " the newest campaign.", permission_classes=[IsActiveUser])
     async def task_catalog(
         self,
+        info: Info,
         campaign_code: str | None = None,
         school_type: Annotated[SchoolType | None, strawberry.argument(
             description="Only entries that this school type sees.")] = None,
         include_retired: bool = False,
     ) -> list[TaskEntry]:
-        campaign = await campaign_or_latest(campaign_code)
+        campaign = await campaign_or_latest(info, campaign_code)
         qs = TaskEntryModel.filter(campaign_id=campaign.id, parent_id=None)
         if not include_retired:
             qs = qs.filter(retired_at=None)
@@ -52,7 +52,8 @@ class CatalogQueries:
 
     @strawberry.field(description='One catalog entry by its number, e.g. "3.2".',
                       permission_classes=[IsActiveUser])
-    async def task_entry(self, number: str, campaign_code: str | None = None) -> TaskEntry | None:
-        campaign = await campaign_or_latest(campaign_code)
+    async def task_entry(self, info: Info, number: str,
+                         campaign_code: str | None = None) -> TaskEntry | None:
+        campaign = await campaign_or_latest(info, campaign_code)
         m = await TaskEntryModel.get_or_none(campaign_id=campaign.id, number=number.strip())
         return TaskEntry.of(m) if m else None

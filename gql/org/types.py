@@ -11,6 +11,7 @@ from models import Organization as OrganizationModel
 
 if TYPE_CHECKING:
     from gql.accounts.types import User
+    from gql.declarations.types import Declaration
     from gql.undertakings.types import Undertaking
 
 
@@ -67,6 +68,19 @@ class Organization(relay.Node):
 
         rows = await info.context.loaders.users_by_organization_id.load(self.id)
         return [User.of(m) for m in rows]
+
+    @strawberry.field(description="This organisation's declaration (default: the newest"
+                      " campaign); null for those who may not read it.")
+    async def declaration(
+        self, info: Info, campaign_code: str | None = None
+    ) -> Annotated[Declaration, strawberry.lazy("gql.declarations.types")] | None:
+        from gql.catalog.queries import campaign_or_latest
+        from gql.declarations.resolve import declaration_of
+
+        org = await info.context.loaders.organization_by_id.load(self.id)
+        if org is None:
+            return None
+        return await declaration_of(info, org, await campaign_or_latest(info, campaign_code))
 
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:

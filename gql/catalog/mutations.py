@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from gql.catalog.queries import campaign_or_latest
+from gql.catalog.types import Campaign, TaskEntry
+from gql.context import Info
+from gql.errors import UserError
+from models import TaskEntry as TaskEntryModel
+from models import catalog_upkeep, declarations
+from models.catalog_upkeep import EntryChanges
+from models.enums import SchoolType, TaskLevel
+from models.errors import Code, DomainError
+from permissions.classes import IsProvinceOffice
+
+
+@strawberry.type
+class TaskEntryPayload:
+    entry: TaskEntry | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class CampaignPayload:
+    campaign: Campaign | None
+    errors: list[UserError]
+
+
+@strawberry.input(description="What to correct; fields left out stay as they are.")
+class TaskEntryChangesInput:
+    title: str | None = None
+    level: TaskLevel | None = None
+    target_quantity: int | None = None
+    clear_target: bool = strawberry.field(default=False,
+                                          description="Remove the national target.")
+    target_unit: str | None = None
+    school_types: list[SchoolType] | None = None
+
+
+async def _entry(info: Info, number: str, campaign_code: str | None) -> TaskEntryModel | None:
+    campaign = await campaign_or_latest(info, campaign_code)
+    return await TaskEntryModel.get_or_none(campaign_id=campaign.id, number=number.strip())
+
+
+def _missing(number: str) -> TaskEntryPayload:
+    return TaskEntryPayload(entry=None, errors=[UserError(
+        field=["number"], code=Code.NOT_FOUND, message=f"任务 {number} 不存在")])
+
+
+@strawberry.type
+class CatalogMutations:
+    @strawberry.mutation(description="Province office: move the declaration window (times"
+                         " without an offset are Beijing time).",
+                         permission_classes=[IsProvinceOffice])
+    async def set_declaration_window(self, info: Info, opens_at: datetime, closes_at: datetime,
+                                     campaign_code: str | None = None) -> CampaignPayload:
+        campaign = await campaign_or_latest(info, campaign_code)
+        try:
+            await declarations.set_window(campaign, opens_at, closes_at)
+        except DomainError as e:
+            return CampaignPayload(campaign=None, errors=[UserError.of(e)])
+        return CampaignPayload(campaign=await Campaign.load(info, campaign.id), errors=[])
+
+    @strawberry.mutation(description="Province office: correct an entry's title, level, target"
+                         " or eligible school types. Refused, with the organisations concerned,"
+                         " when it would invalidate their undertakings.",
+                         permission_classes=[IsProvinceOffice])
+    async def update_task_entry(self, info: Info, number: str, changes: TaskEntryChangesInput,
+                                campaign_code: str | None = None) -> TaskEntryPayload:
+        entry = await _entry(info, number, campaign_code)
+        if entry is None:
+            return _missing(number)
+        try:
+            await catalog_upkeep.update_entry(entry, EntryChanges(
+                title=changes.title, level=changes.level,
+                target_quantity=changes.target_quantity, clear_target=changes.clear_target,
+                target_unit=changes.target_unit, school_types=changes.school_types))
+        except DomainError as e:
+            return TaskEntryPayload(entry=None, errors=[UserError.of(e)])
+        return TaskEntryPayload(entry=TaskEntry.of(entry), errors=[])
+
+    @strawberry.mutation(description='Province office: add an item ("57", or "3.4" under the'
+                         " heading 3).", permission_classes=[IsProvinceOffice])
+    async def add_task_entry(self, info: Info, number: str, title: str, level: TaskLevel,
+                             school_types: list[SchoolType], target_quantity: int | None = None,
+                             target_unit: str | None = None,
+                             campaign_code: str | None = None) -> TaskEntryPayload:
+        campaign = await campaign_or_latest(info, campaign_code)
+        try:
+            entry = await catalog_upkeep.add_entry(campaign, number, title, level, school_types,
+                                                   target_quantity, target_unit)
+        except DomainError as e:
+            return TaskEntryPayload(entry=None, errors=[UserError.of(e)])
+        return TaskEntryPayload(entry=TaskEntry.of(entry), errors=[])
+
+    @strawberry.mutation(description="Province office: withdraw an entry from the catalog while"
+                         " nobody undertakes it (kept for history).",
+                         permission_classes=[IsProvinceOffice])
+    async def retire_task_entry(self, info: Info, number: str,
+                                campaign_code: str | None = None) -> TaskEntryPayload:
+        entry = await _entry(info, number, campaign_code)
+        if entry is None:
+            return _missing(number)
+        try:
+            await catalog_upkeep.retire_entry(entry)
+        except DomainError as e:
+            return TaskEntryPayload(entry=None, errors=[UserError.of(e)])
+        return TaskEntryPayload(entry=TaskEntry.of(entry), errors=[])
+
+    @strawberry.mutation(description="Province office: bring a retired entry back.",
+                         permission_classes=[IsProvinceOffice])
+    async def restore_task_entry(self, info: Info, number: str,
+                                 campaign_code: str | None = None) -> TaskEntryPayload:
+        entry = await _entry(info, number, campaign_code)
+        if entry is None:
+            return _missing(number)
+        return TaskEntryPayload(entry=TaskEntry.of(await catalog_upkeep.restore_entry(entry)),
+                                errors=[])

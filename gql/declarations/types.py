@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from gql.context import Info
+from gql.errors import UserError
+from models import Campaign as CampaignModel
+from models import DeclarationEvent, UndertakingChange
+from models import Organization as OrganizationModel
+from models.clock import now_utc
+from models.declaration import Declaration as DeclarationModel
+from models.declaration import DeclarationAction, DeclarationStatus, RowAction
+from models.declarations import Window, current_status, missing_mandatory_items, status_lock
+
+if TYPE_CHECKING:
+    from gql.catalog.types import Campaign, TaskEntry
+    from gql.org.types import Organization
+    from gql.undertakings.types import Undertaking
+
+strawberry.enum(DeclarationStatus, description="NOT_STARTED (nothing saved yet), DRAFT,"
+                " SUBMITTED (waiting for review), RETURNED (sent back with a reason, editable),"
+                " ACCEPTED (frozen by the province).")
+strawberry.enum(DeclarationAction, name="DeclarationAction")
+strawberry.enum(RowAction, name="RowAction", description="What a change did to a row.")
+
+
+@strawberry.type(description="Why a declaration cannot be changed now.")
+class Lock:
+    code: str = strawberry.field(description="DEADLINE_PASSED, NOT_OPEN_YET,"
+                                 " DECLARATION_SUBMITTED or DECLARATION_ACCEPTED.")
+    message: str
+
+
+@strawberry.type(description="A row as it was: quantity and funding (万元).")
+class RowSnapshot:
+    quantity: int
+    school_self: str
+    enterprise: str
+    sponsor: str
+    local_gov: str
+    provincial: str
+
+    @classmethod
+    def of(cls, data: dict[str, Any] | None) -> RowSnapshot | None:
+        return cls(**data) if data else None
+
+
+@strawberry.type(description="Who did something: shown to everyone who sees the history.")
+class Actor:
+    username: str
+    display_name: str
+    organization_name: str
+
+
+@strawberry.type(description="One line of a declaration's history: a row change or a status"
+                 " change, with who and when.")
+class HistoryEntry:
+    at: datetime
+    actor: Actor
+    status_change: DeclarationAction | None = strawberry.field(
+        description="Set for a status change: SUBMIT, WITHDRAW, RETURN, ACCEPT.")
+    from_status: DeclarationStatus | None
+    to_status: DeclarationStatus | None
+    reason: str | None
+    row_change: RowAction | None = strawberry.field(description="Set for a row change.")
+    item_number: str | None
+    before: RowSnapshot | None
+    after: RowSnapshot | None
+
+
+@strawberry.type(description="One organisation's declaration for one campaign.")
+class Declaration:
+    status: DeclarationStatus
+    version: int = strawberry.field(
+        description="Send it back with every change: a change made on an older version is"
+        " refused with CONFLICT. 0 while nothing is saved.")
+    submitted_at: datetime | None
+    returned_at: datetime | None
+    return_reason: str | None
+    accepted_at: datetime | None
+    updated_at: datetime | None
+    deadline: datetime = strawberry.field(
+        description="The deadline for this organisation: the campaign's, or its extension.")
+    extension_until: datetime | None = strawberry.field(
+        description="An extension granted by the province, while it runs.")
+    opens_at: datetime
+    org: strawberry.Private[OrganizationModel]
+    campaign_model: strawberry.Private[CampaignModel]
+    model: strawberry.Private[DeclarationModel | None]
+
+    @classmethod
+    def of(cls, org: OrganizationModel, campaign: CampaignModel,
+           model: DeclarationModel | None, window: Window) -> Declaration:
+        return cls(status=current_status(model), version=model.version if model else 0,
+                   submitted_at=model.submitted_at if model else None,
+                   returned_at=model.returned_at if model else None,
+                   return_reason=model.return_reason if model else None,
+                   accepted_at=model.accepted_at if model else None,
+                   updated_at=model.updated_at if model else None,
+                   deadline=window.closes_at, extension_until=window.extension_until,
+                   opens_at=window.opens_at, org=org, campaign_model=campaign, model=model)
+
+    @strawberry.field(description="Why it cannot be changed now; null when it can.")
+    def lock(self) -> Lock | None:
+        window = Window(self.opens_at, self.deadline, self.extension_until)
+        problem = status_lock(self.status) or window.lock(now_utc())
+        return Lock(code=problem.code, message=problem.message) if problem else None
+
+    @strawberry.field(description="Whether the organisation's own users can change it now.")
+    def editable(self) -> bool:
+        return self.lock() is None
+
+    @strawberry.field
+    async def organization(
+        self, info: Info
+    ) -> Annotated[Organization, strawberry.lazy("gql.org.types")]:
+        from gql.org.types import Organization
+
+        return Organization.of(self.org)
+
+    @strawberry.field
+    async def campaign(self) -> Annotated[Campaign, strawberry.lazy("gql.catalog.types")]:
+        from gql.catalog.types import Campaign
+
+        years = await self.campaign_model.reporting_rounds.all().values_list("year", flat=True)
+        return Campaign.of(self.campaign_model, sorted(int(y) for y in years))  # type: ignore[call-overload]
+
+    @strawberry.field(description="The rows of the form, by item number.")
+    async def undertakings(
+        self, info: Info
+    ) -> list[Annotated[Undertaking, strawberry.lazy("gql.undertakings.types")]]:
+        from gql.undertakings.types import Undertaking
+
+        key = (self.org.id, self.campaign_model.id)
+        return [Undertaking.of(u) for u in
+                await info.context.loaders.undertakings_by_key.load(key)]
+
+    @strawberry.field(description="For a school that must undertake every item shown to it:"
+                      " the items it still lacks (submitting is refused until none is left).")
+    async def missing_mandatory_items(
+        self,
+    ) -> list[Annotated[TaskEntry, strawberry.lazy("gql.catalog.types")]]:
+        from gql.catalog.types import TaskEntry
+
+        return [TaskEntry.of(e) for e in await missing_mandatory_items(self.org,
+                                                                      self.campaign_model)]
+
+    @strawberry.field(description="Every row change (before and after) and every status change,"
+                      " oldest first.")
+    async def history(self) -> list[HistoryEntry]:
+        if self.model is None:
+            return []
+        events = await DeclarationEvent.filter(declaration_id=self.model.id).select_related(
+            "actor", "actor__organization")
+        changes = await UndertakingChange.filter(declaration_id=self.model.id).select_related(
+            "actor", "actor__organization", "item")
+        entries = [HistoryEntry(
+            at=e.at, actor=_actor(e.actor), status_change=e.action, from_status=e.from_status,
+            to_status=e.to_status, reason=e.reason, row_change=None, item_number=None,
+            before=None, after=None) for e in events]
+        entries += [HistoryEntry(
+            at=c.at, actor=_actor(c.actor), status_change=None, from_status=None,
+            to_status=None, reason=None, row_change=c.action, item_number=c.item.number,
+            before=RowSnapshot.of(c.before), after=RowSnapshot.of(c.after)) for c in changes]
+        return sorted(entries, key=lambda h: h.at)
+
+
+def _actor(user: Any) -> Actor:
+    return Actor(username=user.username, display_name=user.display_name,
+                 organization_name=user.organization.name)
+
+
+@strawberry.type
+class DeclarationPayload:
+    declaration: Declaration | None
+    errors: list[UserError]

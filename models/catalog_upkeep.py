@@ -1,0 +1,146 @@
+"""The province office's corrections to the catalog.
+
+The starting catalog is a reading of a PDF (see models/seed/README.md): levels, targets and
+eligibility must be correctable in the running platform. A change that would leave an
+existing undertaking invalid is refused with the organisations concerned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from models.catalog import Campaign, TaskEntry, sort_key
+from models.clock import now_utc
+from models.enums import OrgKind, SchoolType, TaskLevel
+from models.errors import Code, DomainError
+from models.org import Organization
+from models.undertaking import Undertaking
+
+NUMBER_PATTERN = r"^\d{1,3}(\.\d{1,3})?$"
+
+
+@dataclass(frozen=True)
+class EntryChanges:
+    """Only what is given changes (None: keep)."""
+
+    title: str | None = None
+    level: TaskLevel | None = None
+    target_quantity: int | None = None
+    clear_target: bool = False
+    target_unit: str | None = None
+    school_types: list[SchoolType] | None = None
+
+
+def _eligible(level: TaskLevel | None, types: list[SchoolType], org: Organization) -> bool:
+    if org.kind is OrgKind.PROVINCE:
+        return level is TaskLevel.PROVINCE
+    return level is TaskLevel.SCHOOL and org.school_type in types
+
+
+async def _holders(entry: TaskEntry) -> list[Organization]:
+    return await Organization.filter(undertakings__item_id=entry.id).order_by("code").distinct()
+
+
+def _in_use(entry: TaskEntry, orgs: list[Organization], what: str) -> DomainError:
+    names = "、".join(f"{o.name}（{o.code}）" for o in orgs[:20])
+    more = f"等{len(orgs)}个单位" if len(orgs) > 20 else ""
+    return DomainError(Code.ITEM_IN_USE,
+                       f"任务 {entry.number} 已被以下单位承接，不能{what}：{names}{more}",
+                       "number", organizations=[o.code for o in orgs])
+
+
+async def update_entry(entry: TaskEntry, changes: EntryChanges) -> TaskEntry:
+    if entry.is_group and (changes.level or changes.school_types):
+        raise DomainError(Code.INVALID_VALUE, "任务分组没有承接层级和适用学校类型", "number")
+    level = changes.level or entry.level
+    types = changes.school_types if changes.school_types is not None else entry.school_types
+    if not entry.is_group and not types:
+        raise DomainError(Code.INVALID_VALUE, "至少选择一种适用学校类型", "schoolTypes")
+    if changes.target_quantity is not None and changes.target_quantity < 1:
+        raise DomainError(Code.INVALID_VALUE, "全国目标数量必须是正整数", "targetQuantity")
+    invalid = [o for o in await _holders(entry) if not _eligible(level, types, o)]
+    if invalid:
+        raise _in_use(entry, invalid, "修改承接层级或适用学校类型")
+    if changes.title is not None:
+        entry.title = changes.title.strip() or entry.title
+    entry.level = level
+    entry.for_higher = SchoolType.HIGHER in types
+    entry.for_secondary = SchoolType.SECONDARY in types
+    entry.for_university = SchoolType.UNIVERSITY in types
+    if changes.clear_target:
+        entry.target_quantity, entry.target_unit = None, None
+    if changes.target_quantity is not None:
+        entry.target_quantity = changes.target_quantity
+    if changes.target_unit is not None:
+        entry.target_unit = changes.target_unit.strip() or None
+    await entry.save()
+    return entry
+
+
+async def add_entry(campaign: Campaign, number: str, title: str, level: TaskLevel,
+                    school_types: list[SchoolType], target_quantity: int | None,
+                    target_unit: str | None) -> TaskEntry:
+    number = number.strip()
+    if not re.fullmatch(NUMBER_PATTERN, number):
+        raise DomainError(Code.INVALID_VALUE, "编号格式应为 12 或 12.3", "number")
+    if not title.strip():
+        raise DomainError(Code.INVALID_VALUE, "请填写工作任务", "title")
+    if not school_types:
+        raise DomainError(Code.INVALID_VALUE, "至少选择一种适用学校类型", "schoolTypes")
+    if await TaskEntry.exists(campaign_id=campaign.id, number=number):
+        raise DomainError(Code.DUPLICATE, f"编号 {number} 已存在", "number")
+    parent = None
+    if "." in number:
+        parent = await TaskEntry.get_or_none(campaign_id=campaign.id,
+                                             number=number.split(".")[0])
+        if parent is None:
+            raise DomainError(Code.INVALID_VALUE, f"上级任务 {number.split('.')[0]} 不存在",
+                              "number")
+        if not parent.is_group:
+            if await Undertaking.exists(item_id=parent.id):
+                raise _in_use(parent, await _holders(parent), "拆分为任务分组")
+    async with in_transaction():
+        if parent is not None and not parent.is_group:
+            # The parent becomes a heading; its own text stays as the heading's title.
+            parent.is_group, parent.level = True, None  # type: ignore[assignment]
+            await parent.save(update_fields=["is_group", "level"])
+        entry = await TaskEntry.create(
+            campaign=campaign, number=number, sort_key=sort_key(number), parent=parent,
+            title=title.strip(), level=level, target_quantity=target_quantity,
+            target_unit=(target_unit or "").strip() or None,
+            for_higher=SchoolType.HIGHER in school_types,
+            for_secondary=SchoolType.SECONDARY in school_types,
+            for_university=SchoolType.UNIVERSITY in school_types)
+        if parent is not None:
+            await _widen_group(parent, entry)
+    return entry
+
+
+async def _widen_group(group: TaskEntry, item: TaskEntry) -> None:
+    group.for_higher = group.for_higher or item.for_higher
+    group.for_secondary = group.for_secondary or item.for_secondary
+    group.for_university = group.for_university or item.for_university
+    await group.save(update_fields=["for_higher", "for_secondary", "for_university"])
+
+
+async def retire_entry(entry: TaskEntry) -> TaskEntry:
+    """Withdraw an entry (a heading: with its items) from the catalog, if nobody undertakes
+    any of it. Kept for history; restore_entry brings it back."""
+    entries = [entry, *await TaskEntry.filter(parent_id=entry.id, retired_at=None)]
+    for e in entries:
+        holders = await _holders(e)
+        if holders:
+            raise _in_use(e, holders, "停用")
+    now = now_utc()
+    await TaskEntry.filter(id__in=[e.id for e in entries]).update(retired_at=now)
+    entry.retired_at = now
+    return entry
+
+
+async def restore_entry(entry: TaskEntry) -> TaskEntry:
+    entry.retired_at = None
+    await entry.save(update_fields=["retired_at"])
+    return entry

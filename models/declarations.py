@@ -1,0 +1,369 @@
+"""Declaring undertakings: the form's rows, the status flow, the deadline, the history.
+
+Every operation here takes the acting user's id and trusts that permissions/ has already
+decided the actor may act on the organisation; the business rules (eligibility, bounds,
+deadline, status, version) are enforced here, whoever calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from models.catalog import Campaign, TaskEntry
+from models.clock import beijing, now_utc
+from models.declaration import (
+    Declaration,
+    DeclarationAction,
+    DeclarationEvent,
+    DeclarationStatus,
+    Extension,
+    RowAction,
+    UndertakingChange,
+)
+from models.enums import OrgKind, TaskLevel
+from models.errors import Code, DomainError, DomainErrors
+from models.org import Organization
+from models.undertaking import FUNDING_SOURCES, Undertaking
+
+MAX_QUANTITY = 100_000
+MAX_AMOUNT = Decimal("1000000")  # 万元 per source: 100亿元, far above any school's plan
+CENT = Decimal("0.01")
+S = DeclarationStatus
+
+
+@dataclass(frozen=True)
+class RowInput:
+    item_number: str
+    quantity: int | None = None
+    funding: dict[str, Decimal] | None = None  # by FUNDING_SOURCES name; missing means 0
+    remove: bool = False
+
+
+@dataclass(frozen=True)
+class Window:
+    opens_at: datetime
+    closes_at: datetime  # the campaign's deadline, or the organisation's extension if later
+    extension_until: datetime | None
+
+    def lock(self, now: datetime) -> DomainError | None:
+        if now < self.opens_at:
+            return DomainError(Code.NOT_OPEN_YET,
+                               f"填报尚未开始，开始时间为 {beijing(self.opens_at)}（北京时间）")
+        if now > self.closes_at:
+            return DomainError(Code.DEADLINE_PASSED,
+                               f"填报已于 {beijing(self.closes_at)}（北京时间）截止，平台已关闭")
+        return None
+
+
+def window_of(campaign: Campaign, extension: Extension | None, now: datetime) -> Window:
+    """The organisation's window: an extension counts only while it runs."""
+    until = extension.until if extension and extension.until > now else None
+    closes = max(campaign.declaration_closes_at, until) if until else (
+        campaign.declaration_closes_at)
+    return Window(campaign.declaration_opens_at, closes, until)
+
+
+async def window_for(org_id: int, campaign: Campaign) -> Window:
+    extension = await Extension.get_or_none(campaign_id=campaign.id, organization_id=org_id)
+    return window_of(campaign, extension, now_utc())
+
+
+def status_lock(status: DeclarationStatus) -> DomainError | None:
+    if status is S.SUBMITTED:
+        return DomainError(Code.DECLARATION_SUBMITTED,
+                           "申报已提交，等待审核；如需修改，请先撤回或由上级退回")
+    if status is S.ACCEPTED:
+        return DomainError(Code.DECLARATION_ACCEPTED, "申报已由省教育厅确认，不能再修改")
+    return None
+
+
+async def edit_lock(org_id: int, campaign: Campaign, status: DeclarationStatus
+                    ) -> DomainError | None:
+    """Why the organisation's form cannot be edited now, or None when it can."""
+    return status_lock(status) or (await window_for(org_id, campaign)).lock(now_utc())
+
+
+def eligibility_error(org: Organization, item: TaskEntry) -> DomainError | None:
+    field = "itemNumber"
+    if item.is_group:
+        return DomainError(Code.ITEM_NOT_ELIGIBLE,
+                           f"{item.number} 是任务分组，请填报其下的具体任务", field)
+    if item.retired_at is not None:
+        return DomainError(Code.ITEM_NOT_ELIGIBLE, f"任务 {item.number} 已停用", field)
+    if org.kind is OrgKind.PROVINCE:
+        if item.level is not TaskLevel.PROVINCE:
+            return DomainError(Code.ITEM_NOT_ELIGIBLE,
+                               f"任务 {item.number} 由学校承接，省教育厅不填报", field)
+        return None
+    if org.kind is not OrgKind.SCHOOL:
+        return DomainError(Code.ITEM_NOT_ELIGIBLE, "地市教育局不直接承接任务", field)
+    if item.level is TaskLevel.PROVINCE:
+        return DomainError(Code.PROVINCIAL_ITEM,
+                           f"任务 {item.number} 为省级承接任务，学校不用承接", field)
+    if not item.eligible_for(org.school_type):
+        return DomainError(Code.ITEM_NOT_ELIGIBLE,
+                           f"任务 {item.number} 不面向本校类型", field)
+    return None
+
+
+def _amount(value: Any, path: list[Any]) -> tuple[Decimal | None, DomainError | None]:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None, DomainError(Code.INVALID_AMOUNT, "经费必须是数字", path)
+    if not amount.is_finite():
+        return None, DomainError(Code.INVALID_AMOUNT, "经费必须是数字", path)
+    if amount < 0:
+        return None, DomainError(Code.INVALID_AMOUNT, "经费不能为负数", path)
+    if amount != amount.quantize(CENT):
+        return None, DomainError(Code.INVALID_AMOUNT, "经费最多保留两位小数（单位：万元）", path)
+    if amount > MAX_AMOUNT:
+        return None, DomainError(Code.INVALID_AMOUNT,
+                                 f"单项经费不能超过 {MAX_AMOUNT} 万元，请确认单位为万元", path)
+    return amount.quantize(CENT), None
+
+
+def snapshot(u: Undertaking) -> dict[str, Any]:
+    return {"quantity": u.quantity,
+            **{s: str(Decimal(getattr(u, s)).quantize(CENT)) for s in FUNDING_SOURCES}}
+
+
+async def _declaration(org_id: int, campaign_id: int) -> Declaration | None:
+    return await Declaration.get_or_none(organization_id=org_id, campaign_id=campaign_id)
+
+
+def current_status(declaration: Declaration | None) -> DeclarationStatus:
+    return declaration.status if declaration else S.NOT_STARTED
+
+
+async def _claim(org_id: int, campaign_id: int, version: int, **changes: Any) -> Declaration:
+    """Take the declaration at `version` and move it to version + 1, or fail with CONFLICT.
+
+    The conditional UPDATE is the lock: of two clerks saving at once, the second finds the
+    version already moved and writes nothing. Version 0 means "no declaration yet".
+    """
+    conflict = DomainError(Code.CONFLICT, "申报已被他人修改，请刷新后重试（您的修改未保存）",
+                           "version", )
+    if version == 0:
+        try:
+            return await Declaration.create(organization_id=org_id, campaign_id=campaign_id,
+                                            version=1, **changes)
+        except IntegrityError as exc:
+            raise conflict from exc
+    updated = await Declaration.filter(
+        organization_id=org_id, campaign_id=campaign_id, version=version
+    ).update(version=version + 1, **changes)
+    if updated != 1:
+        raise conflict
+    return await Declaration.get(organization_id=org_id, campaign_id=campaign_id)
+
+
+async def save_rows(actor_id: int, org: Organization, campaign: Campaign, version: int,
+                    rows: Sequence[RowInput]) -> Declaration:
+    """Apply a batch of rows of the form at once, or nothing at all."""
+    existing_decl = await _declaration(org.id, campaign.id)
+    lock = await edit_lock(org.id, campaign, current_status(existing_decl))
+    if lock:
+        raise lock
+    items = {e.number: e for e in await TaskEntry.filter(
+        campaign_id=campaign.id, number__in=[r.item_number.strip() for r in rows])}
+    current = {u.item_id: u for u in await Undertaking.filter(
+        organization_id=org.id, item_id__in=[e.id for e in items.values()])}
+    errors: list[DomainError] = []
+    plan: list[tuple[TaskEntry, RowInput, dict[str, Decimal]]] = []
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        path: list[Any] = ["rows", str(i)]
+        number = row.item_number.strip()
+        item = items.get(number)
+        if number in seen:
+            errors.append(DomainError(Code.DUPLICATE_ROW, f"任务 {number} 在本次提交中重复",
+                                      [*path, "itemNumber"]))
+            continue
+        seen.add(number)
+        if item is None:
+            errors.append(DomainError(Code.ITEM_NOT_FOUND, f"任务 {number} 不存在",
+                                      [*path, "itemNumber"]))
+            continue
+        if row.remove:
+            plan.append((item, row, {}))
+            continue
+        problem = eligibility_error(org, item)
+        if problem:
+            errors.append(DomainError(problem.code, problem.message, [*path, "itemNumber"]))
+            continue
+        if (row.quantity is None or isinstance(row.quantity, bool)
+                or not 1 <= row.quantity <= MAX_QUANTITY):
+            errors.append(DomainError(Code.INVALID_QUANTITY,
+                                      f"承接数量必须是1至{MAX_QUANTITY}之间的整数",
+                                      [*path, "quantity"]))
+        amounts: dict[str, Decimal] = {}
+        for source in FUNDING_SOURCES:
+            raw = (row.funding or {}).get(source, Decimal(0))
+            amount, problem = _amount(raw, [*path, "funding", _camel(source)])
+            if problem:
+                errors.append(problem)
+            elif amount is not None:
+                amounts[source] = amount
+        plan.append((item, row, amounts))
+    if errors:
+        raise DomainErrors(errors)
+
+    async with in_transaction():
+        declaration = await _claim(org.id, campaign.id, version)
+        for item, row, amounts in plan:
+            before = current.get(item.id)
+            if row.remove:
+                if before is not None:
+                    await before.delete()
+                    await _row_change(declaration, item, RowAction.DELETE, before, None, actor_id)
+                continue
+            if before is None:
+                created = Undertaking(organization_id=org.id, item_id=item.id,
+                                      quantity=row.quantity, **amounts)
+                await created.save()
+                await _row_change(declaration, item, RowAction.CREATE, None, created, actor_id)
+                continue
+            old = snapshot(before)
+            before.quantity = row.quantity  # type: ignore[assignment]
+            for source, amount in amounts.items():
+                setattr(before, source, amount)
+            if snapshot(before) != old:
+                await before.save()
+                await UndertakingChange.create(
+                    declaration=declaration, item_id=item.id, action=RowAction.UPDATE,
+                    before=old, after=snapshot(before), actor_id=actor_id)
+    return declaration
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+async def _row_change(declaration: Declaration, item: TaskEntry, action: RowAction,
+                      before: Undertaking | None, after: Undertaking | None,
+                      actor_id: int) -> None:
+    await UndertakingChange.create(
+        declaration=declaration, item_id=item.id, action=action,
+        before=snapshot(before) if before else None, after=snapshot(after) if after else None,
+        actor_id=actor_id)
+
+
+async def missing_mandatory_items(org: Organization, campaign: Campaign) -> list[TaskEntry]:
+    """For a school that must undertake every item shown to it: the shown items it lacks."""
+    if org.kind is not OrgKind.SCHOOL or not org.must_undertake_all:
+        return []
+    flag = f"for_{org.school_type.value}" if org.school_type else None
+    if flag is None:
+        return []
+    taken = Undertaking.filter(organization_id=org.id).values_list("item_id", flat=True)
+    shown = TaskEntry.filter(campaign_id=campaign.id, is_group=False, level=TaskLevel.SCHOOL,
+                             retired_at=None, **{flag: True})
+    taken_ids = set(await taken)
+    return [e for e in await shown.order_by("sort_key") if e.id not in taken_ids]
+
+
+async def _transition(actor_id: int, org: Organization, campaign: Campaign, version: int,
+                      action: DeclarationAction, allowed: set[DeclarationStatus],
+                      to: DeclarationStatus, reason: str | None = None,
+                      check_window: bool = True, **changes: Any) -> Declaration:
+    declaration = await _declaration(org.id, campaign.id)
+    status = current_status(declaration)
+    if check_window:
+        lock = (await window_for(org.id, campaign)).lock(now_utc())
+        if lock:
+            raise lock
+    if status not in allowed:
+        raise DomainError(Code.INVALID_TRANSITION, _transition_message(action, status))
+    async with in_transaction():
+        claimed = await _claim(org.id, campaign.id, version, status=to, **changes)
+        await DeclarationEvent.create(declaration=claimed, action=action, from_status=status,
+                                      to_status=to, reason=reason, actor_id=actor_id)
+    return claimed
+
+
+_STATUS_WORDS = {S.NOT_STARTED: "尚未填报", S.DRAFT: "草稿", S.SUBMITTED: "已提交",
+                 S.RETURNED: "已退回", S.ACCEPTED: "已确认"}
+_ACTION_WORDS = {DeclarationAction.SUBMIT: "提交", DeclarationAction.WITHDRAW: "撤回",
+                 DeclarationAction.RETURN: "退回", DeclarationAction.ACCEPT: "确认"}
+
+
+def _transition_message(action: DeclarationAction, status: DeclarationStatus) -> str:
+    return f"申报当前状态为“{_STATUS_WORDS[status]}”，不能{_ACTION_WORDS[action]}"
+
+
+async def submit(actor_id: int, org: Organization, campaign: Campaign,
+                 version: int) -> Declaration:
+    missing = await missing_mandatory_items(org, campaign)
+    if missing:
+        numbers = "、".join(e.number for e in missing)
+        raise DomainError(Code.MANDATORY_ITEMS_MISSING,
+                          f"本校须承接全部显示的任务，尚缺：{numbers}", "rows",
+                          missing=[e.number for e in missing])
+    return await _transition(actor_id, org, campaign, version, DeclarationAction.SUBMIT,
+                             {S.NOT_STARTED, S.DRAFT, S.RETURNED}, S.SUBMITTED,
+                             submitted_at=now_utc())
+
+
+async def withdraw(actor_id: int, org: Organization, campaign: Campaign,
+                   version: int) -> Declaration:
+    return await _transition(actor_id, org, campaign, version, DeclarationAction.WITHDRAW,
+                             {S.SUBMITTED}, S.DRAFT)
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(Code.REASON_REQUIRED, "请填写退回原因", "reason")
+    if len(reason) > 1000:
+        raise DomainError(Code.INVALID_VALUE, "退回原因不能超过1000字", "reason")
+    return reason
+
+
+async def return_(actor_id: int, org: Organization, campaign: Campaign, version: int,
+                  reason: str) -> Declaration:
+    """Send a submitted declaration back for correction; editing reopens (inside the window)."""
+    text = _reason(reason)
+    return await _transition(actor_id, org, campaign, version, DeclarationAction.RETURN,
+                             {S.SUBMITTED}, S.RETURNED, reason=text, returned_at=now_utc(),
+                             return_reason=text)
+
+
+async def accept(actor_id: int, org: Organization, campaign: Campaign,
+                 version: int) -> Declaration:
+    """The province's acceptance freezes the declaration; allowed after the deadline too."""
+    return await _transition(actor_id, org, campaign, version, DeclarationAction.ACCEPT,
+                             {S.SUBMITTED}, S.ACCEPTED, check_window=False,
+                             accepted_at=now_utc())
+
+
+async def set_window(campaign: Campaign, opens_at: datetime, closes_at: datetime) -> Campaign:
+    if closes_at <= opens_at:
+        raise DomainError(Code.INVALID_VALUE, "截止时间必须晚于开始时间", "closesAt")
+    campaign.declaration_opens_at = opens_at
+    campaign.declaration_closes_at = closes_at
+    await campaign.save(update_fields=["declaration_opens_at", "declaration_closes_at"])
+    return campaign
+
+
+async def grant_extension(actor_id: int, org: Organization, campaign: Campaign,
+                          until: datetime, reason: str | None) -> Extension:
+    if until <= now_utc():
+        raise DomainError(Code.INVALID_VALUE, "延期截止时间必须晚于当前时间", "until")
+    extension, _ = await Extension.update_or_create(
+        defaults={"until": until, "reason": (reason or "").strip() or None,
+                  "granted_by_id": actor_id},
+        campaign_id=campaign.id, organization_id=org.id)
+    return extension
+
+
+async def revoke_extension(org: Organization, campaign: Campaign) -> None:
+    await Extension.filter(campaign_id=campaign.id, organization_id=org.id).delete()
