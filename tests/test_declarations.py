@@ -17,43 +17,44 @@ from tests.conftest import (
 )
 
 DECL_FIELDS = """
+fragment D on Declaration {
   status version editable lock { code message } returnReason
   undertakings { quantity item { number } funding { schoolSelf enterprise sponsor localGov
                  provincial total } }
   missingMandatoryItems { number }
-"""
+}"""
 
 SAVE = """
 mutation($input: SaveUndertakingsInput!) {
   saveUndertakings(input: $input) {
-    declaration { %s }
+    declaration { ...D }
     errors { field code message }
   }
-}""" % DECL_FIELDS
+}""" + DECL_FIELDS
 
 SUBMIT = """
 mutation($org: String!, $v: Int!) {
   submitDeclaration(organizationCode: $org, version: $v) {
-    declaration { %s } errors { field code message } }
-}""" % DECL_FIELDS
+    declaration { ...D } errors { field code message } }
+}""" + DECL_FIELDS
 
 RETURN = """
 mutation($org: String!, $v: Int!, $reason: String!) {
   returnDeclaration(organizationCode: $org, version: $v, reason: $reason) {
-    declaration { %s } errors { field code message } }
-}""" % DECL_FIELDS
+    declaration { ...D } errors { field code message } }
+}""" + DECL_FIELDS
 
 ACCEPT = """
 mutation($org: String!, $v: Int!) {
   acceptDeclaration(organizationCode: $org, version: $v) {
-    declaration { %s } errors { field code message } }
-}""" % DECL_FIELDS
+    declaration { ...D } errors { field code message } }
+}""" + DECL_FIELDS
 
 READ = """
-query($org: String) { declaration(organizationCode: $org) { %s
+query($org: String) { declaration(organizationCode: $org) { ...D
   history { at actor { username organizationName } statusChange fromStatus toStatus reason
             rowChange itemNumber before { quantity schoolSelf } after { quantity schoolSelf } }
-} }""" % DECL_FIELDS
+} }""" + DECL_FIELDS
 
 
 def row(number: str, quantity: int = 1, **funding: str) -> dict[str, Any]:
