@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -55,11 +55,36 @@ class Edge(Generic[NodeT]):
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]]
     page_info: PageInfo
-    _queryset: strawberry.Private[QuerySet[Any]]
+    # Counted only when the client asks for totalCount.
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="How many items the whole list has, across all pages.")
     async def total_count(self) -> int:
-        return await self._queryset.count()
+        return await self._count()
+
+
+def _page_bounds(first: int | None, after: str | None) -> tuple[int, int]:
+    if first is not None and first < 0:
+        raise ApiError(Code.BAD_USER_INPUT, "first 不能为负数")
+    size = min(first if first is not None else DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    start = decode_cursor(after) + 1 if after else 0
+    return start, size
+
+
+def _connection(rows: Sequence[Any], start: int, size: int, convert: Callable[[Any], NodeT],
+                count: Callable[[], Awaitable[int]]) -> Connection[NodeT]:
+    edges = [Edge(cursor=encode_cursor(start + i), node=convert(row))
+             for i, row in enumerate(rows[:size])]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > size,
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _count=count,
+    )
 
 
 async def paginate(
@@ -69,27 +94,21 @@ async def paginate(
     first: int | None,
     after: str | None,
 ) -> Connection[NodeT]:
-    """One page of an already scoped and ordered queryset.
+    """One page of an already scoped and ordered queryset (LIMIT/OFFSET).
 
     `first` is capped at MAX_PAGE_SIZE: a client can never pull the whole table at once.
     """
-    if first is not None and first < 0:
-        raise ApiError(Code.BAD_USER_INPUT, "first 不能为负数")
-    size = min(first if first is not None else DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    start = decode_cursor(after) + 1 if after else 0
+    start, size = _page_bounds(first, after)
     rows = await queryset.offset(start).limit(size + 1)
-    has_next = len(rows) > size
-    edges = [
-        Edge(cursor=encode_cursor(start + i), node=convert(row))
-        for i, row in enumerate(rows[:size])
-    ]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=has_next,
-            has_previous_page=start > 0,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        _queryset=queryset,
-    )
+    return _connection(rows, start, size, convert, queryset.count)
+
+
+def paginate_list(items: Sequence[Any], convert: Callable[[Any], NodeT], *,
+                  first: int | None, after: str | None) -> Connection[NodeT]:
+    """One page of a list already computed (and already aggregated) for this request."""
+    start, size = _page_bounds(first, after)
+
+    async def count() -> int:
+        return len(items)
+
+    return _connection(items[start:start + size + 1], start, size, convert, count)

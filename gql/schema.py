@@ -22,6 +22,7 @@ from gql.errors import should_mask
 from gql.nodes import resolve_global_id
 from gql.org.queries import OrgQueries
 from gql.org.types import Organization
+from gql.oversight.queries import OversightQueries
 from gql.scalars import DATETIME
 from gql.undertakings.types import Undertaking
 from permissions.classes import IsActiveUser
@@ -42,7 +43,7 @@ class NodeQueries:
 
 
 Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
-                              DeclarationQueries))
+                              DeclarationQueries, OversightQueries))
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations))
 
 

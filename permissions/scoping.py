@@ -68,3 +68,8 @@ def visible_declarations(p: Principal) -> QuerySet[Declaration]:
 
 def visible_extensions(p: Principal) -> QuerySet[Extension]:
     return Extension.filter(managed_org_filter(p, prefix="organization__"))
+
+
+def managed_organizations(p: Principal) -> QuerySet[Organization]:
+    """The organisations whose data `p` may read (no ancestors): the base of oversight."""
+    return Organization.filter(managed_org_filter(p))

@@ -1,0 +1,38 @@
+"""What an oversight query covers: the caller's organisations, or one city of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from gql.catalog.queries import campaign_or_latest
+from gql.context import Info
+from models import Campaign, Organization, Undertaking
+from models.enums import OrgKind
+from permissions.scoping import managed_organizations, manages, visible_undertakings
+
+
+@dataclass
+class OversightScope:
+    organizations: QuerySet[Organization]
+    undertakings: QuerySet[Undertaking]
+    campaign: Campaign
+
+
+async def oversight_scope(info: Info, city_code: str | None,
+                          campaign_code: str | None) -> OversightScope | None:
+    """None when `city_code` is not a city-level unit the caller manages (as not found)."""
+    principal = info.context.principal
+    assert principal is not None
+    orgs = managed_organizations(principal)
+    undertakings = visible_undertakings(principal)
+    if city_code:
+        city = await Organization.get_or_none(code=city_code.strip(), kind=OrgKind.CITY)
+        if city is None or not manages(principal, city):
+            return None
+        orgs = orgs.filter(Q(id=city.id) | Q(parent_id=city.id))
+        undertakings = undertakings.filter(
+            Q(organization_id=city.id) | Q(organization__parent_id=city.id))
+    return OversightScope(orgs, undertakings, await campaign_or_latest(info, campaign_code))

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+import strawberry
+
+from gql.catalog.types import TaskEntry
+from gql.org.types import Organization
+from gql.pagination import Connection, paginate_list
+from gql.undertakings.types import Funding
+from models import oversight
+from models.declaration import DeclarationStatus
+
+
+@strawberry.type(description="How many schools are in each declaration status.")
+class StatusCounts:
+    not_started: int
+    draft: int
+    submitted: int
+    returned: int
+    accepted: int
+    total: int
+    never_logged_in: int = strawberry.field(description="Schools no account of which has"
+                                            " ever logged in.")
+
+    @classmethod
+    def of(cls, c: oversight.StatusCounts) -> StatusCounts:
+        s = DeclarationStatus
+        return cls(not_started=c.by_status[s.NOT_STARTED], draft=c.by_status[s.DRAFT],
+                   submitted=c.by_status[s.SUBMITTED], returned=c.by_status[s.RETURNED],
+                   accepted=c.by_status[s.ACCEPTED], total=c.total,
+                   never_logged_in=c.never_logged_in)
+
+
+@strawberry.type(description="One school's progress.")
+class SchoolProgress:
+    school: Organization
+    status: DeclarationStatus
+    item_count: int = strawberry.field(description="Items undertaken.")
+    funding_total: Decimal = strawberry.field(description="Planned funding, all sources (万元).")
+    last_change_at: datetime | None
+    last_login_at: datetime | None
+    never_logged_in: bool = strawberry.field(description="Nobody of this school has logged in"
+                                             " yet: the first to push.")
+
+    @classmethod
+    def of(cls, row: oversight.SchoolProgress) -> SchoolProgress:
+        return cls(school=Organization.of(row.school), status=row.status,
+                   item_count=row.item_count, funding_total=row.funding_total,
+                   last_change_at=row.last_change_at, last_login_at=row.last_login_at,
+                   never_logged_in=row.never_logged_in)
+
+
+@strawberry.type(description="The counts of one city-level unit, or of the schools attached"
+                 " directly to the province.")
+class GroupProgress:
+    unit: Organization
+    label: str
+    counts: StatusCounts
+
+
+@strawberry.enum(description="How to order the schools of a progress list.")
+class ProgressSort(StrEnum):
+    NAME = "name"
+    CODE = "code"
+    STATUS = "status"
+    LAST_CHANGE = "last_change"
+    LAST_LOGIN = "last_login"
+
+
+_STATUS_ORDER = {s: i for i, s in enumerate([
+    DeclarationStatus.NOT_STARTED, DeclarationStatus.DRAFT, DeclarationStatus.RETURNED,
+    DeclarationStatus.SUBMITTED, DeclarationStatus.ACCEPTED])}
+
+
+def _sorted(rows: list[oversight.SchoolProgress], sort: ProgressSort
+            ) -> list[oversight.SchoolProgress]:
+    never = datetime.min
+    keys = {
+        ProgressSort.NAME: lambda r: (r.school.name, r.school.code),
+        ProgressSort.CODE: lambda r: (r.school.code,),
+        # Least advanced first: those are the ones to push.
+        ProgressSort.STATUS: lambda r: (_STATUS_ORDER[r.status], r.school.code),
+        ProgressSort.LAST_CHANGE: lambda r: (
+            r.last_change_at.replace(tzinfo=None) if r.last_change_at else never, r.school.code),
+        ProgressSort.LAST_LOGIN: lambda r: (
+            r.last_login_at.replace(tzinfo=None) if r.last_login_at else never, r.school.code),
+    }
+    return sorted(rows, key=keys[sort])
+
+
+@strawberry.type(description="Where the declarations of a city, or of the province, stand.")
+class Progress:
+    counts: StatusCounts
+    groups: list[GroupProgress] = strawberry.field(
+        description="Per city-level unit, plus the schools attached directly to the province"
+        " (for the province office); the city itself for a city bureau.")
+    rows: strawberry.Private[list[oversight.SchoolProgress]]
+
+    @strawberry.field(description="The schools, filtered and sorted.")
+    def schools(
+        self,
+        status: DeclarationStatus | None = None,
+        search: Annotated[str | None, strawberry.argument(
+            description="Part of the name, or the start of the code.")] = None,
+        never_logged_in: bool | None = None,
+        sort: ProgressSort = ProgressSort.STATUS,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[SchoolProgress]:
+        rows = self.rows
+        if status is not None:
+            rows = [r for r in rows if r.status is status]
+        if never_logged_in is not None:
+            rows = [r for r in rows if r.never_logged_in is never_logged_in]
+        if search and search.strip():
+            term = search.strip()
+            rows = [r for r in rows if term in r.school.name or r.school.code.startswith(term)]
+        return paginate_list(_sorted(rows, sort), SchoolProgress.of, first=first, after=after)
+
+
+@strawberry.type(description="Sums of one group (a city-level unit, the province's directly"
+                 " attached schools, or the province office itself) for one item.")
+class GroupItemSum:
+    unit: Organization
+    label: str
+    organizations: int
+    quantity: int
+    funding: Funding
+
+
+@strawberry.type(description="What the declarations add up to for one item.")
+class ItemSum:
+    item: TaskEntry
+    organizations: int = strawberry.field(description="Organisations undertaking it.")
+    quantity: int = strawberry.field(description="Total quantity undertaken.")
+    funding: Funding
+    target_percent: Decimal | None = strawberry.field(
+        description="Quantity as a percentage of the national target, where the target is a"
+        " count (e.g. 35.00 for 35%).")
+    by_group: list[GroupItemSum]
+
+
+@strawberry.type(description="A school bound to undertake every item shown, and what it lacks.")
+class MissingMandatory:
+    school: Organization
+    missing_items: list[TaskEntry]
+
+
+def funding_of(sums: oversight.ItemSum) -> Funding:
+    return Funding(**sums.funding)

@@ -1,0 +1,158 @@
+"""Oversight: where every school stands, and what the declarations add up to.
+
+Sums over undertakings are computed by the database (GROUP BY); per-school figures are one
+aggregated row per school. Callers pass the organisations they may see (permissions/).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from tortoise.functions import Count, Max, Sum
+from tortoise.queryset import QuerySet
+
+from models.account import User
+from models.aggregates import cents_sum, cents_value, money
+from models.catalog import Campaign, TaskEntry
+from models.declaration import Declaration, DeclarationStatus
+from models.enums import OrgKind, TaskLevel
+from models.org import Organization
+from models.undertaking import FUNDING_SOURCES, Undertaking
+
+S = DeclarationStatus
+
+
+@dataclass
+class SchoolProgress:
+    school: Organization
+    status: DeclarationStatus
+    item_count: int
+    funding_total: Decimal
+    last_change_at: datetime | None
+    last_login_at: datetime | None
+
+    @property
+    def never_logged_in(self) -> bool:
+        return self.last_login_at is None
+
+
+@dataclass
+class StatusCounts:
+    by_status: Counter[DeclarationStatus] = field(default_factory=Counter)
+    never_logged_in: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    def add(self, row: SchoolProgress) -> None:
+        self.by_status[row.status] += 1
+        self.never_logged_in += row.never_logged_in
+
+
+async def school_progress(schools: QuerySet[Organization], campaign: Campaign
+                          ) -> list[SchoolProgress]:
+    """One row per school: its status, items, planned total, last change and last login."""
+    orgs = await schools.filter(kind=OrgKind.SCHOOL).order_by("code")
+    ids = [o.id for o in orgs]
+    if not ids:
+        return []
+    declarations = {d["organization_id"]: d for d in await Declaration.filter(
+        campaign_id=campaign.id, organization_id__in=ids
+    ).values("organization_id", "status", "updated_at")}
+    sums = {r["organization_id"]: r for r in await Undertaking.filter(
+        organization_id__in=ids, item__campaign_id=campaign.id
+    ).annotate(n=Count("id"), **{s: cents_sum(Undertaking, s) for s in FUNDING_SOURCES}
+               ).group_by("organization_id").values("organization_id", "n", *FUNDING_SOURCES)}
+    logins = {r["organization_id"]: r["last"] for r in await User.filter(
+        organization_id__in=ids).annotate(last=Max("last_login_at")).group_by(
+        "organization_id").values("organization_id", "last")}
+    rows = []
+    for org in orgs:
+        d = declarations.get(org.id)
+        s = sums.get(org.id, {})
+        rows.append(SchoolProgress(
+            school=org,
+            status=DeclarationStatus(d["status"]) if d else S.NOT_STARTED,
+            item_count=int(s.get("n") or 0),
+            funding_total=money(sum(int(s.get(src) or 0) for src in FUNDING_SOURCES)),
+            last_change_at=d["updated_at"] if d else None,
+            last_login_at=logins.get(org.id),
+        ))
+    return rows
+
+
+@dataclass
+class ItemSum:
+    item_id: int
+    group_id: int | None  # the city-level unit (or the province office) of the undertakers
+    organizations: int
+    quantity: int
+    funding: dict[str, Decimal]
+
+    @property
+    def funding_total(self) -> Decimal:
+        return sum(self.funding.values(), Decimal("0.00"))
+
+
+async def item_sums(undertakings: QuerySet[Undertaking], campaign: Campaign, *,
+                    by_group: bool) -> list[ItemSum]:
+    """Per item (and, with by_group, per city-level unit): undertakers, quantity, funding.
+
+    The group of a school is its parent (a city-level unit, or the province office for the
+    schools attached to it directly); the province office's own undertakings form a group of
+    their own (group_id None).
+    """
+    keys = ["item_id", "organization__parent_id"] if by_group else ["item_id"]
+    rows = await undertakings.filter(item__campaign_id=campaign.id).annotate(
+        orgs=Count("organization_id"), qty=Sum("quantity"),
+        **{s: cents_sum(Undertaking, s) for s in FUNDING_SOURCES},
+    ).group_by(*keys).values(*keys, "orgs", "qty", *FUNDING_SOURCES)
+    return [ItemSum(item_id=r["item_id"], group_id=r.get("organization__parent_id"),
+                    organizations=int(r["orgs"]), quantity=int(r["qty"] or 0),
+                    funding={s: money(r[s]) for s in FUNDING_SOURCES}) for r in rows]
+
+
+def target_percent(quantity: int, target: int | None) -> Decimal | None:
+    if not target:
+        return None
+    return (Decimal(quantity) * 100 / Decimal(target)).quantize(Decimal("0.01"))
+
+
+@dataclass
+class MissingItems:
+    school: Organization
+    missing: list[TaskEntry]
+
+
+async def missing_mandatory(schools: QuerySet[Organization], campaign: Campaign
+                            ) -> list[MissingItems]:
+    """Schools that must undertake every item shown to them, with what they still lack."""
+    bound = await schools.filter(kind=OrgKind.SCHOOL, must_undertake_all=True).order_by("code")
+    if not bound:
+        return []
+    shown = await TaskEntry.filter(campaign_id=campaign.id, is_group=False,
+                                   level=TaskLevel.SCHOOL, retired_at=None).order_by("sort_key")
+    taken: dict[int, set[int]] = defaultdict(set)
+    for org_id, item_id in await Undertaking.filter(
+            organization_id__in=[o.id for o in bound], item__campaign_id=campaign.id
+    ).values_list("organization_id", "item_id"):
+        taken[org_id].add(item_id)
+    result = []
+    for school in bound:
+        missing = [e for e in shown if e.eligible_for(school.school_type)
+                   and e.id not in taken[school.id]]
+        if missing:
+            result.append(MissingItems(school, missing))
+    return result
+
+
+async def zero_funding(undertakings: QuerySet[Undertaking], campaign: Campaign
+                       ) -> list[Undertaking]:
+    """Undertakings whose five planned amounts are all zero."""
+    return await undertakings.filter(item__campaign_id=campaign.id).annotate(
+        total_cents=cents_value(Undertaking, list(FUNDING_SOURCES))
+    ).filter(total_cents=0).order_by("organization__code", "item__sort_key")
