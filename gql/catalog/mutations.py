@@ -40,7 +40,7 @@ class TaskEntryChangesInput:
 
 
 async def _entry(info: Info, number: str, campaign_code: str | None) -> TaskEntryModel | None:
-    campaign = await campaign_or_latest(info, campaign_code)
+    campaign = await campaign_or_latest(info.context.loaders, campaign_code)
     return await TaskEntryModel.get_or_none(campaign_id=campaign.id, number=number.strip())
 
 
@@ -56,7 +56,7 @@ class CatalogMutations:
                          permission_classes=[IsProvinceOffice])
     async def set_declaration_window(self, info: Info, opens_at: datetime, closes_at: datetime,
                                      campaign_code: str | None = None) -> CampaignPayload:
-        campaign = await campaign_or_latest(info, campaign_code)
+        campaign = await campaign_or_latest(info.context.loaders, campaign_code)
         try:
             await declarations.set_window(campaign, opens_at, closes_at)
         except DomainError as e:
@@ -87,7 +87,7 @@ class CatalogMutations:
                              school_types: list[SchoolType], target_quantity: int | None = None,
                              target_unit: str | None = None,
                              campaign_code: str | None = None) -> TaskEntryPayload:
-        campaign = await campaign_or_latest(info, campaign_code)
+        campaign = await campaign_or_latest(info.context.loaders, campaign_code)
         try:
             entry = await catalog_upkeep.add_entry(campaign, number, title, level, school_types,
                                                    target_quantity, target_unit)

@@ -6,6 +6,7 @@ import strawberry
 
 from gql.catalog.types import Campaign, TaskEntry
 from gql.context import Info
+from gql.dataloaders import Loaders
 from gql.enums import SchoolType
 from gql.errors import ApiError
 from models import Campaign as CampaignModel
@@ -14,8 +15,8 @@ from models.errors import Code
 from permissions.classes import IsActiveUser
 
 
-async def campaign_or_latest(info: Info, code: str | None) -> CampaignModel:
-    campaign = await info.context.loaders.campaign_by_code.load(code or "")
+async def campaign_or_latest(loaders: Loaders, code: str | None) -> CampaignModel:
+    campaign = await loaders.campaign_by_code.load(code or "")
     if campaign is None:
         raise ApiError(Code.NOT_FOUND, f"行动计划 {code} 不存在" if code else "尚无行动计划")
     return campaign
@@ -41,7 +42,7 @@ class CatalogQueries:
             description="Only entries that this school type sees.")] = None,
         include_retired: bool = False,
     ) -> list[TaskEntry]:
-        campaign = await campaign_or_latest(info, campaign_code)
+        campaign = await campaign_or_latest(info.context.loaders, campaign_code)
         qs = TaskEntryModel.filter(campaign_id=campaign.id, parent_id=None)
         if not include_retired:
             qs = qs.filter(retired_at=None)
@@ -54,6 +55,6 @@ class CatalogQueries:
                       permission_classes=[IsActiveUser])
     async def task_entry(self, info: Info, number: str,
                          campaign_code: str | None = None) -> TaskEntry | None:
-        campaign = await campaign_or_latest(info, campaign_code)
+        campaign = await campaign_or_latest(info.context.loaders, campaign_code)
         m = await TaskEntryModel.get_or_none(campaign_id=campaign.id, number=number.strip())
         return TaskEntry.of(m) if m else None

@@ -51,7 +51,8 @@ async def _run(info: Info, organization_code: str, campaign_code: str | None,
     except DomainError as e:
         return DeclarationPayload(declaration=None, errors=[UserError.of(e)])
     info.context.reset_loaders()
-    return DeclarationPayload(declaration=await declaration_of(info, org, campaign), errors=[])
+    fresh = await declaration_of(info.context, org, campaign)
+    return DeclarationPayload(declaration=fresh, errors=[])
 
 
 def _actor(info: Info) -> int:

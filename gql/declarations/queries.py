@@ -24,4 +24,5 @@ class DeclarationQueries:
                      else orgs.get_or_none(id=principal.org_id))
         if org is None:
             return None
-        return await declaration_of(info, org, await campaign_or_latest(info, campaign_code))
+        campaign = await campaign_or_latest(info.context.loaders, campaign_code)
+        return await declaration_of(info.context, org, campaign)

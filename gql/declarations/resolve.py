@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gql.catalog.queries import campaign_or_latest
-from gql.context import Info
+from gql.context import Context, Info
 from gql.declarations.types import Declaration
 from gql.errors import UserError
 from models import Campaign as CampaignModel
@@ -14,16 +14,16 @@ from models.errors import Code
 from permissions.scoping import manages, visible_organizations
 
 
-async def declaration_of(info: Info, org: OrganizationModel,
+async def declaration_of(context: Context, org: OrganizationModel,
                          campaign: CampaignModel) -> Declaration | None:
     """The organisation's declaration, or None when the caller may not read it (a school
     sees its city as a node, not the city's data)."""
-    principal = info.context.principal
+    principal = context.principal
     if principal is None or not manages(principal, org):
         return None
     key = (org.id, campaign.id)
-    model = await info.context.loaders.declaration_by_key.load(key)
-    extension = await info.context.loaders.extension_by_key.load(key)
+    model = await context.loaders.declaration_by_key.load(key)
+    extension = await context.loaders.extension_by_key.load(key)
     return Declaration.of(org, campaign, model, window_of(campaign, extension, now_utc()))
 
 
@@ -35,4 +35,4 @@ async def target(info: Info, organization_code: str, campaign_code: str | None
         code=organization_code.strip())
     if org is None:
         return UserError(field=["organizationCode"], code=Code.NOT_FOUND, message="单位不存在")
-    return org, await campaign_or_latest(info, campaign_code)
+    return org, await campaign_or_latest(info.context.loaders, campaign_code)

@@ -80,7 +80,8 @@ class Organization(relay.Node):
         org = await info.context.loaders.organization_by_id.load(self.id)
         if org is None:
             return None
-        return await declaration_of(info, org, await campaign_or_latest(info, campaign_code))
+        campaign = await campaign_or_latest(info.context.loaders, campaign_code)
+        return await declaration_of(info.context, org, campaign)
 
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:

@@ -46,7 +46,7 @@ class OversightQueries:
                       permission_classes=[IsProvinceOrCity])
     async def declaration_progress(self, info: Info, city_code: str | None = None,
                                    campaign_code: str | None = None) -> Progress | None:
-        scope = await oversight_scope(info, city_code, campaign_code)
+        scope = await oversight_scope(info.context, city_code, campaign_code)
         if scope is None:
             return None
         rows = await oversight.school_progress(scope.organizations, scope.campaign)
@@ -68,7 +68,7 @@ class OversightQueries:
                       permission_classes=[IsProvinceOrCity])
     async def undertaking_sums(self, info: Info, city_code: str | None = None,
                                campaign_code: str | None = None) -> list[ItemSum] | None:
-        scope = await oversight_scope(info, city_code, campaign_code)
+        scope = await oversight_scope(info.context, city_code, campaign_code)
         if scope is None:
             return None
         totals = await oversight.item_sums(scope.undertakings, scope.campaign, by_group=False)
@@ -100,7 +100,7 @@ class OversightQueries:
                       permission_classes=[IsProvinceOrCity])
     async def compliance(self, info: Info, city_code: str | None = None,
                          campaign_code: str | None = None) -> Compliance | None:
-        scope = await oversight_scope(info, city_code, campaign_code)
+        scope = await oversight_scope(info.context, city_code, campaign_code)
         if scope is None:
             return None
         missing = await oversight.missing_mandatory(scope.organizations, scope.campaign)

@@ -8,7 +8,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from gql.catalog.queries import campaign_or_latest
-from gql.context import Info
+from gql.context import Context
 from models import Campaign, Organization, Undertaking
 from models.enums import OrgKind
 from permissions.scoping import managed_organizations, manages, visible_undertakings
@@ -21,10 +21,10 @@ class OversightScope:
     campaign: Campaign
 
 
-async def oversight_scope(info: Info, city_code: str | None,
+async def oversight_scope(context: Context, city_code: str | None,
                           campaign_code: str | None) -> OversightScope | None:
     """None when `city_code` is not a city-level unit the caller manages (as not found)."""
-    principal = info.context.principal
+    principal = context.principal
     assert principal is not None
     orgs = managed_organizations(principal)
     undertakings = visible_undertakings(principal)
@@ -35,4 +35,5 @@ async def oversight_scope(info: Info, city_code: str | None,
         orgs = orgs.filter(Q(id=city.id) | Q(parent_id=city.id))
         undertakings = undertakings.filter(
             Q(organization_id=city.id) | Q(organization__parent_id=city.id))
-    return OversightScope(orgs, undertakings, await campaign_or_latest(info, campaign_code))
+    campaign = await campaign_or_latest(context.loaders, campaign_code)
+    return OversightScope(orgs, undertakings, campaign)
