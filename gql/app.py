@@ -17,6 +17,7 @@ from strawberry.asgi import GraphQL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from gql.context import Context, bearer_token, build_context
+from gql.exports.routes import routes as export_routes
 from gql.schema import build_schema
 from gql.settings import Settings
 from models.config import tortoise_config
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            *export_routes,
             Mount(VENDOR_URL.rstrip("/"), app=StaticFiles(directory=STATIC / "vendor")),
         ],
         lifespan=lifespan,

@@ -17,12 +17,30 @@ from models.errors import Code
 from permissions.principal import Principal
 
 
-def _principal(info: Any) -> Principal:
-    principal: Principal | None = info.context.principal
+def authenticated(context: Any) -> Principal:
+    """The caller, or UNAUTHENTICATED."""
+    principal: Principal | None = context.principal
     if principal is None:
-        message = info.context.auth_problem or "请先登录"
-        raise ApiError(Code.UNAUTHENTICATED, message)
+        raise ApiError(Code.UNAUTHENTICATED, context.auth_problem or "请先登录")
     return principal
+
+
+def active(context: Any) -> Principal:
+    """The caller, who has replaced the initial password, or PASSWORD_CHANGE_REQUIRED."""
+    principal = authenticated(context)
+    if principal.must_change_password:
+        raise ApiError(Code.PASSWORD_CHANGE_REQUIRED, "首次登录或密码被重置后，请先修改密码")
+    return principal
+
+
+def having_role(context: Any, roles: frozenset[Role], message: str) -> Principal:
+    principal = active(context)
+    if principal.role not in roles:
+        raise ApiError(Code.FORBIDDEN, message)
+    return principal
+
+
+PROVINCE_OR_CITY = frozenset({Role.PROVINCE_OFFICE, Role.CITY_BUREAU})
 
 
 class IsAuthenticated(BasePermission):
@@ -31,7 +49,7 @@ class IsAuthenticated(BasePermission):
     message = "请先登录"
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        _principal(info)
+        authenticated(info.context)
         return True
 
 
@@ -41,8 +59,7 @@ class IsActiveUser(BasePermission):
     message = "请先修改初始密码"
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        if _principal(info).must_change_password:
-            raise ApiError(Code.PASSWORD_CHANGE_REQUIRED, "首次登录或密码被重置后，请先修改密码")
+        active(info.context)
         return True
 
 
@@ -51,9 +68,7 @@ class _RoleGate(IsActiveUser):
     message = "无权执行此操作"
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        super().has_permission(source, info, **kwargs)
-        if _principal(info).role not in self.roles:
-            raise ApiError(Code.FORBIDDEN, self.message)
+        having_role(info.context, self.roles, self.message)
         return True
 
 
@@ -63,5 +78,5 @@ class IsProvinceOffice(_RoleGate):
 
 
 class IsProvinceOrCity(_RoleGate):
-    roles = frozenset({Role.PROVINCE_OFFICE, Role.CITY_BUREAU})
+    roles = PROVINCE_OR_CITY
     message = "仅省教育厅或地市教育局可执行此操作"

@@ -1,0 +1,135 @@
+"""Spreadsheet downloads over HTTP, with the same bearer token and scope as the API.
+
+GET /exports/declarations/{code}.xlsx   one organisation's declaration (the notice's table)
+GET /exports/summary.xlsx[?city=CODE]   sums per item, per item and city, school progress
+GET /exports/progress.csv[?city=CODE]   school progress
+GET /exports/sums.csv[?city=CODE]       sums per item and city
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gql.catalog.queries import campaign_or_latest
+from gql.context import Context, bearer_token, build_context
+from gql.errors import ApiError
+from gql.exports import workbooks as wb
+from gql.oversight.scope import OversightScope, oversight_scope
+from models import Declaration, Organization, TaskEntry, Undertaking, oversight
+from models.clock import now_utc
+from models.declaration import DeclarationStatus
+from models.errors import Code
+from permissions.classes import PROVINCE_OR_CITY, active, having_role
+from permissions.scoping import manages, visible_organizations
+
+Handler = Callable[[Request, Context], Awaitable[Response]]
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _authenticated(handler: Handler, *, oversight_only: bool = False
+                   ) -> Callable[[Request], Awaitable[Response]]:
+    """The same gates as the API: a live token, a changed password, and for summaries a
+    province or city role."""
+    async def endpoint(request: Request) -> Response:
+        context = await build_context(request, None, bearer_token(request.headers))
+        try:
+            if oversight_only:
+                having_role(context, PROVINCE_OR_CITY, "仅省教育厅或地市教育局可导出汇总")
+            else:
+                active(context)
+        except ApiError as e:
+            code = str((e.extensions or {})["code"])
+            return _error(401 if code == Code.UNAUTHENTICATED else 403, code, e.message)
+        return await handler(request, context)
+
+    return endpoint
+
+
+def _file(content: bytes, filename: str, media_type: str) -> Response:
+    # RFC 5987: a Chinese file name survives every browser.
+    disposition = f"attachment; filename=\"export\"; filename*=UTF-8''{quote(filename)}"
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": disposition})
+
+
+async def declaration_xlsx(request: Request, context: Context) -> Response:
+    assert context.principal is not None
+    code = request.path_params["code"]
+    org = await visible_organizations(context.principal).get_or_none(code=code)
+    if org is None or not manages(context.principal, org):
+        return _error(404, Code.NOT_FOUND, "单位不存在")
+    campaign = await campaign_or_latest(context.loaders, request.query_params.get("campaign"))
+    declaration = await Declaration.get_or_none(organization_id=org.id, campaign_id=campaign.id)
+    status = declaration.status if declaration else DeclarationStatus.NOT_STARTED
+    entries = await TaskEntry.filter(campaign_id=campaign.id, retired_at=None).order_by(
+        "sort_key")
+    undertakings = await Undertaking.filter(organization_id=org.id,
+                                            item__campaign_id=campaign.id)
+    content = wb.declaration_workbook(org, status.value, entries, undertakings, now_utc())
+    return _file(content, f"{org.code}-{org.name}-承接任务.xlsx", wb.XLSX_TYPE)
+
+
+async def _scope(request: Request, context: Context) -> OversightScope | Response:
+    scope = await oversight_scope(context, request.query_params.get("city"),
+                                  request.query_params.get("campaign"))
+    return scope if scope is not None else _error(404, Code.NOT_FOUND, "地市不存在")
+
+
+async def _sums(scope: OversightScope) -> tuple[list[list[object]], list[list[object]]]:
+    totals = await oversight.item_sums(scope.undertakings, scope.campaign, by_group=False)
+    groups = await oversight.item_sums(scope.undertakings, scope.campaign, by_group=True)
+    items = {e.id: e for e in await TaskEntry.filter(campaign_id=scope.campaign.id)}
+    units = await _units({g.group_id for g in groups if g.group_id is not None})
+    return wb.sums_rows(totals, items), wb.group_rows(groups, items, units)
+
+
+async def _progress(scope: OversightScope) -> list[list[object]]:
+    rows = await oversight.school_progress(scope.organizations, scope.campaign)
+    units = await _units({r.school.parent_id for r in rows if r.school.parent_id})
+    return wb.progress_rows(rows, units)
+
+
+async def _units(ids: set[int | None]) -> dict[int, Organization]:
+    return {u.id: u for u in await Organization.filter(id__in=[i for i in ids if i])}
+
+
+async def summary_xlsx(request: Request, context: Context) -> Response:
+    scope = await _scope(request, context)
+    if isinstance(scope, Response):
+        return scope
+    sums, groups = await _sums(scope)
+    content = wb.summary_workbook(scope.campaign.name, sums, groups, await _progress(scope))
+    return _file(content, "承接任务汇总.xlsx", wb.XLSX_TYPE)
+
+
+async def progress_csv(request: Request, context: Context) -> Response:
+    scope = await _scope(request, context)
+    if isinstance(scope, Response):
+        return scope
+    content = wb.csv_bytes(wb.PROGRESS_HEADER, await _progress(scope))
+    return _file(content, "学校申报进度.csv", "text/csv; charset=utf-8")
+
+
+async def sums_csv(request: Request, context: Context) -> Response:
+    scope = await _scope(request, context)
+    if isinstance(scope, Response):
+        return scope
+    _, groups = await _sums(scope)
+    return _file(wb.csv_bytes(wb.GROUP_HEADER, groups), "承接任务按地市汇总.csv",
+                 "text/csv; charset=utf-8")
+
+
+routes = [
+    Route("/exports/declarations/{code}.xlsx", _authenticated(declaration_xlsx)),
+    Route("/exports/summary.xlsx", _authenticated(summary_xlsx, oversight_only=True)),
+    Route("/exports/progress.csv", _authenticated(progress_csv, oversight_only=True)),
+    Route("/exports/sums.csv", _authenticated(sums_csv, oversight_only=True)),
+]
