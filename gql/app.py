@@ -17,6 +17,7 @@ from strawberry.asgi import GraphQL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from gql.context import Context, bearer_token, build_context
+from gql.declarations.live import authenticate_websocket
 from gql.exports.routes import routes as export_routes
 from gql.schema import build_schema
 from gql.settings import Settings
@@ -38,6 +39,9 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return await build_context(request, response, bearer_token(request.headers))
+
+    async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
+        await authenticate_websocket(context)
 
 
 async def healthz(request: Request) -> Response:

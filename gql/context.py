@@ -22,6 +22,8 @@ class Context:
     principal: Principal | None
     # Why a presented token was refused (expired, revoked); None when none was presented.
     auth_problem: str | None = None
+    # Set by strawberry from a websocket's connection_init payload.
+    connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -16,6 +16,7 @@ from gql.catalog.mutations import CatalogMutations
 from gql.catalog.queries import CatalogQueries
 from gql.catalog.types import Campaign, TaskEntry
 from gql.context import Info
+from gql.declarations.live import DeclarationSubscriptions
 from gql.declarations.mutations import DeclarationMutations
 from gql.declarations.queries import DeclarationQueries
 from gql.errors import should_mask
@@ -51,6 +52,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=DeclarationSubscriptions,
         types=list(NODE_TYPES.values()),
         config=StrawberryConfig(scalar_map={datetime: DATETIME},
                                 disable_field_suggestions=production),

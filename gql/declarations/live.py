@@ -1,0 +1,81 @@
+"""Live declaration status changes, for dashboards (GraphQL subscription over websockets).
+
+Each subscription polls the status-change journal (DeclarationEvent) for rows newer than the
+last it saw, within the caller's scope. Polling the database, not an in-process bus, is what
+lets a submission handled by any server process reach a dashboard held by any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+from strawberry.exceptions import ConnectionRejectionError
+
+from gql.context import Context, Info, bearer_token
+from gql.declarations.types import Actor
+from gql.org.types import Organization
+from models import DeclarationEvent
+from models.declaration import DeclarationAction, DeclarationStatus
+from permissions.classes import IsProvinceOrCity
+from permissions.principal import principal_for_token
+from permissions.scoping import managed_org_filter
+
+
+def poll_seconds() -> float:
+    return float(os.environ.get("LIVE_POLL_SECONDS", "1"))
+
+
+@strawberry.type(description="A declaration changed status.")
+class DeclarationStatusEvent:
+    organization: Organization
+    action: DeclarationAction
+    from_status: DeclarationStatus
+    to_status: DeclarationStatus
+    reason: str | None
+    at: datetime
+    actor: Actor
+
+
+async def authenticate_websocket(context: Context) -> None:
+    """connection_init must carry {"Authorization": "Bearer <token>"} (or the upgrade request
+    its header); without a live token the connection is refused."""
+    params = context.connection_params or {}
+    token = bearer_token({"authorization": str(params.get("Authorization")
+                                               or params.get("authorization") or "")})
+    if token is None and context.request is not None:
+        token = bearer_token(context.request.headers)
+    principal = await principal_for_token(token) if token else None
+    if principal is None:
+        raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": "请先登录"})
+    context.become(principal)
+
+
+@strawberry.type
+class DeclarationSubscriptions:
+    @strawberry.subscription(description="Declaration status changes in the caller's scope"
+                             " (submissions, returns, acceptances ...), as they happen.",
+                             permission_classes=[IsProvinceOrCity])
+    async def declaration_status_changed(
+        self, info: Info
+    ) -> AsyncGenerator[DeclarationStatusEvent, None]:
+        principal = info.context.principal
+        assert principal is not None
+        scope = DeclarationEvent.filter(
+            managed_org_filter(principal, prefix="declaration__organization__"))
+        newest = await DeclarationEvent.all().order_by("-id").first()
+        last = newest.id if newest else 0
+        while True:
+            events = await scope.filter(id__gt=last).order_by("id").select_related(
+                "declaration__organization", "actor__organization")
+            for e in events:
+                last = e.id
+                yield DeclarationStatusEvent(
+                    organization=Organization.of(e.declaration.organization), action=e.action,
+                    from_status=e.from_status, to_status=e.to_status, reason=e.reason, at=e.at,
+                    actor=Actor(username=e.actor.username, display_name=e.actor.display_name,
+                                organization_name=e.actor.organization.name))
+            await asyncio.sleep(poll_seconds())
