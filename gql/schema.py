@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from gql.accounts.mutations import AccountMutations
 from gql.accounts.queries import AccountQueries
@@ -19,7 +21,7 @@ from gql.context import Info
 from gql.declarations.live import DeclarationSubscriptions
 from gql.declarations.mutations import DeclarationMutations
 from gql.declarations.queries import DeclarationQueries
-from gql.errors import should_mask
+from gql.errors import ApiError, should_mask
 from gql.nodes import resolve_global_id
 from gql.org.queries import OrgQueries
 from gql.org.types import Organization
@@ -48,8 +50,17 @@ Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQu
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations))
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        # Expected refusals (not logged in, forbidden, bad page) are answers, not incidents:
+        # only the rest reaches the server log, with its traceback.
+        unexpected = [e for e in errors if not isinstance(e.original_error, ApiError)]
+        super().process_errors(unexpected, execution_context)
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         subscription=DeclarationSubscriptions,

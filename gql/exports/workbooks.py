@@ -30,6 +30,7 @@ STATUS_NAMES = {"not_started": "未填报", "draft": "草稿", "submitted": "已
                 "returned": "已退回", "accepted": "已确认"}
 TYPE_NAMES = {"higher": "高职", "secondary": "中职", "university": "职业大学"}
 MONEY_FORMAT = "0.00"
+TITLE_CHARS_PER_LINE = 28  # Chinese characters in the 工作任务 column at width 60
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -118,8 +119,25 @@ def declaration_workbook(org: Organization, status: str, entries: list[TaskEntry
                 cell.number_format = MONEY_FORMAT
             if cell.column == 2:
                 cell.alignment = Alignment(wrap_text=True, vertical="center")
+                # Spreadsheets do not grow a row for wrapped text they did not lay out.
+                lines = -(-len(str(cell.value or "")) // TITLE_CHARS_PER_LINE)
+                if lines > 1 and cell.row > 4:
+                    ws.row_dimensions[cell.row].height = 15 * lines
+            elif cell.value == DASH:
+                cell.alignment = Alignment(horizontal="center")
     _widths(ws, [8, 60, 10, 12, 14, 12, 12, 12])
+    _printable(ws, header_rows="3:4")
     return _save(wb)
+
+
+def _printable(ws: Worksheet, header_rows: str) -> None:
+    """Landscape, one page wide, the header repeated on every page: ready to print."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = header_rows
 
 
 def _group_name(group_id: int | None, units: dict[int, Organization]) -> str:
@@ -176,12 +194,15 @@ def summary_workbook(title: str, sums: list[list[Any]], groups: list[list[Any]],
     ws.title = "按任务汇总"
     _table(ws, SUMS_HEADER, sums, money_columns=range(7, 14))
     _widths(ws, [8, 50, 10, 6, 10, 10, 12, 12, 12, 12, 12, 12, 12])
+    _printable(ws, header_rows="1:1")
     ws = wb.create_sheet("按地市")
     _table(ws, GROUP_HEADER, groups, money_columns=range(6, 12))
     _widths(ws, [8, 50, 16, 10, 10, 12, 12, 12, 12, 12, 12])
+    _printable(ws, header_rows="1:1")
     ws = wb.create_sheet("学校进度")
     _table(ws, PROGRESS_HEADER, progress, money_columns=[8])
     _widths(ws, [13, 36, 14, 8, 10, 10, 10, 16, 18, 18])
+    _printable(ws, header_rows="1:1")
     wb.properties.title = title
     return _save(wb)
 
