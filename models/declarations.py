@@ -13,11 +13,10 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.catalog import Campaign, TaskEntry
-from models.clock import beijing, now_utc
+from models.clock import now_utc
 from models.declaration import (
     Declaration,
     DeclarationAction,
@@ -31,6 +30,7 @@ from models.enums import OrgKind, TaskLevel
 from models.errors import Code, DomainError, DomainErrors
 from models.org import Organization
 from models.undertaking import FUNDING_SOURCES, Undertaking
+from models.workflow import Window, check_transition, claim, return_reason, status_lock
 
 MAX_QUANTITY = 100_000
 MAX_AMOUNT = Decimal("1000000")  # 万元 per source: 100亿元, far above any school's plan
@@ -46,42 +46,15 @@ class RowInput:
     remove: bool = False
 
 
-@dataclass(frozen=True)
-class Window:
-    opens_at: datetime
-    closes_at: datetime  # the campaign's deadline, or the organisation's extension if later
-    extension_until: datetime | None
-
-    def lock(self, now: datetime) -> DomainError | None:
-        if now < self.opens_at:
-            return DomainError(Code.NOT_OPEN_YET,
-                               f"填报尚未开始，开始时间为 {beijing(self.opens_at)}（北京时间）")
-        if now > self.closes_at:
-            return DomainError(Code.DEADLINE_PASSED,
-                               f"填报已于 {beijing(self.closes_at)}（北京时间）截止，平台已关闭")
-        return None
-
-
 def window_of(campaign: Campaign, extension: Extension | None, now: datetime) -> Window:
-    """The organisation's window: an extension counts only while it runs."""
-    until = extension.until if extension and extension.until > now else None
-    closes = max(campaign.declaration_closes_at, until) if until else (
-        campaign.declaration_closes_at)
-    return Window(campaign.declaration_opens_at, closes, until)
+    """The organisation's declaration window, its extension included while it runs."""
+    return Window.of(campaign.declaration_opens_at, campaign.declaration_closes_at,
+                     extension.until if extension else None, now)
 
 
 async def window_for(org_id: int, campaign: Campaign) -> Window:
     extension = await Extension.get_or_none(campaign_id=campaign.id, organization_id=org_id)
     return window_of(campaign, extension, now_utc())
-
-
-def status_lock(status: DeclarationStatus) -> DomainError | None:
-    if status is S.SUBMITTED:
-        return DomainError(Code.DECLARATION_SUBMITTED,
-                           "申报已提交，等待审核；如需修改，请先撤回或由上级退回")
-    if status is S.ACCEPTED:
-        return DomainError(Code.DECLARATION_ACCEPTED, "申报已由省教育厅确认，不能再修改")
-    return None
 
 
 async def edit_lock(org_id: int, campaign: Campaign, status: DeclarationStatus
@@ -144,25 +117,8 @@ def current_status(declaration: Declaration | None) -> DeclarationStatus:
 
 
 async def _claim(org_id: int, campaign_id: int, version: int, **changes: Any) -> Declaration:
-    """Take the declaration at `version` and move it to version + 1, or fail with CONFLICT.
-
-    The conditional UPDATE is the lock: of two clerks saving at once, the second finds the
-    version already moved and writes nothing. Version 0 means "no declaration yet".
-    """
-    conflict = DomainError(Code.CONFLICT, "申报已被他人修改，请刷新后重试（您的修改未保存）",
-                           "version", )
-    if version == 0:
-        try:
-            return await Declaration.create(organization_id=org_id, campaign_id=campaign_id,
-                                            version=1, **changes)
-        except IntegrityError as exc:
-            raise conflict from exc
-    updated = await Declaration.filter(
-        organization_id=org_id, campaign_id=campaign_id, version=version
-    ).update(version=version + 1, **changes)
-    if updated != 1:
-        raise conflict
-    return await Declaration.get(organization_id=org_id, campaign_id=campaign_id)
+    return await claim(Declaration, {"organization_id": org_id, "campaign_id": campaign_id},
+                       version, **changes)
 
 
 async def save_rows(actor_id: int, org: Organization, campaign: Campaign, version: int,
@@ -272,32 +228,19 @@ async def missing_mandatory_items(org: Organization, campaign: Campaign) -> list
 
 
 async def _transition(actor_id: int, org: Organization, campaign: Campaign, version: int,
-                      action: DeclarationAction, allowed: set[DeclarationStatus],
-                      to: DeclarationStatus, reason: str | None = None,
+                      action: DeclarationAction, reason: str | None = None,
                       check_window: bool = True, **changes: Any) -> Declaration:
-    declaration = await _declaration(org.id, campaign.id)
-    status = current_status(declaration)
+    status = current_status(await _declaration(org.id, campaign.id))
     if check_window:
         lock = (await window_for(org.id, campaign)).lock(now_utc())
         if lock:
             raise lock
-    if status not in allowed:
-        raise DomainError(Code.INVALID_TRANSITION, _transition_message(action, status))
+    to = check_transition(action, status)
     async with in_transaction():
         claimed = await _claim(org.id, campaign.id, version, status=to, **changes)
         await DeclarationEvent.create(declaration=claimed, action=action, from_status=status,
                                       to_status=to, reason=reason, actor_id=actor_id)
     return claimed
-
-
-_STATUS_WORDS = {S.NOT_STARTED: "尚未填报", S.DRAFT: "草稿", S.SUBMITTED: "已提交",
-                 S.RETURNED: "已退回", S.ACCEPTED: "已确认"}
-_ACTION_WORDS = {DeclarationAction.SUBMIT: "提交", DeclarationAction.WITHDRAW: "撤回",
-                 DeclarationAction.RETURN: "退回", DeclarationAction.ACCEPT: "确认"}
-
-
-def _transition_message(action: DeclarationAction, status: DeclarationStatus) -> str:
-    return f"申报当前状态为“{_STATUS_WORDS[status]}”，不能{_ACTION_WORDS[action]}"
 
 
 async def submit(actor_id: int, org: Organization, campaign: Campaign,
@@ -309,40 +252,27 @@ async def submit(actor_id: int, org: Organization, campaign: Campaign,
                           f"本校须承接全部显示的任务，尚缺：{numbers}", "rows",
                           missing=[e.number for e in missing])
     return await _transition(actor_id, org, campaign, version, DeclarationAction.SUBMIT,
-                             {S.NOT_STARTED, S.DRAFT, S.RETURNED}, S.SUBMITTED,
                              submitted_at=now_utc())
 
 
 async def withdraw(actor_id: int, org: Organization, campaign: Campaign,
                    version: int) -> Declaration:
-    return await _transition(actor_id, org, campaign, version, DeclarationAction.WITHDRAW,
-                             {S.SUBMITTED}, S.DRAFT)
-
-
-def _reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise DomainError(Code.REASON_REQUIRED, "请填写退回原因", "reason")
-    if len(reason) > 1000:
-        raise DomainError(Code.INVALID_VALUE, "退回原因不能超过1000字", "reason")
-    return reason
+    return await _transition(actor_id, org, campaign, version, DeclarationAction.WITHDRAW)
 
 
 async def return_(actor_id: int, org: Organization, campaign: Campaign, version: int,
                   reason: str) -> Declaration:
     """Send a submitted declaration back for correction; editing reopens (inside the window)."""
-    text = _reason(reason)
+    text = return_reason(reason)
     return await _transition(actor_id, org, campaign, version, DeclarationAction.RETURN,
-                             {S.SUBMITTED}, S.RETURNED, reason=text, returned_at=now_utc(),
-                             return_reason=text)
+                             reason=text, returned_at=now_utc(), return_reason=text)
 
 
 async def accept(actor_id: int, org: Organization, campaign: Campaign,
                  version: int) -> Declaration:
     """The province's acceptance freezes the declaration; allowed after the deadline too."""
     return await _transition(actor_id, org, campaign, version, DeclarationAction.ACCEPT,
-                             {S.SUBMITTED}, S.ACCEPTED, check_window=False,
-                             accepted_at=now_utc())
+                             check_window=False, accepted_at=now_utc())
 
 
 async def set_window(campaign: Campaign, opens_at: datetime, closes_at: datetime) -> Campaign:

@@ -13,7 +13,8 @@ from models import Organization as OrganizationModel
 from models.clock import now_utc
 from models.declaration import Declaration as DeclarationModel
 from models.declaration import DeclarationAction, DeclarationStatus, RowAction
-from models.declarations import Window, current_status, missing_mandatory_items, status_lock
+from models.declarations import current_status, missing_mandatory_items
+from models.workflow import Window, status_lock
 
 if TYPE_CHECKING:
     from gql.catalog.types import Campaign, TaskEntry
@@ -82,11 +83,7 @@ class Declaration:
     return_reason: str | None
     accepted_at: datetime | None
     updated_at: datetime | None
-    deadline: datetime = strawberry.field(
-        description="The deadline for this organisation: the campaign's, or its extension.")
-    extension_until: datetime | None = strawberry.field(
-        description="An extension granted by the province, while it runs.")
-    opens_at: datetime
+    window: strawberry.Private[Window]
     org: strawberry.Private[OrganizationModel]
     campaign_model: strawberry.Private[CampaignModel]
     model: strawberry.Private[DeclarationModel | None]
@@ -100,13 +97,24 @@ class Declaration:
                    return_reason=model.return_reason if model else None,
                    accepted_at=model.accepted_at if model else None,
                    updated_at=model.updated_at if model else None,
-                   deadline=window.closes_at, extension_until=window.extension_until,
-                   opens_at=window.opens_at, org=org, campaign_model=campaign, model=model)
+                   window=window, org=org, campaign_model=campaign, model=model)
+
+    @strawberry.field(description="The deadline for this organisation: the campaign's, or its"
+                      " extension while that runs.")
+    def deadline(self) -> datetime | None:
+        return self.window.closes_at
+
+    @strawberry.field
+    def opens_at(self) -> datetime | None:
+        return self.window.opens_at
+
+    @strawberry.field(description="An extension granted by the province, while it runs.")
+    def extension_until(self) -> datetime | None:
+        return self.window.extension_until
 
     @strawberry.field(description="Why it cannot be changed now; null when it can.")
     def lock(self) -> Lock | None:
-        window = Window(self.opens_at, self.deadline, self.extension_until)
-        problem = status_lock(self.status) or window.lock(now_utc())
+        problem = status_lock(self.status) or self.window.lock(now_utc())
         return Lock(code=problem.code, message=problem.message) if problem else None
 
     @strawberry.field(description="Whether the organisation's own users can change it now.")
