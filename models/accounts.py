@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from models.account import AccessToken, LoginAttempt, User
@@ -59,20 +59,24 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
     if user is None:
         await verify_password(_DUMMY_HASH, password)
         await _journal(username, None, False, "unknown_user", client)
-        raise DomainError(Code.INVALID_CREDENTIALS, "用户名或密码错误", "password")
-    if user.locked_until is not None and user.locked_until > now:
+        raise _wrong()
+    # Charge the attempt before checking the password: of a burst of guesses sent at once,
+    # only the first MAX_FAILED_LOGINS reach the check.
+    charged = await User.filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lte=now),
+        id=user.id, failed_login_count__lt=MAX_FAILED_LOGINS,
+    ).update(failed_login_count=F("failed_login_count") + 1)
+    if not charged:
         await _journal(username, user, False, "locked", client)
-        raise _locked(user.locked_until)
+        raise _locked(await _lock(user, now))
     if not await verify_password(user.password_hash, password):
-        await _count_failure(user, now)
         await _journal(username, user, False, "wrong_password", client)
-        await user.refresh_from_db(fields=["failed_login_count", "locked_until"])
-        if user.locked_until is not None and user.locked_until > now:
-            raise _locked(user.locked_until)
-        left = MAX_FAILED_LOGINS - user.failed_login_count
-        raise DomainError(Code.INVALID_CREDENTIALS,
-                          f"用户名或密码错误，再错{left}次账号将被锁定15分钟", "password")
+        await user.refresh_from_db(fields=["failed_login_count"])
+        if user.failed_login_count >= MAX_FAILED_LOGINS:
+            raise _locked(await _lock(user, now))
+        raise _wrong()
     if not user.is_active:
+        await User.filter(id=user.id).update(failed_login_count=0)
         await _journal(username, user, False, "disabled", client)
         raise DomainError(Code.ACCOUNT_DISABLED, "账号已停用，请联系上级主管部门", "username")
     token = secrets.token_urlsafe(32)
@@ -87,17 +91,25 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
     return LoginResult(user=user, token=token, expires_at=expires_at)
 
 
+def _wrong() -> DomainError:
+    # The same words whether or not the user name exists: they must not tell which.
+    return DomainError(Code.INVALID_CREDENTIALS,
+                       f"用户名或密码错误（连续{MAX_FAILED_LOGINS}次错误将锁定15分钟）", "password")
+
+
+async def _lock(user: User, now: datetime) -> datetime:
+    """The account's lock end, setting the lock if the attempts are used up."""
+    await User.filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now), id=user.id,
+                      failed_login_count__gte=MAX_FAILED_LOGINS).update(
+        locked_until=now + LOCK_DURATION, failed_login_count=0)
+    await user.refresh_from_db(fields=["locked_until"])
+    return user.locked_until or now + LOCK_DURATION
+
+
 def _locked(until: datetime) -> DomainError:
     return DomainError(Code.ACCOUNT_LOCKED,
                        f"密码错误次数过多，账号已锁定至 {beijing(until)}（北京时间）",
                        "username", locked_until=until)
-
-
-async def _count_failure(user: User, now: datetime) -> None:
-    # Atomic in SQL: two wrong passwords at once both count.
-    await User.filter(id=user.id).update(failed_login_count=F("failed_login_count") + 1)
-    await User.filter(id=user.id, failed_login_count__gte=MAX_FAILED_LOGINS).update(
-        locked_until=now + LOCK_DURATION, failed_login_count=0)
 
 
 async def user_for_token(token: str) -> tuple[User, AccessToken] | None:
@@ -182,11 +194,15 @@ async def reset_password(user: User) -> str:
     """Back to a one-time password that must be changed; unlocks; logs every session out."""
     password = one_time_password()
     async with in_transaction():
+        # The password in use before the reset counts as the previous one: it was forgotten
+        # or leaked, and must not come back.
+        user.previous_password_hash = user.password_hash
         user.password_hash = await hash_password(password)
         user.must_change_password = True
         user.failed_login_count = 0
         user.locked_until = None
-        await user.save(update_fields=["password_hash", "must_change_password",
-                                       "failed_login_count", "locked_until"])
+        await user.save(update_fields=["previous_password_hash", "password_hash",
+                                       "must_change_password", "failed_login_count",
+                                       "locked_until"])
         await AccessToken.filter(user_id=user.id, revoked_at=None).update(revoked_at=now_utc())
     return password

@@ -6,6 +6,8 @@ querysets. Default deny: a role not handled here sees nothing.
 - The province office sees everything.
 - A city bureau manages its own unit and the schools under it.
 - A school manages only itself.
+- A user who must still replace an initial or reset password sees its own organisation as
+  a bare node and nothing else: the published initial password opens no data.
 - Everyone also sees the organisations above it (its city, the province office) as
   bare nodes, so a school can show who oversees it; what hangs below them (other
   schools, their undertakings, their users) stays filtered by the rules above.
@@ -25,6 +27,8 @@ _NOTHING = Q(id__in=[])
 
 def managed_org_filter(p: Principal, *, prefix: str = "") -> Q:
     """The organisations whose data (undertakings, users, declarations) `p` may read."""
+    if p.must_change_password:
+        return _NOTHING
     if p.role is Role.PROVINCE_OFFICE:
         return Q()
     if p.role is Role.CITY_BUREAU:
@@ -36,6 +40,8 @@ def managed_org_filter(p: Principal, *, prefix: str = "") -> Q:
 
 def manages(p: Principal, org: Organization) -> bool:
     """The same rule as managed_org_filter, for one organisation already loaded."""
+    if p.must_change_password:
+        return False
     if p.role is Role.PROVINCE_OFFICE:
         return True
     if p.role is Role.CITY_BUREAU:
@@ -46,6 +52,8 @@ def manages(p: Principal, org: Organization) -> bool:
 
 
 def visible_organizations(p: Principal) -> QuerySet[Organization]:
+    if p.must_change_password:
+        return Organization.filter(id=p.org_id)
     if p.role is Role.PROVINCE_OFFICE:
         return Organization.all()
     above = Q(kind=OrgKind.PROVINCE)
@@ -55,11 +63,16 @@ def visible_organizations(p: Principal) -> QuerySet[Organization]:
 
 
 def visible_undertakings(p: Principal) -> QuerySet[Undertaking]:
-    return Undertaking.filter(managed_org_filter(p, prefix="organization__"))
+    """Current undertakings only: a withdrawn one lives on in the history, not in lists."""
+    return Undertaking.filter(managed_org_filter(p, prefix="organization__"),
+                              withdrawn_at__isnull=True)
 
 
 def visible_users(p: Principal) -> QuerySet[User]:
-    return User.filter(managed_org_filter(p, prefix="organization__"))
+    """The accounts of the managed organisations, and always one's own."""
+    if p.role is Role.PROVINCE_OFFICE and not p.must_change_password:
+        return User.all()  # (an empty Q() OR'ed with another would narrow, not widen)
+    return User.filter(managed_org_filter(p, prefix="organization__") | Q(id=p.user_id))
 
 
 def visible_declarations(p: Principal) -> QuerySet[Declaration]:

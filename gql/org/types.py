@@ -8,6 +8,7 @@ from strawberry import relay
 from gql.context import Info
 from gql.enums import CityCategory, OrgKind, SchoolType
 from models import Organization as OrganizationModel
+from permissions.classes import IsActiveUser
 
 if TYPE_CHECKING:
     from gql.accounts.types import User
@@ -45,12 +46,14 @@ class Organization(relay.Node):
     async def parent(self, info: Info) -> Organization | None:
         return await self.load(info, self.parent_id) if self.parent_id else None
 
-    @strawberry.field(description="The units directly below that the caller may see.")
+    @strawberry.field(description="The units directly below that the caller may see.",
+                      permission_classes=[IsActiveUser])
     async def children(self, info: Info) -> list[Organization]:
         rows = await info.context.loaders.organizations_by_parent_id.load(self.id)
         return [Organization.of(m) for m in rows]
 
-    @strawberry.field(description="This organisation's undertakings, by item number.")
+    @strawberry.field(description="This organisation's undertakings, by item number.",
+                      permission_classes=[IsActiveUser])
     async def undertakings(
         self, info: Info
     ) -> list[Annotated[Undertaking, strawberry.lazy("gql.undertakings.types")]]:
@@ -60,7 +63,7 @@ class Organization(relay.Node):
         return [Undertaking.of(m) for m in rows]
 
     @strawberry.field(description="Accounts of this organisation (visible to those who"
-                      " manage it).")
+                      " manage it).", permission_classes=[IsActiveUser])
     async def users(
         self, info: Info
     ) -> list[Annotated[User, strawberry.lazy("gql.accounts.types")]]:
@@ -70,7 +73,8 @@ class Organization(relay.Node):
         return [User.of(m) for m in rows]
 
     @strawberry.field(description="This organisation's declaration (default: the newest"
-                      " campaign); null for those who may not read it.")
+                      " campaign); null for those who may not read it.",
+                      permission_classes=[IsActiveUser])
     async def declaration(
         self, info: Info, campaign_code: str | None = None
     ) -> Annotated[Declaration, strawberry.lazy("gql.declarations.types")] | None:
