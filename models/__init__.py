@@ -9,17 +9,33 @@ from models.declaration import (
     UndertakingChange,
 )
 from models.org import Organization
+from models.performance import (
+    Certification,
+    ChangeRequest,
+    Evidence,
+    PerformanceEntry,
+    PerformanceReport,
+    ReportEvent,
+    RoundExtension,
+)
 from models.undertaking import Undertaking
 
 __all__ = [
     "AccessToken",
     "Campaign",
+    "Certification",
+    "ChangeRequest",
     "Declaration",
     "DeclarationEvent",
+    "Evidence",
     "Extension",
     "LoginAttempt",
     "Organization",
+    "PerformanceEntry",
+    "PerformanceReport",
+    "ReportEvent",
     "ReportingRound",
+    "RoundExtension",
     "TaskEntry",
     "Undertaking",
     "UndertakingChange",

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from models.amounts import check_quantity, parse_funding, snapshot
 from models.catalog import Campaign, TaskEntry
 from models.clock import now_utc
 from models.declaration import (
@@ -29,12 +30,9 @@ from models.declaration import (
 from models.enums import OrgKind, TaskLevel
 from models.errors import Code, DomainError, DomainErrors
 from models.org import Organization
-from models.undertaking import FUNDING_SOURCES, Undertaking
+from models.undertaking import Undertaking
 from models.workflow import Window, check_transition, claim, return_reason, status_lock
 
-MAX_QUANTITY = 100_000
-MAX_AMOUNT = Decimal("1000000")  # 万元 per source: 100亿元, far above any school's plan
-CENT = Decimal("0.01")
 S = DeclarationStatus
 
 
@@ -86,28 +84,6 @@ def eligibility_error(org: Organization, item: TaskEntry) -> DomainError | None:
     return None
 
 
-def _amount(value: Any, path: list[Any]) -> tuple[Decimal | None, DomainError | None]:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None, DomainError(Code.INVALID_AMOUNT, "经费必须是数字", path)
-    if not amount.is_finite():
-        return None, DomainError(Code.INVALID_AMOUNT, "经费必须是数字", path)
-    if amount < 0:
-        return None, DomainError(Code.INVALID_AMOUNT, "经费不能为负数", path)
-    if amount != amount.quantize(CENT):
-        return None, DomainError(Code.INVALID_AMOUNT, "经费最多保留两位小数（单位：万元）", path)
-    if amount > MAX_AMOUNT:
-        return None, DomainError(Code.INVALID_AMOUNT,
-                                 f"单项经费不能超过 {MAX_AMOUNT} 万元，请确认单位为万元", path)
-    return amount.quantize(CENT), None
-
-
-def snapshot(u: Undertaking) -> dict[str, Any]:
-    return {"quantity": u.quantity,
-            **{s: str(Decimal(getattr(u, s)).quantize(CENT)) for s in FUNDING_SOURCES}}
-
-
 async def _declaration(org_id: int, campaign_id: int) -> Declaration | None:
     return await Declaration.get_or_none(organization_id=org_id, campaign_id=campaign_id)
 
@@ -155,19 +131,8 @@ async def save_rows(actor_id: int, org: Organization, campaign: Campaign, versio
         if problem:
             errors.append(DomainError(problem.code, problem.message, [*path, "itemNumber"]))
             continue
-        if (row.quantity is None or isinstance(row.quantity, bool)
-                or not 1 <= row.quantity <= MAX_QUANTITY):
-            errors.append(DomainError(Code.INVALID_QUANTITY,
-                                      f"承接数量必须是1至{MAX_QUANTITY}之间的整数",
-                                      [*path, "quantity"]))
-        amounts: dict[str, Decimal] = {}
-        for source in FUNDING_SOURCES:
-            raw = (row.funding or {}).get(source, Decimal(0))
-            amount, problem = _amount(raw, [*path, "funding", _camel(source)])
-            if problem:
-                errors.append(problem)
-            elif amount is not None:
-                amounts[source] = amount
+        check_quantity(row.quantity, [*path, "quantity"], errors)
+        amounts = parse_funding(row.funding, [*path, "funding"], errors)
         plan.append((item, row, amounts))
     if errors:
         raise DomainErrors(errors)
@@ -188,6 +153,7 @@ async def save_rows(actor_id: int, org: Organization, campaign: Campaign, versio
                 await _row_change(declaration, item, RowAction.CREATE, None, created, actor_id)
                 continue
             old = snapshot(before)
+            before.withdrawn_at = None  # declared again (inside an extension)
             before.quantity = row.quantity  # type: ignore[assignment]
             for source, amount in amounts.items():
                 setattr(before, source, amount)
@@ -197,11 +163,6 @@ async def save_rows(actor_id: int, org: Organization, campaign: Campaign, versio
                     declaration=declaration, item_id=item.id, action=RowAction.UPDATE,
                     before=old, after=snapshot(before), actor_id=actor_id)
     return declaration
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p.title() for p in rest)
 
 
 async def _row_change(declaration: Declaration, item: TaskEntry, action: RowAction,
@@ -220,7 +181,8 @@ async def missing_mandatory_items(org: Organization, campaign: Campaign) -> list
     flag = f"for_{org.school_type.value}" if org.school_type else None
     if flag is None:
         return []
-    taken = Undertaking.filter(organization_id=org.id).values_list("item_id", flat=True)
+    taken = Undertaking.filter(organization_id=org.id, withdrawn_at__isnull=True).values_list(
+        "item_id", flat=True)
     shown = TaskEntry.filter(campaign_id=campaign.id, is_group=False, level=TaskLevel.SCHOOL,
                              retired_at=None, **{flag: True})
     taken_ids = set(await taken)

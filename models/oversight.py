@@ -64,7 +64,7 @@ async def school_progress(schools: QuerySet[Organization], campaign: Campaign
         campaign_id=campaign.id, organization_id__in=ids
     ).values("organization_id", "status", "updated_at")}
     sums = {r["organization_id"]: r for r in await Undertaking.filter(
-        organization_id__in=ids, item__campaign_id=campaign.id
+        organization_id__in=ids, item__campaign_id=campaign.id, withdrawn_at__isnull=True
     ).annotate(n=Count("id"), **{s: cents_sum(Undertaking, s) for s in FUNDING_SOURCES}
                ).group_by("organization_id").values("organization_id", "n", *FUNDING_SOURCES)}
     logins = {r["organization_id"]: r["last"] for r in await User.filter(
@@ -138,7 +138,8 @@ async def missing_mandatory(schools: QuerySet[Organization], campaign: Campaign
                                    level=TaskLevel.SCHOOL, retired_at=None).order_by("sort_key")
     taken: dict[int, set[int]] = defaultdict(set)
     for org_id, item_id in await Undertaking.filter(
-            organization_id__in=[o.id for o in bound], item__campaign_id=campaign.id
+            organization_id__in=[o.id for o in bound], item__campaign_id=campaign.id,
+            withdrawn_at__isnull=True,
     ).values_list("organization_id", "item_id"):
         taken[org_id].add(item_id)
     result = []

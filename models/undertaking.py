@@ -35,6 +35,8 @@ class Undertaking(Model):
     sponsor = money()  # 举办方投入
     local_gov = money()  # 地市县投入
     provincial = money()  # 省财政投入
+    # Set when the province approves a request to give it up; the row stays for history.
+    withdrawn_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

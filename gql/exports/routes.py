@@ -71,7 +71,7 @@ async def declaration_xlsx(request: Request, context: Context) -> Response:
     status = declaration.status if declaration else DeclarationStatus.NOT_STARTED
     entries = await TaskEntry.filter(campaign_id=campaign.id, retired_at=None).order_by(
         "sort_key")
-    undertakings = await Undertaking.filter(organization_id=org.id,
+    undertakings = await Undertaking.filter(organization_id=org.id, withdrawn_at__isnull=True,
                                             item__campaign_id=campaign.id)
     content = wb.declaration_workbook(org, status.value, entries, undertakings, now_utc())
     return _file(content, f"{org.code}-{org.name}-承接任务.xlsx", wb.XLSX_TYPE)
