@@ -20,6 +20,7 @@ from models.org import Organization
 from models.undertaking import Undertaking
 
 NUMBER_PATTERN = r"^\d{1,3}(\.\d{1,3})?$"
+MAX_UNIT_LENGTH = 8  # TaskEntry.target_unit
 
 
 @dataclass(frozen=True)
@@ -52,15 +53,37 @@ def _in_use(entry: TaskEntry, orgs: list[Organization], what: str) -> DomainErro
                        "number", organizations=[o.code for o in orgs])
 
 
+def _check_target(quantity: int | None, unit: str | None) -> None:
+    if quantity is not None and quantity < 1:
+        raise DomainError(Code.INVALID_VALUE, "全国目标数量必须是正整数", "targetQuantity")
+    if unit is not None and len(unit.strip()) > MAX_UNIT_LENGTH:
+        raise DomainError(Code.INVALID_VALUE, f"计量单位不能超过{MAX_UNIT_LENGTH}个字",
+                          "targetUnit")
+
+
+async def _locked(entry: TaskEntry) -> TaskEntry:
+    """The entry, re-read under a row lock (PostgreSQL; SQLite runs one transaction at a
+    time): a school's first undertaking of it waits, or is seen (declarations.py)."""
+    return await TaskEntry.filter(id=entry.id).select_for_update().get()
+
+
 async def update_entry(entry: TaskEntry, changes: EntryChanges) -> TaskEntry:
+    _check_target(changes.target_quantity, changes.target_unit)
+    async with in_transaction():
+        entry = await _locked(entry)
+        await _update_locked(entry, changes)
+        if entry.parent_id:
+            await refresh_group(entry.parent_id)
+    return entry
+
+
+async def _update_locked(entry: TaskEntry, changes: EntryChanges) -> None:
     if entry.is_group and (changes.level or changes.school_types):
         raise DomainError(Code.INVALID_VALUE, "任务分组没有承接层级和适用学校类型", "number")
     level = changes.level or entry.level
     types = changes.school_types if changes.school_types is not None else entry.school_types
     if not entry.is_group and not types:
         raise DomainError(Code.INVALID_VALUE, "至少选择一种适用学校类型", "schoolTypes")
-    if changes.target_quantity is not None and changes.target_quantity < 1:
-        raise DomainError(Code.INVALID_VALUE, "全国目标数量必须是正整数", "targetQuantity")
     invalid = [o for o in await _holders(entry) if not _eligible(level, types, o)]
     if invalid:
         raise _in_use(entry, invalid, "修改承接层级或适用学校类型")
@@ -77,7 +100,6 @@ async def update_entry(entry: TaskEntry, changes: EntryChanges) -> TaskEntry:
     if changes.target_unit is not None:
         entry.target_unit = changes.target_unit.strip() or None
     await entry.save()
-    return entry
 
 
 async def add_entry(campaign: Campaign, number: str, title: str, level: TaskLevel,
@@ -90,6 +112,7 @@ async def add_entry(campaign: Campaign, number: str, title: str, level: TaskLeve
         raise DomainError(Code.INVALID_VALUE, "请填写工作任务", "title")
     if not school_types:
         raise DomainError(Code.INVALID_VALUE, "至少选择一种适用学校类型", "schoolTypes")
+    _check_target(target_quantity, target_unit)
     if await TaskEntry.exists(campaign_id=campaign.id, number=number):
         raise DomainError(Code.DUPLICATE, f"编号 {number} 已存在", "number")
     parent = None
@@ -115,32 +138,47 @@ async def add_entry(campaign: Campaign, number: str, title: str, level: TaskLeve
             for_secondary=SchoolType.SECONDARY in school_types,
             for_university=SchoolType.UNIVERSITY in school_types)
         if parent is not None:
-            await _widen_group(parent, entry)
+            await refresh_group(parent.id)
     return entry
 
 
-async def _widen_group(group: TaskEntry, item: TaskEntry) -> None:
-    group.for_higher = group.for_higher or item.for_higher
-    group.for_secondary = group.for_secondary or item.for_secondary
-    group.for_university = group.for_university or item.for_university
+async def refresh_group(group_id: int) -> None:
+    """A heading is seen by the school types that see any of its current items."""
+    group = await TaskEntry.get(id=group_id)
+    items = await TaskEntry.filter(parent_id=group_id, retired_at=None)
+    group.for_higher = any(i.for_higher for i in items)
+    group.for_secondary = any(i.for_secondary for i in items)
+    group.for_university = any(i.for_university for i in items)
     await group.save(update_fields=["for_higher", "for_secondary", "for_university"])
 
 
 async def retire_entry(entry: TaskEntry) -> TaskEntry:
     """Withdraw an entry (a heading: with its items) from the catalog, if nobody undertakes
     any of it. Kept for history; restore_entry brings it back."""
-    entries = [entry, *await TaskEntry.filter(parent_id=entry.id, retired_at=None)]
-    for e in entries:
-        holders = await _holders(e)
-        if holders:
-            raise _in_use(e, holders, "停用")
-    now = now_utc()
-    await TaskEntry.filter(id__in=[e.id for e in entries]).update(retired_at=now)
-    entry.retired_at = now
+    async with in_transaction():
+        entry = await _locked(entry)
+        entries = [entry, *await TaskEntry.filter(parent_id=entry.id, retired_at=None)
+                   .select_for_update()]
+        for e in entries:
+            holders = await _holders(e)
+            if holders:
+                raise _in_use(e, holders, "停用")
+        now = now_utc()
+        await TaskEntry.filter(id__in=[e.id for e in entries]).update(retired_at=now)
+        entry.retired_at = now
+        if entry.parent_id:
+            await refresh_group(entry.parent_id)
     return entry
 
 
 async def restore_entry(entry: TaskEntry) -> TaskEntry:
-    entry.retired_at = None
-    await entry.save(update_fields=["retired_at"])
+    """Bring an entry back; a heading brings back the items retired with it."""
+    async with in_transaction():
+        if entry.is_group and entry.retired_at is not None:
+            await TaskEntry.filter(parent_id=entry.id, retired_at=entry.retired_at).update(
+                retired_at=None)
+        entry.retired_at = None
+        await entry.save(update_fields=["retired_at"])
+        if entry.parent_id:
+            await refresh_group(entry.parent_id)
     return entry

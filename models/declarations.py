@@ -31,7 +31,7 @@ from models.enums import OrgKind, TaskLevel
 from models.errors import Code, DomainError, DomainErrors
 from models.org import Organization
 from models.undertaking import Undertaking
-from models.workflow import Window, check_transition, claim, return_reason, status_lock
+from models.workflow import Window, check_transition, claim, edit_lock_of, return_reason
 
 S = DeclarationStatus
 
@@ -58,7 +58,7 @@ async def window_for(org_id: int, campaign: Campaign) -> Window:
 async def edit_lock(org_id: int, campaign: Campaign, status: DeclarationStatus
                     ) -> DomainError | None:
     """Why the organisation's form cannot be edited now, or None when it can."""
-    return status_lock(status) or (await window_for(org_id, campaign)).lock(now_utc())
+    return edit_lock_of(status, await window_for(org_id, campaign), now_utc())
 
 
 def eligibility_error(org: Organization, item: TaskEntry) -> DomainError | None:
@@ -139,30 +139,51 @@ async def save_rows(actor_id: int, org: Organization, campaign: Campaign, versio
 
     async with in_transaction():
         declaration = await _claim(org.id, campaign.id, version)
-        for item, row, amounts in plan:
-            before = current.get(item.id)
-            if row.remove:
-                if before is not None:
-                    await before.delete()
-                    await _row_change(declaration, item, RowAction.DELETE, before, None, actor_id)
-                continue
-            if before is None:
-                created = Undertaking(organization_id=org.id, item_id=item.id,
-                                      quantity=row.quantity, **amounts)
-                await created.save()
-                await _row_change(declaration, item, RowAction.CREATE, None, created, actor_id)
-                continue
-            old = snapshot(before)
-            before.withdrawn_at = None  # declared again (inside an extension)
-            before.quantity = row.quantity  # type: ignore[assignment]
-            for source, amount in amounts.items():
-                setattr(before, source, amount)
-            if snapshot(before) != old:
-                await before.save()
-                await UndertakingChange.create(
-                    declaration=declaration, item_id=item.id, action=RowAction.UPDATE,
-                    before=old, after=snapshot(before), actor_id=actor_id)
+        await _write_rows(declaration, org, plan, current, actor_id)
     return declaration
+
+
+async def _write_rows(declaration: Declaration, org: Organization,
+                      plan: list[tuple[TaskEntry, RowInput, dict[str, Decimal]]],
+                      current: dict[int, Undertaking], actor_id: int) -> None:
+    for item, row, amounts in plan:
+        before = current.get(item.id)
+        if row.remove:
+            if before is not None:
+                await before.delete()
+                await _row_change(declaration, item, RowAction.DELETE, before, None, actor_id)
+            continue
+        if before is None:
+            created = Undertaking(organization_id=org.id, item_id=item.id,
+                                  quantity=row.quantity, **amounts)
+            await created.save()
+            await _row_change(declaration, item, RowAction.CREATE, None, created, actor_id)
+            continue
+        old = snapshot(before)
+        before.withdrawn_at = None  # declared again (inside an extension)
+        before.quantity = row.quantity  # type: ignore[assignment]
+        for source, amount in amounts.items():
+            setattr(before, source, amount)
+        if snapshot(before) != old:
+            await before.save()
+            await UndertakingChange.create(
+                declaration=declaration, item_id=item.id, action=RowAction.UPDATE,
+                before=old, after=snapshot(before), actor_id=actor_id)
+    await _recheck_items(org, [item for item, row, _ in plan if not row.remove])
+
+
+async def _recheck_items(org: Organization, items: list[TaskEntry]) -> None:
+    """Eligibility once more, after the rows are written, from the items as they are now.
+
+    A new row's foreign key holds a share lock on its item (PostgreSQL) until commit, and the
+    province's catalog changes lock the item first (catalog_upkeep): whichever comes second
+    sees the other's work. Read before the write, a concurrent retirement would slip through.
+    """
+    fresh = {e.id: e for e in await TaskEntry.filter(id__in=[i.id for i in items])}
+    errors = [DomainError(p.code, p.message, "itemNumber") for p in (
+        eligibility_error(org, fresh[i.id]) for i in items) if p is not None]
+    if errors:
+        raise DomainErrors(errors)
 
 
 async def _row_change(declaration: Declaration, item: TaskEntry, action: RowAction,
@@ -189,14 +210,22 @@ async def missing_mandatory_items(org: Organization, campaign: Campaign) -> list
     return [e for e in await shown.order_by("sort_key") if e.id not in taken_ids]
 
 
-async def _transition(actor_id: int, org: Organization, campaign: Campaign, version: int,
-                      action: DeclarationAction, reason: str | None = None,
-                      check_window: bool = True, **changes: Any) -> Declaration:
+async def _checked(org: Organization, campaign: Campaign, action: DeclarationAction,
+                   *, check_window: bool = True) -> DeclarationStatus:
+    """The current status, once the window (first: it is what closes everything) and the
+    status flow allow `action`."""
     status = current_status(await _declaration(org.id, campaign.id))
     if check_window:
         lock = (await window_for(org.id, campaign)).lock(now_utc())
         if lock:
             raise lock
+    check_transition(action, status)
+    return status
+
+
+async def _apply(actor_id: int, org: Organization, campaign: Campaign, version: int,
+                 action: DeclarationAction, status: DeclarationStatus,
+                 reason: str | None = None, **changes: Any) -> Declaration:
     to = check_transition(action, status)
     async with in_transaction():
         claimed = await _claim(org.id, campaign.id, version, status=to, **changes)
@@ -207,34 +236,38 @@ async def _transition(actor_id: int, org: Organization, campaign: Campaign, vers
 
 async def submit(actor_id: int, org: Organization, campaign: Campaign,
                  version: int) -> Declaration:
+    status = await _checked(org, campaign, DeclarationAction.SUBMIT)
     missing = await missing_mandatory_items(org, campaign)
     if missing:
         numbers = "、".join(e.number for e in missing)
         raise DomainError(Code.MANDATORY_ITEMS_MISSING,
                           f"本校须承接全部显示的任务，尚缺：{numbers}", "rows",
                           missing=[e.number for e in missing])
-    return await _transition(actor_id, org, campaign, version, DeclarationAction.SUBMIT,
-                             submitted_at=now_utc())
+    return await _apply(actor_id, org, campaign, version, DeclarationAction.SUBMIT, status,
+                        submitted_at=now_utc())
 
 
 async def withdraw(actor_id: int, org: Organization, campaign: Campaign,
                    version: int) -> Declaration:
-    return await _transition(actor_id, org, campaign, version, DeclarationAction.WITHDRAW)
+    status = await _checked(org, campaign, DeclarationAction.WITHDRAW)
+    return await _apply(actor_id, org, campaign, version, DeclarationAction.WITHDRAW, status)
 
 
 async def return_(actor_id: int, org: Organization, campaign: Campaign, version: int,
                   reason: str) -> Declaration:
     """Send a submitted declaration back for correction; editing reopens (inside the window)."""
+    status = await _checked(org, campaign, DeclarationAction.RETURN)
     text = return_reason(reason)
-    return await _transition(actor_id, org, campaign, version, DeclarationAction.RETURN,
-                             reason=text, returned_at=now_utc(), return_reason=text)
+    return await _apply(actor_id, org, campaign, version, DeclarationAction.RETURN, status,
+                        reason=text, returned_at=now_utc(), return_reason=text)
 
 
 async def accept(actor_id: int, org: Organization, campaign: Campaign,
                  version: int) -> Declaration:
     """The province's acceptance freezes the declaration; allowed after the deadline too."""
-    return await _transition(actor_id, org, campaign, version, DeclarationAction.ACCEPT,
-                             check_window=False, accepted_at=now_utc())
+    status = await _checked(org, campaign, DeclarationAction.ACCEPT, check_window=False)
+    return await _apply(actor_id, org, campaign, version, DeclarationAction.ACCEPT, status,
+                        accepted_at=now_utc())
 
 
 async def set_window(campaign: Campaign, opens_at: datetime, closes_at: datetime) -> Campaign:

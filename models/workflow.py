@@ -54,6 +54,15 @@ def status_lock(status: DeclarationStatus) -> DomainError | None:
     return None
 
 
+def edit_lock_of(status: DeclarationStatus, window: Window, now: datetime
+                 ) -> DomainError | None:
+    """Why a form cannot be edited now. Acceptance is final; then the window, which closes
+    everything at once; then a submission waiting for review."""
+    if status is S.ACCEPTED:
+        return status_lock(status)
+    return window.lock(now) or status_lock(status)
+
+
 CONFLICT_MESSAGE = "已被他人修改，请刷新后重试（您的修改未保存）"
 
 

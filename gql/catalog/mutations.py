@@ -73,7 +73,7 @@ class CatalogMutations:
         if entry is None:
             return _missing(number)
         try:
-            await catalog_upkeep.update_entry(entry, EntryChanges(
+            entry = await catalog_upkeep.update_entry(entry, EntryChanges(
                 title=changes.title, level=changes.level,
                 target_quantity=changes.target_quantity, clear_target=changes.clear_target,
                 target_unit=changes.target_unit, school_types=changes.school_types))
@@ -104,7 +104,7 @@ class CatalogMutations:
         if entry is None:
             return _missing(number)
         try:
-            await catalog_upkeep.retire_entry(entry)
+            entry = await catalog_upkeep.retire_entry(entry)
         except DomainError as e:
             return TaskEntryPayload(entry=None, errors=[UserError.of(e)])
         return TaskEntryPayload(entry=TaskEntry.of(entry), errors=[])

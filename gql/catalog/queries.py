@@ -4,7 +4,7 @@ from typing import Annotated
 
 import strawberry
 
-from gql.catalog.types import Campaign, TaskEntry
+from gql.catalog.types import Campaign, CatalogView, TaskEntry
 from gql.context import Info
 from gql.dataloaders import Loaders
 from gql.enums import SchoolType
@@ -43,13 +43,10 @@ class CatalogQueries:
         include_retired: bool = False,
     ) -> list[TaskEntry]:
         campaign = await campaign_or_latest(info.context.loaders, campaign_code)
-        qs = TaskEntryModel.filter(campaign_id=campaign.id, parent_id=None)
-        if not include_retired:
-            qs = qs.filter(retired_at=None)
-        entries = [TaskEntry.of(m) for m in await qs.order_by("sort_key")]
-        if school_type is not None:
-            entries = [e for e in entries if school_type in e.school_types]
-        return entries
+        view = CatalogView(school_type=school_type, include_retired=include_retired)
+        rows = await TaskEntryModel.filter(campaign_id=campaign.id, parent_id=None).order_by(
+            "sort_key")
+        return [TaskEntry.of(m, view) for m in rows if view.shows(m)]
 
     @strawberry.field(description='One catalog entry by its number, e.g. "3.2".',
                       permission_classes=[IsActiveUser])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,18 @@ from gql.enums import SchoolType, TaskLevel
 from models import Campaign as CampaignModel
 from models import TaskEntry as TaskEntryModel
 from models.clock import now_utc
+from models.enums import SchoolType as SchoolTypeEnum
+
+
+@dataclass(frozen=True)
+class CatalogView:
+    school_type: SchoolTypeEnum | None = None
+    include_retired: bool = False
+
+    def shows(self, m: TaskEntryModel) -> bool:
+        if m.retired_at is not None and not self.include_retired:
+            return False
+        return self.school_type is None or m.eligible_for(self.school_type)
 
 
 @strawberry.type(description="An entry of the task catalog: a group heading or a task item.")
@@ -30,12 +43,15 @@ class TaskEntry(relay.Node):
     retired_at: datetime | None = strawberry.field(
         description="When the province withdrew it from the catalog; null while current.")
     parent_id: strawberry.Private[int | None]
+    # How the catalog was asked for (taskCatalog's filters), handed down to `children`.
+    view: strawberry.Private[CatalogView]
 
     @classmethod
-    def of(cls, m: TaskEntryModel) -> TaskEntry:
+    def of(cls, m: TaskEntryModel, view: CatalogView | None = None) -> TaskEntry:
         return cls(id=m.id, number=m.number, title=m.title, is_group=m.is_group, level=m.level,
                    target_quantity=m.target_quantity, target_unit=m.target_unit,
-                   school_types=m.school_types, retired_at=m.retired_at, parent_id=m.parent_id)
+                   school_types=m.school_types, retired_at=m.retired_at, parent_id=m.parent_id,
+                   view=view or CatalogView())
 
     @classmethod
     async def load(cls, info: Info, id: int) -> TaskEntry | None:
@@ -46,10 +62,11 @@ class TaskEntry(relay.Node):
     async def parent(self, info: Info) -> TaskEntry | None:
         return await self.load(info, self.parent_id) if self.parent_id else None
 
-    @strawberry.field(description="The items under a group heading, in number order.")
+    @strawberry.field(description="The items under a group heading, in number order, with"
+                      " the filters the catalog was asked with.")
     async def children(self, info: Info) -> list[TaskEntry]:
         rows = await info.context.loaders.task_entries_by_parent_id.load(self.id)
-        return [TaskEntry.of(m) for m in rows]
+        return [TaskEntry.of(m, self.view) for m in rows if self.view.shows(m)]
 
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:

@@ -14,7 +14,7 @@ from models.clock import now_utc
 from models.declaration import Declaration as DeclarationModel
 from models.declaration import DeclarationAction, DeclarationStatus, RowAction
 from models.declarations import current_status, missing_mandatory_items
-from models.workflow import Window, status_lock
+from models.workflow import Window, edit_lock_of
 
 if TYPE_CHECKING:
     from gql.catalog.types import Campaign, TaskEntry
@@ -114,7 +114,7 @@ class Declaration:
 
     @strawberry.field(description="Why it cannot be changed now; null when it can.")
     def lock(self) -> Lock | None:
-        problem = status_lock(self.status) or self.window.lock(now_utc())
+        problem = edit_lock_of(self.status, self.window, now_utc())
         return Lock(code=problem.code, message=problem.message) if problem else None
 
     @strawberry.field(description="Whether the organisation's own users can change it now.")
