@@ -69,8 +69,10 @@ async def prepare_database(settings: Settings) -> list[str] | None:
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
     """The app. `manage_database=False` leaves the ORM to the caller (the test suite)."""
     settings = settings or Settings()
+    # Multipart uploads (evidence files) are safe here: authentication is a bearer header,
+    # never a cookie, so a cross-site form cannot act for a user.
     graphql = GraphQLApp(build_schema(production=settings.production),
-                         allow_queries_via_get=False)
+                         allow_queries_via_get=False, multipart_uploads_enabled=True)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -14,7 +14,17 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 from tortoise.queryset import QuerySet
 
-from models import Campaign, Declaration, Extension, Organization, TaskEntry, Undertaking, User
+from models import (
+    Campaign,
+    Certification,
+    ChangeRequest,
+    Declaration,
+    Extension,
+    Organization,
+    TaskEntry,
+    Undertaking,
+    User,
+)
 from permissions.principal import Principal
 from permissions.scoping import (
     visible_declarations,
@@ -52,6 +62,10 @@ class Loaders:
     declaration_by_key: DataLoader[tuple[int, int], Declaration | None]
     extension_by_key: DataLoader[tuple[int, int], Extension | None]
     undertakings_by_key: DataLoader[tuple[int, int], list[Undertaking]]
+    certification_by_undertaking_id: DataLoader[int, Certification | None]
+    # Withdrawn ones included: reached only from a change request the caller already sees.
+    undertaking_by_id: DataLoader[int, Undertaking | None]
+    change_requests_by_undertaking_id: DataLoader[int, list[ChangeRequest]]
     # "" asks for the newest campaign.
     campaign_by_code: DataLoader[str, Campaign | None]
 
@@ -112,6 +126,23 @@ def build_loaders(principal: Principal | None) -> Loaders:
         by_code = {c.code: c for c in rows}
         return [by_code.get(k) if k else (rows[0] if rows else None) for k in keys]
 
+    # Keyed by undertakings the caller already sees: an undertaking's own detail.
+    async def load_certifications_by_undertaking_id(keys: list[int]
+                                                    ) -> list[Certification | None]:
+        rows = await Certification.filter(undertaking_id__in=keys)
+        found = {c.undertaking_id: c for c in rows}
+        return [found.get(k) for k in keys]
+
+    async def load_change_requests_by_undertaking_id(keys: list[int]
+                                                     ) -> list[list[ChangeRequest]]:
+        rows = await ChangeRequest.filter(undertaking_id__in=keys).order_by("-id").select_related(
+            "requested_by", "requested_by__organization", "decided_by",
+            "decided_by__organization")
+        return _grouped(rows, keys, lambda c: c.undertaking_id)
+
+    async def load_undertakings_by_id(keys: list[int]) -> list[Undertaking | None]:
+        return _by_id(await Undertaking.filter(id__in=keys), keys)
+
     return Loaders(
         organization_by_id=DataLoader(load_organizations_by_id),
         organizations_by_parent_id=DataLoader(load_organizations_by_parent_id),
@@ -123,4 +154,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
         extension_by_key=DataLoader(load_extensions_by_key),
         undertakings_by_key=DataLoader(load_undertakings_by_key),
         campaign_by_code=DataLoader(load_campaigns_by_code),
+        certification_by_undertaking_id=DataLoader(load_certifications_by_undertaking_id),
+        undertaking_by_id=DataLoader(load_undertakings_by_id),
+        change_requests_by_undertaking_id=DataLoader(load_change_requests_by_undertaking_id),
     )

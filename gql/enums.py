@@ -9,6 +9,7 @@ from __future__ import annotations
 import strawberry
 
 from models.enums import CityCategory, OrgKind, Role, SchoolType, TaskLevel
+from models.performance import CertificationResult, ChangeKind, ProgressStatus, RequestStatus
 
 strawberry.enum(OrgKind, description="省教育厅 / 地市级单位 / 学校")
 strawberry.enum(CityCategory, description="省辖市 / 济源示范区 / 省直管县(市)")
@@ -16,5 +17,10 @@ strawberry.enum(SchoolType, description="高等职业学校 / 中等职业学校
 strawberry.enum(TaskLevel, description="PROVINCE: 省级承接任务, schools do not undertake it;"
                 " SCHOOL: 学校可承接")
 strawberry.enum(Role, description="省教育厅 / 地市教育局 / 学校")
+strawberry.enum(ProgressStatus, description="ON_TRACK 按计划推进, DELAYED 滞后, COMPLETED 已完成.")
+strawberry.enum(ChangeKind, description="CHANGE: new quantity and funding; WITHDRAW: give it up.")
+strawberry.enum(RequestStatus)
+strawberry.enum(CertificationResult, description="遴选认定: CERTIFIED, NOT_CERTIFIED, PENDING.")
 
-__all__ = ["CityCategory", "OrgKind", "Role", "SchoolType", "TaskLevel"]
+__all__ = ["CertificationResult", "ChangeKind", "CityCategory", "OrgKind", "ProgressStatus",
+           "RequestStatus", "Role", "SchoolType", "TaskLevel"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -26,6 +27,9 @@ from gql.nodes import resolve_global_id
 from gql.org.queries import OrgQueries
 from gql.org.types import Organization
 from gql.oversight.queries import OversightQueries
+from gql.performance.mutations import PerformanceMutations
+from gql.performance.queries import PerformanceQueries
+from gql.performance.types import ChangeRequestType, EvidenceFile
 from gql.scalars import DATETIME
 from gql.undertakings.types import Undertaking
 from permissions.classes import IsActiveUser
@@ -34,7 +38,11 @@ MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
 
-NODE_TYPES = {t.__name__: t for t in (Organization, TaskEntry, Undertaking, User, Campaign)}
+NODE_TYPES: dict[str, Any] = {
+    "Organization": Organization, "TaskEntry": TaskEntry, "Undertaking": Undertaking,
+    "User": User, "Campaign": Campaign, "EvidenceFile": EvidenceFile,
+    "ChangeRequest": ChangeRequestType,
+}
 
 
 @strawberry.type
@@ -46,8 +54,9 @@ class NodeQueries:
 
 
 Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
-                              DeclarationQueries, OversightQueries))
-Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations))
+                              DeclarationQueries, OversightQueries, PerformanceQueries))
+Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations,
+                                    PerformanceMutations))
 
 
 class Schema(strawberry.Schema):

@@ -16,10 +16,11 @@ from tortoise.queryset import QuerySet
 
 from models.account import User
 from models.aggregates import cents_sum, cents_value, money
-from models.catalog import Campaign, TaskEntry
+from models.catalog import Campaign, ReportingRound, TaskEntry
 from models.declaration import Declaration, DeclarationStatus
 from models.enums import OrgKind, TaskLevel
 from models.org import Organization
+from models.performance import PerformanceEntry, PerformanceReport
 from models.undertaking import FUNDING_SOURCES, Undertaking
 
 S = DeclarationStatus
@@ -157,3 +158,60 @@ async def zero_funding(undertakings: QuerySet[Undertaking], campaign: Campaign
     return await undertakings.filter(item__campaign_id=campaign.id).annotate(
         total_cents=cents_value(Undertaking, list(FUNDING_SOURCES))
     ).filter(total_cents=0).order_by("organization__code", "item__sort_key")
+
+
+@dataclass
+class PerformanceSum:
+    item_id: int
+    group_id: int | None
+    planned_quantity: int
+    achieved_quantity: int
+    planned: dict[str, Decimal]
+    spent: dict[str, Decimal]
+
+
+async def performance_sums(undertakings: QuerySet[Undertaking],
+                           entries: QuerySet[PerformanceEntry], round_: ReportingRound, *,
+                           by_group: bool) -> list[PerformanceSum]:
+    """Per item (and city-level unit): planned against achieved quantity, planned against
+    spent funding per source, for one year's reports. Two GROUP BY queries."""
+    plan = {(s.item_id, s.group_id): s for s in await item_sums(
+        undertakings, await Campaign.get(id=round_.campaign_id), by_group=by_group)}
+    keys = ["undertaking__item_id", "undertaking__organization__parent_id"] if by_group else [
+        "undertaking__item_id"]
+    rows = await entries.filter(report__round_id=round_.id).annotate(
+        done=Sum("completed_quantity"),
+        **{s: cents_sum(PerformanceEntry, s) for s in FUNDING_SOURCES},
+    ).group_by(*keys).values(*keys, "done", *FUNDING_SOURCES)
+    achieved = {(r["undertaking__item_id"], r.get("undertaking__organization__parent_id")): r
+                for r in rows}
+    zero = dict.fromkeys(FUNDING_SOURCES, Decimal("0.00"))
+    result = []
+    for key in sorted(set(plan) | set(achieved), key=lambda k: (k[0], k[1] or 0)):
+        p, a = plan.get(key), achieved.get(key)
+        result.append(PerformanceSum(
+            item_id=key[0], group_id=key[1],
+            planned_quantity=p.quantity if p else 0,
+            achieved_quantity=int(a["done"] or 0) if a else 0,
+            planned=p.funding if p else dict(zero),
+            spent={s: money(a[s]) for s in FUNDING_SOURCES} if a else dict(zero)))
+    return result
+
+
+@dataclass
+class ReportStatusRow:
+    school: Organization
+    status: DeclarationStatus
+    last_change_at: datetime | None
+
+
+async def report_progress(schools: QuerySet[Organization], round_: ReportingRound
+                          ) -> list[ReportStatusRow]:
+    """Schools with an accepted declaration, and where their report for the year stands."""
+    due = await schools.filter(
+        kind=OrgKind.SCHOOL, declarations__campaign_id=round_.campaign_id,
+        declarations__status=S.ACCEPTED).order_by("code")
+    reports = {r.organization_id: r for r in await PerformanceReport.filter(
+        round_id=round_.id, organization_id__in=[o.id for o in due])}
+    return [ReportStatusRow(o, reports[o.id].status if o.id in reports else S.NOT_STARTED,
+                            reports[o.id].updated_at if o.id in reports else None) for o in due]

@@ -31,3 +31,8 @@ def may_return_declaration(p: Principal, org: Organization) -> bool:
 
 def may_accept_declaration(p: Principal) -> bool:
     return p.is_province
+
+
+def may_request_change(p: Principal, org: Organization) -> bool:
+    """Changes to an accepted undertaking are asked for by its own organisation."""
+    return may_edit_declaration(p, org)

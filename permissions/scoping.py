@@ -18,7 +18,17 @@ from __future__ import annotations
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from models import Declaration, Extension, Organization, Undertaking, User
+from models import (
+    ChangeRequest,
+    Declaration,
+    Evidence,
+    Extension,
+    Organization,
+    PerformanceEntry,
+    PerformanceReport,
+    Undertaking,
+    User,
+)
 from models.enums import OrgKind, Role
 from permissions.principal import Principal
 
@@ -86,3 +96,22 @@ def visible_extensions(p: Principal) -> QuerySet[Extension]:
 def managed_organizations(p: Principal) -> QuerySet[Organization]:
     """The organisations whose data `p` may read (no ancestors): the base of oversight."""
     return Organization.filter(managed_org_filter(p))
+
+
+def visible_reports(p: Principal) -> QuerySet[PerformanceReport]:
+    return PerformanceReport.filter(managed_org_filter(p, prefix="organization__"))
+
+
+def visible_performance_entries(p: Principal) -> QuerySet[PerformanceEntry]:
+    return PerformanceEntry.filter(
+        managed_org_filter(p, prefix="undertaking__organization__"),
+        undertaking__withdrawn_at__isnull=True)
+
+
+def visible_evidence(p: Principal) -> QuerySet[Evidence]:
+    """Evidence is seen by whoever sees its undertaking."""
+    return Evidence.filter(managed_org_filter(p, prefix="entry__undertaking__organization__"))
+
+
+def visible_change_requests(p: Principal) -> QuerySet[ChangeRequest]:
+    return ChangeRequest.filter(managed_org_filter(p, prefix="undertaking__organization__"))

@@ -16,6 +16,11 @@ class FundingInput:
     local_gov: Decimal = Decimal(0)
     provincial: Decimal = Decimal(0)
 
+    def as_dict(self) -> dict[str, Decimal]:
+        return {"school_self": self.school_self, "enterprise": self.enterprise,
+                "sponsor": self.sponsor, "local_gov": self.local_gov,
+                "provincial": self.provincial}
+
 
 @strawberry.input(description="One row of the form: set it, or remove it with remove: true.")
 class UndertakingRowInput:
@@ -26,13 +31,8 @@ class UndertakingRowInput:
     remove: bool = False
 
     def to_row(self) -> RowInput:
-        funding = None
-        if self.funding is not None:
-            funding = {"school_self": self.funding.school_self,
-                       "enterprise": self.funding.enterprise, "sponsor": self.funding.sponsor,
-                       "local_gov": self.funding.local_gov,
-                       "provincial": self.funding.provincial}
-        return RowInput(item_number=self.item_number, quantity=self.quantity, funding=funding,
+        return RowInput(item_number=self.item_number, quantity=self.quantity,
+                        funding=self.funding.as_dict() if self.funding else None,
                         remove=self.remove)
 
 

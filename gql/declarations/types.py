@@ -166,17 +166,17 @@ class Declaration:
         changes = await UndertakingChange.filter(declaration_id=self.model.id).select_related(
             "actor", "actor__organization", "item")
         entries = [HistoryEntry(
-            at=e.at, actor=_actor(e.actor), status_change=e.action, from_status=e.from_status,
+            at=e.at, actor=actor_of(e.actor), status_change=e.action, from_status=e.from_status,
             to_status=e.to_status, reason=e.reason, row_change=None, item_number=None,
             before=None, after=None) for e in events]
         entries += [HistoryEntry(
-            at=c.at, actor=_actor(c.actor), status_change=None, from_status=None,
+            at=c.at, actor=actor_of(c.actor), status_change=None, from_status=None,
             to_status=None, reason=None, row_change=c.action, item_number=c.item.number,
             before=RowSnapshot.of(c.before), after=RowSnapshot.of(c.after)) for c in changes]
         return sorted(entries, key=lambda h: h.at)
 
 
-def _actor(user: Any) -> Actor:
+def actor_of(user: Any) -> Actor:
     return Actor(username=user.username, display_name=user.display_name,
                  organization_name=user.organization.name)
 

@@ -4,10 +4,13 @@ GET /exports/declarations/{code}.xlsx   one organisation's declaration (the noti
 GET /exports/summary.xlsx[?city=CODE]   sums per item, per item and city, school progress
 GET /exports/progress.csv[?city=CODE]   school progress
 GET /exports/sums.csv[?city=CODE]       sums per item and city
+GET /exports/performance.xlsx?year=Y[&city=CODE]  planned against achieved, who has reported
+GET /files/evidence/{id}                an evidence file, for whoever sees its undertaking
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
@@ -20,12 +23,12 @@ from gql.context import Context, bearer_token, build_context
 from gql.errors import ApiError
 from gql.exports import workbooks as wb
 from gql.oversight.scope import OversightScope, oversight_scope
-from models import Declaration, Organization, TaskEntry, Undertaking, oversight
+from models import Declaration, Organization, TaskEntry, Undertaking, evidence, oversight, reports
 from models.clock import now_utc
 from models.declaration import DeclarationStatus
-from models.errors import Code
+from models.errors import Code, DomainError
 from permissions.classes import PROVINCE_OR_CITY, active, having_role
-from permissions.scoping import manages, visible_organizations
+from permissions.scoping import manages, visible_evidence, visible_organizations
 
 Handler = Callable[[Request, Context], Awaitable[Response]]
 
@@ -127,9 +130,45 @@ async def sums_csv(request: Request, context: Context) -> Response:
                  "text/csv; charset=utf-8")
 
 
+async def performance_xlsx(request: Request, context: Context) -> Response:
+    scope = await _scope(request, context)
+    if isinstance(scope, Response):
+        return scope
+    try:
+        round_ = await reports.round_of(scope.campaign, int(request.query_params["year"]))
+    except (KeyError, ValueError):
+        return _error(400, Code.BAD_USER_INPUT, "请指定年度，例如 ?year=2021")
+    except DomainError as e:
+        return _error(404, e.code, e.message)
+    groups = await oversight.performance_sums(scope.undertakings, scope.entries, round_,
+                                              by_group=True)
+    items = {e.id: e for e in await TaskEntry.filter(campaign_id=scope.campaign.id)}
+    units = await _units({g.group_id for g in groups if g.group_id is not None})
+    progress = await oversight.report_progress(scope.organizations, round_)
+    content = wb.performance_workbook(round_.year, wb.performance_rows(groups, items, units),
+                                      wb.report_status_rows(progress))
+    return _file(content, f"{round_.year}年度执行绩效汇总.xlsx", wb.XLSX_TYPE)
+
+
+async def evidence_file(request: Request, context: Context) -> Response:
+    assert context.principal is not None
+    try:
+        pk = int(request.path_params["id"])
+    except ValueError:
+        pk = 0
+    found = await visible_evidence(context.principal).get_or_none(id=pk) if 0 < pk < 2**31 \
+        else None
+    if found is None:
+        return _error(404, Code.NOT_FOUND, "文件不存在")
+    content = await asyncio.to_thread(evidence.read, found)
+    return _file(content, found.filename, found.content_type)
+
+
 routes = [
     Route("/exports/declarations/{code}.xlsx", _authenticated(declaration_xlsx)),
     Route("/exports/summary.xlsx", _authenticated(summary_xlsx, oversight_only=True)),
     Route("/exports/progress.csv", _authenticated(progress_csv, oversight_only=True)),
     Route("/exports/sums.csv", _authenticated(sums_csv, oversight_only=True)),
+    Route("/exports/performance.xlsx", _authenticated(performance_xlsx, oversight_only=True)),
+    Route("/files/evidence/{id}", _authenticated(evidence_file)),
 ]

@@ -21,7 +21,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from models import Organization, TaskEntry, Undertaking
 from models.clock import beijing
 from models.enums import OrgKind, TaskLevel
-from models.oversight import ItemSum, SchoolProgress, target_percent
+from models.oversight import (
+    ItemSum,
+    PerformanceSum,
+    ReportStatusRow,
+    SchoolProgress,
+    target_percent,
+)
 from models.undertaking import FUNDING_SOURCES
 
 DASH = "——"
@@ -214,3 +220,39 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     writer.writerow(header)
     writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+PERFORMANCE_HEADER = ["序号", "工作任务", "地市", "计划数量", "累计完成数量",
+                      *[f"计划{h}" for h in FUNDING_HEADERS],
+                      *[f"实际{h}" for h in FUNDING_HEADERS],
+                      "计划合计", "实际合计"]
+REPORT_STATUS_HEADER = ["学校代码", "学校名称", "绩效填报状态", "最后修改"]
+
+
+def performance_rows(groups: list[PerformanceSum], items: dict[int, TaskEntry],
+                     units: dict[int, Organization]) -> list[list[Any]]:
+    ordered = sorted(groups, key=lambda g: (items[g.item_id].sort_key,
+                                            units[g.group_id].code if g.group_id else ""))
+    return [[items[g.item_id].number, items[g.item_id].title, _group_name(g.group_id, units),
+             g.planned_quantity, g.achieved_quantity, *g.planned.values(), *g.spent.values(),
+             sum(g.planned.values(), Decimal("0.00")), sum(g.spent.values(), Decimal("0.00"))]
+            for g in ordered]
+
+
+def report_status_rows(rows: list[ReportStatusRow]) -> list[list[Any]]:
+    return [[r.school.code, r.school.name, STATUS_NAMES[r.status.value],
+             beijing(r.last_change_at) if r.last_change_at else ""] for r in rows]
+
+
+def performance_workbook(year: int, sums: list[list[Any]], statuses: list[list[Any]]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{year}年度计划与完成"
+    _table(ws, PERFORMANCE_HEADER, sums, money_columns=range(6, 18))
+    _widths(ws, [8, 50, 16, 10, 12, *[12] * 12])
+    _printable(ws, header_rows="1:1")
+    ws = wb.create_sheet("填报情况")
+    _table(ws, REPORT_STATUS_HEADER, statuses)
+    _widths(ws, [13, 36, 14, 18])
+    _printable(ws, header_rows="1:1")
+    return _save(wb)

@@ -9,15 +9,21 @@ from tortoise.queryset import QuerySet
 
 from gql.catalog.queries import campaign_or_latest
 from gql.context import Context
-from models import Campaign, Organization, Undertaking
+from models import Campaign, Organization, PerformanceEntry, Undertaking
 from models.enums import OrgKind
-from permissions.scoping import managed_organizations, manages, visible_undertakings
+from permissions.scoping import (
+    managed_organizations,
+    manages,
+    visible_performance_entries,
+    visible_undertakings,
+)
 
 
 @dataclass
 class OversightScope:
     organizations: QuerySet[Organization]
     undertakings: QuerySet[Undertaking]
+    entries: QuerySet[PerformanceEntry]
     campaign: Campaign
 
 
@@ -28,6 +34,7 @@ async def oversight_scope(context: Context, city_code: str | None,
     assert principal is not None
     orgs = managed_organizations(principal)
     undertakings = visible_undertakings(principal)
+    entries = visible_performance_entries(principal)
     if city_code:
         city = await Organization.get_or_none(code=city_code.strip(), kind=OrgKind.CITY)
         if city is None or not manages(principal, city):
@@ -35,5 +42,7 @@ async def oversight_scope(context: Context, city_code: str | None,
         orgs = orgs.filter(Q(id=city.id) | Q(parent_id=city.id))
         undertakings = undertakings.filter(
             Q(organization_id=city.id) | Q(organization__parent_id=city.id))
+        entries = entries.filter(Q(undertaking__organization_id=city.id)
+                                 | Q(undertaking__organization__parent_id=city.id))
     campaign = await campaign_or_latest(context.loaders, campaign_code)
-    return OversightScope(orgs, undertakings, campaign)
+    return OversightScope(orgs, undertakings, entries, campaign)

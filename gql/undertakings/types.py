@@ -14,6 +14,7 @@ from models.undertaking import FUNDING_SOURCES
 if TYPE_CHECKING:
     from gql.catalog.types import TaskEntry
     from gql.org.types import Organization
+    from gql.performance.types import CertificationType, ChangeRequestType
 
 
 @strawberry.type(description="预计投入经费: planned funding in 10k yuan (万元), exact decimals.")
@@ -71,6 +72,25 @@ class Undertaking(relay.Node):
         entry = await TaskEntry.load(info, self.item_id)
         assert entry is not None
         return entry
+
+    @strawberry.field(description="The 2024 certification (遴选认定), once recorded.")
+    async def certification(
+        self, info: Info
+    ) -> Annotated[CertificationType, strawberry.lazy("gql.performance.types")] | None:
+        from gql.performance.types import CertificationType
+
+        c = await info.context.loaders.certification_by_undertaking_id.load(self.id)
+        return CertificationType(result=c.result, remarks=c.remarks,
+                                 decided_at=c.decided_at) if c else None
+
+    @strawberry.field(description="Requests to change it after the deadline, newest first.")
+    async def change_requests(
+        self, info: Info
+    ) -> list[Annotated[ChangeRequestType, strawberry.lazy("gql.performance.types")]]:
+        from gql.performance.types import ChangeRequestType
+
+        rows = await info.context.loaders.change_requests_by_undertaking_id.load(self.id)
+        return [ChangeRequestType.of(c) for c in rows]
 
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:

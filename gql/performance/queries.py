@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import strawberry
+
+from gql.catalog.queries import campaign_or_latest
+from gql.catalog.types import TaskEntry
+from gql.context import Info
+from gql.errors import ApiError
+from gql.org.types import Organization
+from gql.oversight.scope import oversight_scope
+from gql.oversight.types import StatusCounts
+from gql.performance.resolve import report_of, round_target
+from gql.performance.types import (
+    ACTORS,
+    ChangeRequestType,
+    PerformanceReport,
+    ReportingRoundType,
+)
+from gql.undertakings.types import Funding
+from models import Organization as OrganizationModel
+from models import ReportingRound, certification, oversight, reports
+from models import TaskEntry as TaskEntryModel
+from models.declaration import DeclarationStatus
+from models.enums import OrgKind
+from models.errors import DomainError
+from models.performance import RequestStatus
+from permissions.classes import IsActiveUser, IsProvinceOrCity
+from permissions.scoping import visible_change_requests
+
+CITY_ARG = "Narrow to one city-level unit (the province office only; a city bureau sees its own)."
+
+
+@strawberry.type(description="Planned against achieved for one item (and one unit).")
+class PerformanceGroupSum:
+    unit: Organization | None = strawberry.field(
+        description="The city-level unit (the province office: its directly attached schools);"
+        " null for the province office's own provincial items.")
+    label: str
+    planned_quantity: int
+    achieved_quantity: int
+    planned: Funding
+    spent: Funding
+
+
+@strawberry.type(description="Planned against achieved for one item, with its breakdown.")
+class PerformanceItemSum:
+    item: TaskEntry
+    planned_quantity: int
+    achieved_quantity: int
+    planned: Funding
+    spent: Funding
+    by_group: list[PerformanceGroupSum]
+
+
+@strawberry.type(description="Where one school's report for the year stands.")
+class SchoolReportStatus:
+    school: Organization
+    status: DeclarationStatus
+    last_change_at: strawberry.Private[object]
+
+
+@strawberry.type(description="Who has reported for the year (schools with an accepted"
+                 " declaration).")
+class ReportingProgress:
+    counts: StatusCounts
+    schools: list[SchoolReportStatus]
+
+    @strawberry.field(description="Schools that have not submitted yet: to be pushed.")
+    def not_reported(self) -> list[Organization]:
+        done = {DeclarationStatus.SUBMITTED, DeclarationStatus.ACCEPTED}
+        return [s.school for s in self.schools if s.status not in done]
+
+
+@strawberry.type(description="Certified undertakings of one item against the national target.")
+class CertificationSum:
+    item: TaskEntry
+    certified: int = strawberry.field(description="Undertakings certified.")
+    certified_quantity: int = strawberry.field(description="Their total quantity.")
+    not_certified: int
+    pending: int = strawberry.field(description="Not decided yet (or decided PENDING).")
+    target_percent: strawberry.Private[object]
+
+    @strawberry.field(description="Certified quantity as a percentage of the national target.")
+    def certified_target_percent(self) -> str | None:
+        return str(self.target_percent) if self.target_percent is not None else None
+
+
+def _label(unit: OrganizationModel | None) -> str:
+    if unit is None:
+        return "省教育厅（省级任务）"
+    return "省直属学校" if unit.kind is OrgKind.PROVINCE else unit.name
+
+
+async def _round(info: Info, year: int, campaign_code: str | None) -> ReportingRound:
+    campaign = await campaign_or_latest(info.context.loaders, campaign_code)
+    try:
+        return await reports.round_of(campaign, year)
+    except DomainError as e:
+        raise ApiError(e.code, e.message) from e
+
+
+@strawberry.type
+class PerformanceQueries:
+    @strawberry.field(description="The year-end reporting rounds (2021-2023) and their windows.",
+                      permission_classes=[IsActiveUser])
+    async def reporting_rounds(self, info: Info,
+                               campaign_code: str | None = None) -> list[ReportingRoundType]:
+        campaign = await campaign_or_latest(info.context.loaders, campaign_code)
+        rows = await ReportingRound.filter(campaign_id=campaign.id).order_by("year")
+        return [ReportingRoundType.of(r) for r in rows]
+
+    @strawberry.field(description="A year's report of an organisation (default: one's own);"
+                      " null outside one's scope.", permission_classes=[IsActiveUser])
+    async def performance_report(self, info: Info, year: int,
+                                 organization_code: str | None = None,
+                                 campaign_code: str | None = None) -> PerformanceReport | None:
+        found = await round_target(info.context, organization_code, year, campaign_code)
+        if not isinstance(found, tuple):
+            if found.code == "ROUND_NOT_FOUND":
+                raise ApiError(found.code, found.message)
+            return None
+        return await report_of(info.context, *found)
+
+    @strawberry.field(description="Change requests in the caller's scope, newest first.",
+                      permission_classes=[IsActiveUser])
+    async def change_requests(self, info: Info, status: RequestStatus | None = None
+                              ) -> list[ChangeRequestType]:
+        assert info.context.principal is not None
+        qs = visible_change_requests(info.context.principal)
+        if status is not None:
+            qs = qs.filter(status=status)
+        return [ChangeRequestType.of(c) for c in
+                await qs.order_by("-id").select_related(*ACTORS).limit(500)]
+
+    @strawberry.field(description="Per item and city-level unit: planned against achieved"
+                      " quantity, planned against spent funding per source, for one year's"
+                      " reports. " + CITY_ARG, permission_classes=[IsProvinceOrCity])
+    async def performance_sums(self, info: Info, year: int, city_code: str | None = None,
+                               campaign_code: str | None = None
+                               ) -> list[PerformanceItemSum] | None:
+        scope = await oversight_scope(info.context, city_code, campaign_code)
+        if scope is None:
+            return None
+        round_ = await _round(info, year, campaign_code)
+        totals = await oversight.performance_sums(scope.undertakings, scope.entries, round_,
+                                                  by_group=False)
+        groups = await oversight.performance_sums(scope.undertakings, scope.entries, round_,
+                                                  by_group=True)
+        items = {e.id: e for e in await TaskEntryModel.filter(id__in={t.item_id for t in totals})}
+        units = {u.id: u for u in await OrganizationModel.filter(
+            id__in={g.group_id for g in groups if g.group_id})}
+        result = []
+        for t in sorted(totals, key=lambda t: items[t.item_id].sort_key):
+            result.append(PerformanceItemSum(
+                item=TaskEntry.of(items[t.item_id]), planned_quantity=t.planned_quantity,
+                achieved_quantity=t.achieved_quantity, planned=Funding(**t.planned),
+                spent=Funding(**t.spent),
+                by_group=[PerformanceGroupSum(
+                    unit=Organization.of(units[g.group_id]) if g.group_id else None,
+                    label=_label(units[g.group_id] if g.group_id else None),
+                    planned_quantity=g.planned_quantity, achieved_quantity=g.achieved_quantity,
+                    planned=Funding(**g.planned), spent=Funding(**g.spent))
+                    for g in groups if g.item_id == t.item_id]))
+        return result
+
+    @strawberry.field(description="Who has and has not reported for a year. " + CITY_ARG,
+                      permission_classes=[IsProvinceOrCity])
+    async def reporting_progress(self, info: Info, year: int, city_code: str | None = None,
+                                 campaign_code: str | None = None) -> ReportingProgress | None:
+        scope = await oversight_scope(info.context, city_code, campaign_code)
+        if scope is None:
+            return None
+        rows = await oversight.report_progress(scope.organizations,
+                                               await _round(info, year, campaign_code))
+        counts = oversight.StatusCounts()
+        for r in rows:
+            counts.by_status[r.status] += 1
+        return ReportingProgress(counts=StatusCounts.of(counts), schools=[
+            SchoolReportStatus(school=Organization.of(r.school), status=r.status,
+                               last_change_at=r.last_change_at) for r in rows])
+
+    @strawberry.field(description="Per item: certified undertakings and quantity against the"
+                      " national target. " + CITY_ARG, permission_classes=[IsProvinceOrCity])
+    async def certification_sums(self, info: Info, city_code: str | None = None,
+                                 campaign_code: str | None = None
+                                 ) -> list[CertificationSum] | None:
+        scope = await oversight_scope(info.context, city_code, campaign_code)
+        if scope is None:
+            return None
+        sums = await certification.sums(scope.undertakings.filter(
+            item__campaign_id=scope.campaign.id))
+        items = {e.id: e for e in await TaskEntryModel.filter(id__in=list(sums))}
+        return [CertificationSum(
+            item=TaskEntry.of(items[i]), certified=s["certified"],
+            certified_quantity=s["certified_quantity"], not_certified=s["not_certified"],
+            pending=s["pending"],
+            target_percent=oversight.target_percent(s["certified_quantity"],
+                                                    items[i].target_quantity))
+            for i, s in sorted(sums.items(), key=lambda kv: items[kv[0]].sort_key)]

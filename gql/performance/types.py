@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry import relay
+
+from gql.context import Info
+from gql.declarations.types import Actor, HistoryEntry, Lock, actor_of
+from gql.enums import CertificationResult, ChangeKind, ProgressStatus, RequestStatus
+from gql.org.types import Organization
+from gql.undertakings.types import Funding, Undertaking
+from models import ChangeRequest as ChangeRequestModel
+from models import Evidence as EvidenceModel
+from models import Organization as OrganizationModel
+from models import PerformanceEntry, ReportEvent, ReportingRound
+from models import PerformanceReport as ReportModel
+from models.clock import now_utc
+from models.declaration import DeclarationStatus
+from models.reports import prefill, previous_entries, reportable
+from models.undertaking import FUNDING_SOURCES
+from models.workflow import Window, edit_lock_of
+from permissions.scoping import visible_change_requests, visible_evidence
+
+
+def funding_of(row: object) -> Funding:
+    return Funding(**{s: Decimal(getattr(row, s)).quantize(Decimal("0.01"))
+                      for s in FUNDING_SOURCES})
+
+
+@strawberry.type(name="ReportingRound", description="One year's performance collection (执行绩效).")
+class ReportingRoundType:
+    year: int
+    opens_at: datetime | None
+    closes_at: datetime | None
+
+    @strawberry.field(description="Open now, by the server's clock.")
+    def open(self) -> bool:
+        return Window(self.opens_at, self.closes_at, None).lock(now_utc()) is None
+
+    @classmethod
+    def of(cls, r: ReportingRound) -> ReportingRoundType:
+        return cls(year=r.year, opens_at=r.opens_at, closes_at=r.closes_at)
+
+
+@strawberry.type(name="EvidenceFile", description="A file backing a report line.")
+class EvidenceFile(relay.Node):
+    id: relay.NodeID[int]
+    filename: str
+    content_type: str
+    size: int = strawberry.field(description="Bytes.")
+    sha256: str = strawberry.field(description="Checksum of the stored content.")
+    uploaded_at: datetime
+
+    @strawberry.field(description="GET it with the same bearer token.")
+    def download_url(self) -> str:
+        return f"/files/evidence/{self.id}"
+
+    @classmethod
+    def of(cls, e: EvidenceModel) -> EvidenceFile:
+        return cls(id=e.id, filename=e.filename, content_type=e.content_type, size=e.size,
+                   sha256=e.sha256, uploaded_at=e.uploaded_at)
+
+    @classmethod
+    async def load(cls, info: Info, id: int) -> EvidenceFile | None:
+        principal = info.context.principal
+        e = await visible_evidence(principal).get_or_none(id=id) if principal else None
+        return cls.of(e) if e else None
+
+
+@strawberry.type(description="Last year's figures of a line, shown beside this year's.")
+class PreviousFigures:
+    completed_quantity: int
+    spent: Funding
+    progress: ProgressStatus
+
+
+@strawberry.type(description="One undertaking's line of a year's report. Until saved, it is"
+                 " pre-filled with last year's figures (they are to date), or zeros.")
+class ReportLine:
+    undertaking: Undertaking
+    saved: bool
+    completed_quantity: int = strawberry.field(description="Completed to date.")
+    spent: Funding = strawberry.field(description="Actually spent to date, per source (万元).")
+    progress: ProgressStatus
+    narrative: str
+    previous: PreviousFigures | None
+    entry_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def evidence(self) -> list[EvidenceFile]:
+        if self.entry_id is None:
+            return []
+        rows = await EvidenceModel.filter(entry_id=self.entry_id).order_by("id")
+        return [EvidenceFile.of(e) for e in rows]
+
+
+@strawberry.type(description="An organisation's performance report for one year.")
+class PerformanceReport:
+    year: int
+    status: DeclarationStatus
+    version: int
+    submitted_at: datetime | None
+    returned_at: datetime | None
+    return_reason: str | None
+    accepted_at: datetime | None
+    window: strawberry.Private[Window]
+    org: strawberry.Private[OrganizationModel]
+    round: strawberry.Private[ReportingRound]
+    model: strawberry.Private[ReportModel | None]
+
+    @classmethod
+    def of(cls, org: OrganizationModel, round_: ReportingRound, model: ReportModel | None,
+           window: Window) -> PerformanceReport:
+        return cls(year=round_.year, status=model.status if model else DeclarationStatus(
+                   "not_started"), version=model.version if model else 0,
+                   submitted_at=model.submitted_at if model else None,
+                   returned_at=model.returned_at if model else None,
+                   return_reason=model.return_reason if model else None,
+                   accepted_at=model.accepted_at if model else None,
+                   window=window, org=org, round=round_, model=model)
+
+    @strawberry.field
+    def organization(self) -> Organization:
+        return Organization.of(self.org)
+
+    @strawberry.field(description="The deadline for this organisation, its extension included.")
+    def deadline(self) -> datetime | None:
+        return self.window.closes_at
+
+    @strawberry.field
+    def extension_until(self) -> datetime | None:
+        return self.window.extension_until
+
+    @strawberry.field(description="Why it cannot be changed now; null when it can.")
+    def lock(self) -> Lock | None:
+        problem = edit_lock_of(self.status, self.window, now_utc())
+        return Lock(code=problem.code, message=problem.message) if problem else None
+
+    @strawberry.field(description="One line per accepted undertaking, by item number.")
+    async def lines(self) -> list[ReportLine]:
+        due = await reportable(self.org, self.round)
+        saved = {e.undertaking_id: e for e in await PerformanceEntry.filter(
+            report_id=self.model.id)} if self.model else {}
+        previous = await previous_entries([u.id for u in due], self.round)
+        lines = []
+        for u in due:
+            figures = prefill(saved.get(u.id), previous.get(u.id))
+            before = previous.get(u.id)
+            lines.append(ReportLine(
+                undertaking=Undertaking.of(u), saved=u.id in saved,
+                completed_quantity=figures["completed_quantity"],
+                spent=Funding(**{s: figures[s].quantize(Decimal("0.01"))
+                                 for s in FUNDING_SOURCES}),
+                progress=figures["progress"], narrative=figures["narrative"],
+                previous=PreviousFigures(completed_quantity=before.completed_quantity,
+                                         spent=funding_of(before), progress=before.progress)
+                if before else None,
+                entry_id=saved[u.id].id if u.id in saved else None))
+        return lines
+
+    @strawberry.field(description="Status changes, oldest first.")
+    async def history(self) -> list[HistoryEntry]:
+        if self.model is None:
+            return []
+        events = await ReportEvent.filter(report_id=self.model.id).order_by("id").select_related(
+            "actor", "actor__organization")
+        return [HistoryEntry(
+            at=e.at, actor=actor_of(e.actor),
+            status_change=e.action, from_status=e.from_status, to_status=e.to_status,
+            reason=e.reason, row_change=None, item_number=None, before=None, after=None)
+            for e in events]
+
+
+@strawberry.type(name="ChangeRequest",
+                 description="A request to change an accepted undertaking after the deadline.")
+class ChangeRequestType(relay.Node):
+    id: relay.NodeID[int]
+    kind: ChangeKind
+    proposed_quantity: int | None
+    proposed_funding: Funding | None
+    reason: str
+    status: RequestStatus
+    requested_at: datetime
+    decided_at: datetime | None
+    decision_reason: str | None
+    undertaking_id: strawberry.Private[int]
+    requested_by: Actor
+    decided_by: Actor | None
+
+    @classmethod
+    def of(cls, c: ChangeRequestModel) -> ChangeRequestType:
+        proposed = c.proposed or {}
+        return cls(
+            id=c.id, kind=c.kind, proposed_quantity=proposed.get("quantity"),
+            proposed_funding=Funding(**{s: Decimal(proposed[s]) for s in FUNDING_SOURCES})
+            if proposed else None,
+            reason=c.reason, status=c.status, requested_at=c.requested_at,
+            decided_at=c.decided_at, decision_reason=c.decision_reason,
+            undertaking_id=c.undertaking_id, requested_by=actor_of(c.requested_by),
+            decided_by=actor_of(c.decided_by) if c.decided_by else None)
+
+    @classmethod
+    async def load(cls, info: Info, id: int) -> ChangeRequestType | None:
+        principal = info.context.principal
+        c = await visible_change_requests(principal).get_or_none(id=id).select_related(
+            *ACTORS) if principal else None
+        return cls.of(c) if c else None
+
+    @strawberry.field(description="As it is now (after an approval: changed, or withdrawn).")
+    async def undertaking(self, info: Info) -> Undertaking:
+        u = await info.context.loaders.undertaking_by_id.load(self.undertaking_id)
+        assert u is not None
+        return Undertaking.of(u)
+
+
+ACTORS = ("requested_by", "requested_by__organization", "decided_by",
+          "decided_by__organization")
+
+
+@strawberry.type(name="Certification", description="遴选认定 of one undertaking.")
+class CertificationType:
+    result: CertificationResult
+    remarks: str
+    decided_at: datetime

@@ -1,0 +1,108 @@
+"""Evidence files: checked by name, size, extension and content, stored by their SHA-256.
+
+Files live on disk under EVIDENCE_DIR (default data/evidence), content-addressed, so the
+same file uploaded twice is stored once and a stored file can always be verified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from models.errors import Code, DomainError
+from models.performance import Evidence, PerformanceEntry, PerformanceReport
+from models.reports import report_lock
+
+# Extension -> (content type, the first bytes such a file starts with).
+_ZIP = b"PK\x03\x04"  # docx, xlsx, pptx, odt, ods are zip containers
+_OLE = b"\xd0\xcf\x11\xe0"  # doc, xls, ppt
+ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".doc": ("application/msword", (_OLE,)),
+    ".xls": ("application/vnd.ms-excel", (_OLE,)),
+    ".ppt": ("application/vnd.ms-powerpoint", (_OLE,)),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (_ZIP,)),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (_ZIP,)),
+    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation",
+              (_ZIP,)),
+    ".odt": ("application/vnd.oasis.opendocument.text", (_ZIP,)),
+    ".ods": ("application/vnd.oasis.opendocument.spreadsheet", (_ZIP,)),
+}
+MAX_NAME = 120
+_BAD_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def max_bytes() -> int:
+    return int(float(os.environ.get("EVIDENCE_MAX_MB", "20")) * 1024 * 1024)
+
+
+def storage_dir() -> Path:
+    return Path(os.environ.get("EVIDENCE_DIR", "data/evidence"))
+
+
+def check_file(filename: str, head: bytes, size: int) -> str:
+    """The content type of an acceptable file, or the reason it is refused."""
+    if (not filename or len(filename) > MAX_NAME or _BAD_NAME.search(filename)
+            or filename.strip(". ") != filename.strip() or ".." in filename):
+        raise DomainError(Code.INVALID_FILE_NAME,
+                          "文件名不能包含路径或 \\ / : * ? \" < > | 等字符，且不超过120个字",
+                          "file")
+    if size > max_bytes():
+        raise DomainError(Code.FILE_TOO_LARGE,
+                          f"文件不能超过 {max_bytes() // (1024 * 1024)} MB", "file")
+    if size == 0:
+        raise DomainError(Code.FILE_TYPE_NOT_ALLOWED, "文件是空的", "file")
+    extension = Path(filename).suffix.lower()
+    if extension not in ALLOWED:
+        raise DomainError(Code.FILE_TYPE_NOT_ALLOWED,
+                          "只能上传 PDF、图片（PNG/JPG）或 Office 文档", "file")
+    content_type, signatures = ALLOWED[extension]
+    if not any(head.startswith(sig) for sig in signatures):
+        raise DomainError(Code.FILE_TYPE_NOT_ALLOWED,
+                          f"文件内容与扩展名 {extension} 不符", "file")
+    return content_type
+
+
+def path_of(sha256: str) -> Path:
+    return storage_dir() / sha256[:2] / sha256
+
+
+async def attach(actor_id: int, entry: PerformanceEntry, filename: str,
+                 content: bytes) -> Evidence:
+    """Store a file for an editable report line."""
+    lock = await report_lock(await PerformanceReport.get(id=entry.report_id))
+    if lock:
+        raise lock
+    content_type = check_file(filename.strip(), content[:16], len(content))
+    sha256 = hashlib.sha256(content).hexdigest()
+    await asyncio.to_thread(_write, path_of(sha256), content)
+    return await Evidence.create(entry=entry, filename=filename.strip(),
+                                 content_type=content_type, size=len(content), sha256=sha256,
+                                 uploaded_by_id=actor_id)
+
+
+async def remove(evidence: Evidence) -> None:
+    entry = await PerformanceEntry.get(id=evidence.entry_id)
+    lock = await report_lock(await PerformanceReport.get(id=entry.report_id))
+    if lock:
+        raise lock
+    await evidence.delete()  # the bytes stay: another upload may share them
+
+
+def _write(path: Path, content: bytes) -> None:
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".part")
+    temporary.write_bytes(content)
+    temporary.replace(path)  # atomic: a reader never sees half a file
+
+
+def read(evidence: Evidence) -> bytes:
+    return path_of(evidence.sha256).read_bytes()

@@ -1,0 +1,219 @@
+"""Year-end performance reports: one per organisation and year, a line per accepted
+undertaking, reviewed like declarations (models/workflow.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from models.amounts import check_quantity, parse_funding
+from models.catalog import Campaign, ReportingRound
+from models.clock import now_utc
+from models.declaration import Declaration, DeclarationAction, DeclarationStatus
+from models.errors import Code, DomainError, DomainErrors
+from models.org import Organization
+from models.performance import (
+    PerformanceEntry,
+    PerformanceReport,
+    ProgressStatus,
+    ReportEvent,
+    RoundExtension,
+)
+from models.undertaking import FUNDING_SOURCES, Undertaking
+from models.workflow import Window, check_transition, claim, edit_lock_of, return_reason
+
+MAX_NARRATIVE = 5000
+S = DeclarationStatus
+
+
+@dataclass(frozen=True)
+class EntryInput:
+    undertaking_id: int
+    completed_quantity: int | None
+    spent: dict[str, Decimal] | None
+    progress: ProgressStatus
+    narrative: str = ""
+
+
+async def round_of(campaign: Campaign, year: int) -> ReportingRound:
+    found = await ReportingRound.get_or_none(campaign_id=campaign.id, year=year)
+    if found is None:
+        raise DomainError(Code.ROUND_NOT_FOUND, f"{year}年度没有绩效采集", "year")
+    return found
+
+
+async def open_round(round_: ReportingRound, opens_at: datetime, closes_at: datetime
+                     ) -> ReportingRound:
+    if closes_at <= opens_at:
+        raise DomainError(Code.INVALID_VALUE, "截止时间必须晚于开始时间", "closesAt")
+    round_.opens_at, round_.closes_at = opens_at, closes_at
+    await round_.save(update_fields=["opens_at", "closes_at"])
+    return round_
+
+
+async def window_for(org_id: int, round_: ReportingRound) -> Window:
+    extension = await RoundExtension.get_or_none(round_id=round_.id, organization_id=org_id)
+    return Window.of(round_.opens_at, round_.closes_at,
+                     extension.until if extension else None, now_utc())
+
+
+async def report_lock(report: PerformanceReport) -> DomainError | None:
+    """Why the report's lines (and their evidence) cannot be changed now."""
+    round_ = await ReportingRound.get(id=report.round_id)
+    return edit_lock_of(report.status, await window_for(report.organization_id, round_),
+                        now_utc())
+
+
+async def grant_extension(actor_id: int, org: Organization, round_: ReportingRound,
+                          until: datetime) -> RoundExtension:
+    if until <= now_utc():
+        raise DomainError(Code.INVALID_VALUE, "延期截止时间必须晚于当前时间", "until")
+    extension, _ = await RoundExtension.update_or_create(
+        defaults={"until": until, "granted_by_id": actor_id},
+        round_id=round_.id, organization_id=org.id)
+    return extension
+
+
+async def reportable(org: Organization, round_: ReportingRound) -> list[Undertaking]:
+    """The undertakings that report this year: current ones of an accepted declaration."""
+    accepted = await Declaration.exists(organization_id=org.id, campaign_id=round_.campaign_id,
+                                        status=S.ACCEPTED)
+    if not accepted:
+        return []
+    return await Undertaking.filter(
+        organization_id=org.id, item__campaign_id=round_.campaign_id, withdrawn_at__isnull=True
+    ).select_related("item").order_by("item__sort_key")
+
+
+async def report_of(org_id: int, round_id: int) -> PerformanceReport | None:
+    return await PerformanceReport.get_or_none(organization_id=org_id, round_id=round_id)
+
+
+async def previous_entries(undertaking_ids: Sequence[int], round_: ReportingRound
+                           ) -> dict[int, PerformanceEntry]:
+    """Last year's line of each undertaking, shown beside this year's and used to pre-fill."""
+    previous = await ReportingRound.get_or_none(campaign_id=round_.campaign_id,
+                                                year=round_.year - 1)
+    if previous is None:
+        return {}
+    rows = await PerformanceEntry.filter(report__round_id=previous.id,
+                                         undertaking_id__in=list(undertaking_ids))
+    return {e.undertaking_id: e for e in rows}
+
+
+async def save_entries(actor_id: int, org: Organization, round_: ReportingRound, version: int,
+                       entries: Sequence[EntryInput]) -> PerformanceReport:
+    """Save lines of the report at once, or nothing at all."""
+    report = await report_of(org.id, round_.id)
+    lock = edit_lock_of(report.status if report else S.NOT_STARTED,
+                        await window_for(org.id, round_), now_utc())
+    if lock:
+        raise lock
+    allowed = {u.id: u for u in await reportable(org, round_)}
+    errors: list[DomainError] = []
+    plan: list[tuple[EntryInput, dict[str, Decimal]]] = []
+    for i, entry in enumerate(entries):
+        path: list[Any] = ["entries", str(i)]
+        if entry.undertaking_id not in allowed:
+            errors.append(DomainError(Code.NOT_REPORTABLE, "该承接任务不在本年度绩效采集范围内",
+                                      [*path, "undertakingId"]))
+            continue
+        check_quantity(entry.completed_quantity, [*path, "completedQuantity"], errors,
+                       minimum=0, label="累计完成数量")
+        amounts = parse_funding(entry.spent, [*path, "spent"], errors)
+        if len(entry.narrative) > MAX_NARRATIVE:
+            errors.append(DomainError(Code.INVALID_VALUE, f"进展说明不能超过{MAX_NARRATIVE}字",
+                                      [*path, "narrative"]))
+        plan.append((entry, amounts))
+    if errors:
+        raise DomainErrors(errors)
+    async with in_transaction():
+        report = await claim(PerformanceReport, {"organization_id": org.id,
+                                                 "round_id": round_.id}, version)
+        for entry, amounts in plan:
+            await PerformanceEntry.update_or_create(
+                defaults={"completed_quantity": entry.completed_quantity,
+                          "progress": entry.progress, "narrative": entry.narrative.strip(),
+                          **amounts},
+                report_id=report.id, undertaking_id=entry.undertaking_id)
+    return report
+
+
+async def _checked(org: Organization, round_: ReportingRound, action: DeclarationAction,
+                   *, check_window: bool = True) -> DeclarationStatus:
+    report = await report_of(org.id, round_.id)
+    status = report.status if report else S.NOT_STARTED
+    if check_window:
+        lock = (await window_for(org.id, round_)).lock(now_utc())
+        if lock:
+            raise lock
+    check_transition(action, status)
+    return status
+
+
+async def _apply(actor_id: int, org: Organization, round_: ReportingRound, version: int,
+                 action: DeclarationAction, status: DeclarationStatus,
+                 reason: str | None = None, **changes: Any) -> PerformanceReport:
+    to = check_transition(action, status)
+    async with in_transaction():
+        report = await claim(PerformanceReport, {"organization_id": org.id,
+                                                 "round_id": round_.id}, version,
+                             status=to, **changes)
+        await ReportEvent.create(report=report, action=action, from_status=status, to_status=to,
+                                 reason=reason, actor_id=actor_id)
+    return report
+
+
+async def submit(actor_id: int, org: Organization, round_: ReportingRound,
+                 version: int) -> PerformanceReport:
+    status = await _checked(org, round_, DeclarationAction.SUBMIT)
+    due = await reportable(org, round_)
+    report = await report_of(org.id, round_.id)
+    saved = set(await PerformanceEntry.filter(report_id=report.id).values_list(
+        "undertaking_id", flat=True)) if report else set()
+    missing = [u.item.number for u in due if u.id not in saved]
+    if missing:
+        raise DomainError(Code.REPORT_INCOMPLETE,
+                          f"以下承接任务尚未填报绩效：{'、'.join(missing)}", "entries",
+                          missing=missing)
+    return await _apply(actor_id, org, round_, version, DeclarationAction.SUBMIT, status,
+                        submitted_at=now_utc())
+
+
+async def withdraw(actor_id: int, org: Organization, round_: ReportingRound,
+                   version: int) -> PerformanceReport:
+    status = await _checked(org, round_, DeclarationAction.WITHDRAW)
+    return await _apply(actor_id, org, round_, version, DeclarationAction.WITHDRAW, status)
+
+
+async def return_(actor_id: int, org: Organization, round_: ReportingRound, version: int,
+                  reason: str) -> PerformanceReport:
+    status = await _checked(org, round_, DeclarationAction.RETURN)
+    text = return_reason(reason)
+    return await _apply(actor_id, org, round_, version, DeclarationAction.RETURN, status,
+                        reason=text, returned_at=now_utc(), return_reason=text)
+
+
+async def accept(actor_id: int, org: Organization, round_: ReportingRound,
+                 version: int) -> PerformanceReport:
+    status = await _checked(org, round_, DeclarationAction.ACCEPT, check_window=False)
+    return await _apply(actor_id, org, round_, version, DeclarationAction.ACCEPT, status,
+                        accepted_at=now_utc())
+
+
+def prefill(entry: PerformanceEntry | None, previous: PerformanceEntry | None
+            ) -> dict[str, Any]:
+    """This year's figures: as saved, else carried over from last year (figures are to date),
+    else zero."""
+    source = entry or previous
+    if source is None:
+        return {"completed_quantity": 0, "progress": ProgressStatus.ON_TRACK, "narrative": "",
+                **{s: Decimal("0.00") for s in FUNDING_SOURCES}}
+    return {"completed_quantity": source.completed_quantity, "progress": source.progress,
+            "narrative": source.narrative if entry else "",
+            **{s: Decimal(getattr(source, s)) for s in FUNDING_SOURCES}}
