@@ -198,53 +198,17 @@ class PerformanceMutations:
     async def upload_evidence(self, info: Info, undertaking_id: strawberry.ID, year: int,
                               file: Upload, campaign_code: str | None = None
                               ) -> EvidencePayload:
-        principal = info.context.principal
-        assert principal is not None
-        undertaking = await undertaking_target(info.context, str(undertaking_id))
-        if isinstance(undertaking, UserError):
-            return EvidencePayload(evidence=None, errors=[undertaking])
-        org = await Organization.get(id=undertaking.organization_id)
-        if not may_edit_declaration(principal, org):
-            return EvidencePayload(evidence=None, errors=_forbidden("只能为本单位上传佐证材料",
-                                                                    "undertakingId"))
-        found = await round_target(info.context, org.code, year, campaign_code)
-        if isinstance(found, UserError):
-            return EvidencePayload(evidence=None, errors=[found])
-        entry = await PerformanceEntry.get_or_none(undertaking_id=undertaking.id,
-                                                   report__round_id=found[1].id)
-        if entry is None:
-            return EvidencePayload(evidence=None, errors=[UserError(
-                field=["undertakingId"], code=Code.ENTRY_NOT_SAVED,
-                message="请先保存该任务本年度的绩效数据，再上传佐证材料")])
-        # Read one byte past the limit: enough to refuse a large file without holding it all.
         upload = cast(UploadFile, file)
-        content = await upload.read(max_bytes() + 1)
         try:
-            stored = await evidence.attach(principal.user_id, entry, upload.filename or "",
-                                           content)
-        except DomainError as e:
-            return EvidencePayload(evidence=None, errors=[UserError.of(e)])
-        return EvidencePayload(evidence=EvidenceFile.of(stored), errors=[])
+            return await _upload_evidence(info, str(undertaking_id), year, upload,
+                                          campaign_code)
+        finally:
+            await upload.close()  # its spooled temporary file, whatever the answer
 
     @strawberry.mutation(description="Remove an evidence file from an editable report.",
                          permission_classes=[IsActiveUser])
     async def delete_evidence(self, info: Info, id: strawberry.ID) -> EvidencePayload:
-        principal = info.context.principal
-        assert principal is not None
-        pk = decode_id(str(id), "EvidenceFile")
-        found = await visible_evidence(principal).get_or_none(id=pk).select_related(
-            "entry__undertaking__organization") if pk else None
-        if found is None:
-            return EvidencePayload(evidence=None, errors=[UserError(
-                field=["id"], code=Code.NOT_FOUND, message="文件不存在")])
-        if not may_edit_declaration(principal, found.entry.undertaking.organization):
-            return EvidencePayload(evidence=None,
-                                   errors=_forbidden("只能删除本单位的佐证材料", "id"))
-        try:
-            await evidence.remove(found)
-        except DomainError as e:
-            return EvidencePayload(evidence=None, errors=[UserError.of(e)])
-        return EvidencePayload(evidence=EvidenceFile.of(found), errors=[])
+        return await _delete_evidence(info, str(id))
 
     @strawberry.mutation(description="Ask the province to change (or withdraw) an accepted"
                          " undertaking, after the declaration deadline.",
@@ -253,43 +217,15 @@ class PerformanceMutations:
         self, info: Info, undertaking_id: strawberry.ID, kind: ChangeKind, reason: str,
         quantity: int | None = None, funding: FundingInput | None = None,
     ) -> ChangeRequestPayload:
-        principal = info.context.principal
-        assert principal is not None
-        undertaking = await undertaking_target(info.context, str(undertaking_id))
-        if isinstance(undertaking, UserError):
-            return ChangeRequestPayload(change_request=None, errors=[undertaking])
-        org = await Organization.get(id=undertaking.organization_id)
-        if not may_request_change(principal, org):
-            return ChangeRequestPayload(change_request=None, errors=_forbidden(
-                "只能为本单位的承接任务提出变更", "undertakingId"))
-        try:
-            created = await change_requests.request(
-                principal.user_id, undertaking, kind, quantity,
-                funding.as_dict() if funding else None, reason)
-        except (DomainError, DomainErrors) as e:
-            return ChangeRequestPayload(change_request=None, errors=_errors(e))
-        loaded = await ChangeRequest.get(id=created.id).select_related(*ACTORS)
-        return ChangeRequestPayload(change_request=ChangeRequestType.of(loaded), errors=[])
+        return await _request_change(info, str(undertaking_id), kind, reason, quantity,
+                                     funding)
 
     @strawberry.mutation(description="Province office: approve (applies the change) or reject"
                          " (with a reason) a change request.",
                          permission_classes=[IsProvinceOffice])
     async def decide_change_request(self, info: Info, id: strawberry.ID, approve: bool,
                                     reason: str | None = None) -> ChangeRequestPayload:
-        principal = info.context.principal
-        assert principal is not None
-        pk = decode_id(str(id), "ChangeRequest")
-        found = await visible_change_requests(principal).get_or_none(id=pk) if pk else None
-        if found is None:
-            return ChangeRequestPayload(change_request=None, errors=[UserError(
-                field=["id"], code=Code.NOT_FOUND, message="变更申请不存在")])
-        try:
-            await change_requests.decide(principal.user_id, found, approve, reason)
-        except DomainError as e:
-            return ChangeRequestPayload(change_request=None, errors=[UserError.of(e)])
-        info.context.reset_loaders()
-        loaded = await ChangeRequest.get(id=found.id).select_related(*ACTORS)
-        return ChangeRequestPayload(change_request=ChangeRequestType.of(loaded), errors=[])
+        return await _decide(info, str(id), approve, reason)
 
     @strawberry.mutation(description="Province office: record an undertaking's 2024"
                          " certification (遴选认定) with remarks.",
@@ -297,14 +233,107 @@ class PerformanceMutations:
     async def certify_undertaking(self, info: Info, undertaking_id: strawberry.ID,
                                   result: CertificationResult, remarks: str = ""
                                   ) -> CertificationPayload:
-        principal = info.context.principal
-        assert principal is not None
-        undertaking = await undertaking_target(info.context, str(undertaking_id))
-        if isinstance(undertaking, UserError):
-            return CertificationPayload(certification=None, errors=[undertaking])
-        try:
-            c = await certifying.certify(principal.user_id, undertaking, result, remarks)
-        except DomainError as e:
-            return CertificationPayload(certification=None, errors=[UserError.of(e)])
-        return CertificationPayload(certification=CertificationType(
-            result=c.result, remarks=c.remarks, decided_at=c.decided_at), errors=[])
+        return await _certify(info, str(undertaking_id), result, remarks)
+
+
+async def _upload_evidence(info: Info, undertaking_id: str, year: int, upload: UploadFile,
+                           campaign_code: str | None) -> EvidencePayload:
+    principal = info.context.principal
+    assert principal is not None
+    undertaking = await undertaking_target(info.context, undertaking_id)
+    if isinstance(undertaking, UserError):
+        return EvidencePayload(evidence=None, errors=[undertaking])
+    org = await Organization.get(id=undertaking.organization_id)
+    if not may_edit_declaration(principal, org):
+        return EvidencePayload(evidence=None, errors=_forbidden("只能为本单位上传佐证材料",
+                                                                "undertakingId"))
+    found = await round_target(info.context, org.code, year, campaign_code)
+    if isinstance(found, UserError):
+        return EvidencePayload(evidence=None, errors=[found])
+    entry = await PerformanceEntry.get_or_none(undertaking_id=undertaking.id,
+                                               report__round_id=found[1].id)
+    if entry is None:
+        return EvidencePayload(evidence=None, errors=[UserError(
+            field=["undertakingId"], code=Code.ENTRY_NOT_SAVED,
+            message="请先保存该任务本年度的绩效数据，再上传佐证材料")])
+    # Read one byte past the limit: enough to refuse a large file without holding it all.
+    content = await upload.read(max_bytes() + 1)
+    try:
+        stored = await evidence.attach(principal.user_id, entry, upload.filename or "", content)
+    except DomainError as e:
+        return EvidencePayload(evidence=None, errors=[UserError.of(e)])
+    return EvidencePayload(evidence=EvidenceFile.of(stored), errors=[])
+
+
+async def _delete_evidence(info: Info, id: str) -> EvidencePayload:
+    principal = info.context.principal
+    assert principal is not None
+    pk = decode_id(id, "EvidenceFile")
+    found = await visible_evidence(principal).get_or_none(id=pk).select_related(
+        "entry__undertaking__organization") if pk else None
+    if found is None:
+        return EvidencePayload(evidence=None, errors=[UserError(
+            field=["id"], code=Code.NOT_FOUND, message="文件不存在")])
+    if not may_edit_declaration(principal, found.entry.undertaking.organization):
+        return EvidencePayload(evidence=None,
+                               errors=_forbidden("只能删除本单位的佐证材料", "id"))
+    try:
+        await evidence.remove(found)
+    except DomainError as e:
+        return EvidencePayload(evidence=None, errors=[UserError.of(e)])
+    return EvidencePayload(evidence=EvidenceFile.of(found), errors=[])
+
+
+async def _request_change(info: Info, undertaking_id: str, kind: ChangeKind, reason: str,
+                          quantity: int | None, funding: FundingInput | None
+                          ) -> ChangeRequestPayload:
+    principal = info.context.principal
+    assert principal is not None
+    undertaking = await undertaking_target(info.context, undertaking_id)
+    if isinstance(undertaking, UserError):
+        return ChangeRequestPayload(change_request=None, errors=[undertaking])
+    org = await Organization.get(id=undertaking.organization_id)
+    if not may_request_change(principal, org):
+        return ChangeRequestPayload(change_request=None, errors=_forbidden(
+            "只能为本单位的承接任务提出变更", "undertakingId"))
+    try:
+        created = await change_requests.request(
+            principal.user_id, undertaking, kind, quantity,
+            funding.as_dict() if funding else None, reason)
+    except (DomainError, DomainErrors) as e:
+        return ChangeRequestPayload(change_request=None, errors=_errors(e))
+    loaded = await ChangeRequest.get(id=created.id).select_related(*ACTORS)
+    return ChangeRequestPayload(change_request=ChangeRequestType.of(loaded), errors=[])
+
+
+async def _decide(info: Info, id: str, approve: bool, reason: str | None
+                  ) -> ChangeRequestPayload:
+    principal = info.context.principal
+    assert principal is not None
+    pk = decode_id(id, "ChangeRequest")
+    found = await visible_change_requests(principal).get_or_none(id=pk) if pk else None
+    if found is None:
+        return ChangeRequestPayload(change_request=None, errors=[UserError(
+            field=["id"], code=Code.NOT_FOUND, message="变更申请不存在")])
+    try:
+        await change_requests.decide(principal.user_id, found, approve, reason)
+    except DomainError as e:
+        return ChangeRequestPayload(change_request=None, errors=[UserError.of(e)])
+    info.context.reset_loaders()
+    loaded = await ChangeRequest.get(id=found.id).select_related(*ACTORS)
+    return ChangeRequestPayload(change_request=ChangeRequestType.of(loaded), errors=[])
+
+
+async def _certify(info: Info, undertaking_id: str, result: CertificationResult,
+                   remarks: str) -> CertificationPayload:
+    principal = info.context.principal
+    assert principal is not None
+    undertaking = await undertaking_target(info.context, undertaking_id)
+    if isinstance(undertaking, UserError):
+        return CertificationPayload(certification=None, errors=[undertaking])
+    try:
+        c = await certifying.certify(principal.user_id, undertaking, result, remarks)
+    except DomainError as e:
+        return CertificationPayload(certification=None, errors=[UserError.of(e)])
+    return CertificationPayload(certification=CertificationType(
+        result=c.result, remarks=c.remarks, decided_at=c.decided_at), errors=[])

@@ -138,6 +138,10 @@ class PerformanceReport:
         problem = edit_lock_of(self.status, self.window, now_utc())
         return Lock(code=problem.code, message=problem.message) if problem else None
 
+    @strawberry.field(description="Whether the organisation's own users can change it now.")
+    def editable(self) -> bool:
+        return self.lock() is None
+
     @strawberry.field(description="One line per accepted undertaking, by item number.")
     async def lines(self) -> list[ReportLine]:
         due = await reportable(self.org, self.round)
