@@ -34,14 +34,13 @@ class RowAction(StrEnum):
     DELETE = "delete"
 
 
-class Declaration(Model):
+class Reviewed(Model):
+    """What a declaration and a year's report share: a status reviewed upwards, and a version.
+
+    Abstract: each form has its own table (and its own foreign keys).
+    """
+
     id = fields.IntField(primary_key=True)
-    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
-        "models.Organization", related_name="declarations", on_delete=fields.RESTRICT)
-    organization_id: int
-    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
-        "models.Campaign", related_name="declarations", on_delete=fields.RESTRICT)
-    campaign_id: int
     status = fields.CharEnumField(DeclarationStatus, max_length=16,
                                   default=DeclarationStatus.DRAFT)
     # Optimistic lock: every change bumps it; a change carrying an older one is refused.
@@ -54,25 +53,46 @@ class Declaration(Model):
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
-        table = "declaration"
-        unique_together = (("organization_id", "campaign_id"),)
+        abstract = True
 
 
-class DeclarationEvent(Model):
-    """A status change: who, when, from what to what, and why."""
+class StatusChange(Model):
+    """A status change of a reviewed form: who (in the concrete model), when, from what to
+    what, and why. Abstract."""
 
     id = fields.IntField(primary_key=True)
-    declaration: fields.ForeignKeyRelation[Declaration] = fields.ForeignKeyField(
-        "models.Declaration", related_name="events", on_delete=fields.CASCADE)
-    declaration_id: int
     action = fields.CharEnumField(DeclarationAction, max_length=16)
     from_status = fields.CharEnumField(DeclarationStatus, max_length=16)
     to_status = fields.CharEnumField(DeclarationStatus, max_length=16)
     reason = fields.TextField(null=True)
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Declaration(Reviewed):
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="declarations", on_delete=fields.RESTRICT)
+    organization_id: int
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="declarations", on_delete=fields.RESTRICT)
+    campaign_id: int
+
+    class Meta:
+        table = "declaration"
+        unique_together = (("organization_id", "campaign_id"),)
+
+
+class DeclarationEvent(StatusChange):
+    """A status change: who, when, from what to what, and why."""
+
+    declaration: fields.ForeignKeyRelation[Declaration] = fields.ForeignKeyField(
+        "models.Declaration", related_name="events", on_delete=fields.CASCADE)
+    declaration_id: int
     actor: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="declaration_events", on_delete=fields.RESTRICT)
     actor_id: int
-    at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "declaration_event"

@@ -20,7 +20,6 @@ from models.catalog import Campaign, TaskEntry
 from models.clock import now_utc
 from models.declaration import (
     Declaration,
-    DeclarationAction,
     DeclarationEvent,
     DeclarationStatus,
     Extension,
@@ -31,7 +30,7 @@ from models.enums import OrgKind, TaskLevel
 from models.errors import Code, DomainError, DomainErrors
 from models.org import Organization
 from models.undertaking import Undertaking
-from models.workflow import Window, check_transition, claim, edit_lock_of, return_reason
+from models.workflow import Flow, Window, claim, edit_lock_of
 
 S = DeclarationStatus
 
@@ -92,9 +91,9 @@ def current_status(declaration: Declaration | None) -> DeclarationStatus:
     return declaration.status if declaration else S.NOT_STARTED
 
 
-async def _claim(org_id: int, campaign_id: int, version: int, **changes: Any) -> Declaration:
+async def _claim(org_id: int, campaign_id: int, version: int) -> Declaration:
     return await claim(Declaration, {"organization_id": org_id, "campaign_id": campaign_id},
-                       version, **changes)
+                       version)
 
 
 async def save_rows(actor_id: int, org: Organization, campaign: Campaign, version: int,
@@ -210,64 +209,37 @@ async def missing_mandatory_items(org: Organization, campaign: Campaign) -> list
     return [e for e in await shown.order_by("sort_key") if e.id not in taken_ids]
 
 
-async def _checked(org: Organization, campaign: Campaign, action: DeclarationAction,
-                   *, check_window: bool = True) -> DeclarationStatus:
-    """The current status, once the window (first: it is what closes everything) and the
-    status flow allow `action`."""
-    status = current_status(await _declaration(org.id, campaign.id))
-    if check_window:
-        lock = (await window_for(org.id, campaign)).lock(now_utc())
-        if lock:
-            raise lock
-    check_transition(action, status)
-    return status
-
-
-async def _apply(actor_id: int, org: Organization, campaign: Campaign, version: int,
-                 action: DeclarationAction, status: DeclarationStatus,
-                 reason: str | None = None, **changes: Any) -> Declaration:
-    to = check_transition(action, status)
-    async with in_transaction():
-        claimed = await _claim(org.id, campaign.id, version, status=to, **changes)
-        await DeclarationEvent.create(declaration=claimed, action=action, from_status=status,
-                                      to_status=to, reason=reason, actor_id=actor_id)
-    return claimed
+def _flow(org: Organization, campaign: Campaign) -> Flow[Declaration]:
+    return Flow(Declaration, {"organization_id": org.id, "campaign_id": campaign.id},
+                DeclarationEvent, "declaration", lambda: window_for(org.id, campaign))
 
 
 async def submit(actor_id: int, org: Organization, campaign: Campaign,
                  version: int) -> Declaration:
-    status = await _checked(org, campaign, DeclarationAction.SUBMIT)
-    missing = await missing_mandatory_items(org, campaign)
-    if missing:
-        numbers = "、".join(e.number for e in missing)
-        raise DomainError(Code.MANDATORY_ITEMS_MISSING,
-                          f"本校须承接全部显示的任务，尚缺：{numbers}", "rows",
-                          missing=[e.number for e in missing])
-    return await _apply(actor_id, org, campaign, version, DeclarationAction.SUBMIT, status,
-                        submitted_at=now_utc())
+    async def ready() -> None:
+        missing = await missing_mandatory_items(org, campaign)
+        if missing:
+            numbers = "、".join(e.number for e in missing)
+            raise DomainError(Code.MANDATORY_ITEMS_MISSING,
+                              f"本校须承接全部显示的任务，尚缺：{numbers}", "rows",
+                              missing=[e.number for e in missing])
+
+    return await _flow(org, campaign).submit(actor_id, version, ready)
 
 
 async def withdraw(actor_id: int, org: Organization, campaign: Campaign,
                    version: int) -> Declaration:
-    status = await _checked(org, campaign, DeclarationAction.WITHDRAW)
-    return await _apply(actor_id, org, campaign, version, DeclarationAction.WITHDRAW, status)
+    return await _flow(org, campaign).withdraw(actor_id, version)
 
 
 async def return_(actor_id: int, org: Organization, campaign: Campaign, version: int,
                   reason: str) -> Declaration:
-    """Send a submitted declaration back for correction; editing reopens (inside the window)."""
-    status = await _checked(org, campaign, DeclarationAction.RETURN)
-    text = return_reason(reason)
-    return await _apply(actor_id, org, campaign, version, DeclarationAction.RETURN, status,
-                        reason=text, returned_at=now_utc(), return_reason=text)
+    return await _flow(org, campaign).return_(actor_id, version, reason)
 
 
 async def accept(actor_id: int, org: Organization, campaign: Campaign,
                  version: int) -> Declaration:
-    """The province's acceptance freezes the declaration; allowed after the deadline too."""
-    status = await _checked(org, campaign, DeclarationAction.ACCEPT, check_window=False)
-    return await _apply(actor_id, org, campaign, version, DeclarationAction.ACCEPT, status,
-                        accepted_at=now_utc())
+    return await _flow(org, campaign).accept(actor_id, version)
 
 
 async def set_window(campaign: Campaign, opens_at: datetime, closes_at: datetime) -> Campaign:

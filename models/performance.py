@@ -10,7 +10,7 @@ from tortoise.models import Model
 
 from models.account import User
 from models.catalog import ReportingRound
-from models.declaration import DeclarationAction, DeclarationStatus
+from models.declaration import Reviewed, StatusChange
 from models.org import Organization
 from models.undertaking import Undertaking, money
 
@@ -38,46 +38,30 @@ class CertificationResult(StrEnum):
     PENDING = "pending"
 
 
-class PerformanceReport(Model):
+class PerformanceReport(Reviewed):
     """One organisation's report for one year, submitted and reviewed as a whole."""
 
-    id = fields.IntField(primary_key=True)
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "models.Organization", related_name="reports", on_delete=fields.RESTRICT)
     organization_id: int
     round: fields.ForeignKeyRelation[ReportingRound] = fields.ForeignKeyField(
         "models.ReportingRound", related_name="reports", on_delete=fields.RESTRICT)
     round_id: int
-    status = fields.CharEnumField(DeclarationStatus, max_length=16,
-                                  default=DeclarationStatus.DRAFT)
-    version = fields.IntField(default=1)
-    submitted_at = fields.DatetimeField(null=True)
-    returned_at = fields.DatetimeField(null=True)
-    return_reason = fields.TextField(null=True)
-    accepted_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "performance_report"
         unique_together = (("organization_id", "round_id"),)
 
 
-class ReportEvent(Model):
+class ReportEvent(StatusChange):
     """A report's status change: who, when, from what to what, and why."""
 
-    id = fields.IntField(primary_key=True)
     report: fields.ForeignKeyRelation[PerformanceReport] = fields.ForeignKeyField(
         "models.PerformanceReport", related_name="events", on_delete=fields.CASCADE)
     report_id: int
-    action = fields.CharEnumField(DeclarationAction, max_length=16)
-    from_status = fields.CharEnumField(DeclarationStatus, max_length=16)
-    to_status = fields.CharEnumField(DeclarationStatus, max_length=16)
-    reason = fields.TextField(null=True)
     actor: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="report_events", on_delete=fields.RESTRICT)
     actor_id: int
-    at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "report_event"

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from models.amounts import check_quantity, parse_funding
 from models.catalog import Campaign, ReportingRound
 from models.clock import now_utc
-from models.declaration import Declaration, DeclarationAction, DeclarationStatus
+from models.declaration import Declaration, DeclarationStatus
 from models.errors import Code, DomainError, DomainErrors
 from models.org import Organization
 from models.performance import (
@@ -25,7 +25,7 @@ from models.performance import (
     RoundExtension,
 )
 from models.undertaking import FUNDING_SOURCES, Undertaking
-from models.workflow import Window, check_transition, claim, edit_lock_of, return_reason
+from models.workflow import Flow, Window, claim, edit_lock_of
 
 MAX_NARRATIVE = 5000
 S = DeclarationStatus
@@ -144,66 +144,40 @@ async def save_entries(actor_id: int, org: Organization, round_: ReportingRound,
     return report
 
 
-async def _checked(org: Organization, round_: ReportingRound, action: DeclarationAction,
-                   *, check_window: bool = True) -> DeclarationStatus:
-    report = await report_of(org.id, round_.id)
-    status = report.status if report else S.NOT_STARTED
-    if check_window:
-        lock = (await window_for(org.id, round_)).lock(now_utc())
-        if lock:
-            raise lock
-    check_transition(action, status)
-    return status
-
-
-async def _apply(actor_id: int, org: Organization, round_: ReportingRound, version: int,
-                 action: DeclarationAction, status: DeclarationStatus,
-                 reason: str | None = None, **changes: Any) -> PerformanceReport:
-    to = check_transition(action, status)
-    async with in_transaction():
-        report = await claim(PerformanceReport, {"organization_id": org.id,
-                                                 "round_id": round_.id}, version,
-                             status=to, **changes)
-        await ReportEvent.create(report=report, action=action, from_status=status, to_status=to,
-                                 reason=reason, actor_id=actor_id)
-    return report
+def _flow(org: Organization, round_: ReportingRound) -> Flow[PerformanceReport]:
+    return Flow(PerformanceReport, {"organization_id": org.id, "round_id": round_.id},
+                ReportEvent, "report", lambda: window_for(org.id, round_))
 
 
 async def submit(actor_id: int, org: Organization, round_: ReportingRound,
                  version: int) -> PerformanceReport:
-    status = await _checked(org, round_, DeclarationAction.SUBMIT)
-    due = await reportable(org, round_)
-    report = await report_of(org.id, round_.id)
-    saved = set(await PerformanceEntry.filter(report_id=report.id).values_list(
-        "undertaking_id", flat=True)) if report else set()
-    missing = [u.item.number for u in due if u.id not in saved]
-    if missing:
-        raise DomainError(Code.REPORT_INCOMPLETE,
-                          f"以下承接任务尚未填报绩效：{'、'.join(missing)}", "entries",
-                          missing=missing)
-    return await _apply(actor_id, org, round_, version, DeclarationAction.SUBMIT, status,
-                        submitted_at=now_utc())
+    async def ready() -> None:
+        due = await reportable(org, round_)
+        report = await report_of(org.id, round_.id)
+        saved = set(await PerformanceEntry.filter(report_id=report.id).values_list(
+            "undertaking_id", flat=True)) if report else set()
+        missing = [u.item.number for u in due if u.id not in saved]
+        if missing:
+            raise DomainError(Code.REPORT_INCOMPLETE,
+                              f"以下承接任务尚未填报绩效：{'、'.join(missing)}", "entries",
+                              missing=missing)
+
+    return await _flow(org, round_).submit(actor_id, version, ready)
 
 
 async def withdraw(actor_id: int, org: Organization, round_: ReportingRound,
                    version: int) -> PerformanceReport:
-    status = await _checked(org, round_, DeclarationAction.WITHDRAW)
-    return await _apply(actor_id, org, round_, version, DeclarationAction.WITHDRAW, status)
+    return await _flow(org, round_).withdraw(actor_id, version)
 
 
 async def return_(actor_id: int, org: Organization, round_: ReportingRound, version: int,
                   reason: str) -> PerformanceReport:
-    status = await _checked(org, round_, DeclarationAction.RETURN)
-    text = return_reason(reason)
-    return await _apply(actor_id, org, round_, version, DeclarationAction.RETURN, status,
-                        reason=text, returned_at=now_utc(), return_reason=text)
+    return await _flow(org, round_).return_(actor_id, version, reason)
 
 
 async def accept(actor_id: int, org: Organization, round_: ReportingRound,
                  version: int) -> PerformanceReport:
-    status = await _checked(org, round_, DeclarationAction.ACCEPT, check_window=False)
-    return await _apply(actor_id, org, round_, version, DeclarationAction.ACCEPT, status,
-                        accepted_at=now_utc())
+    return await _flow(org, round_).accept(actor_id, version)
 
 
 def prefill(entry: PerformanceEntry | None, previous: PerformanceEntry | None

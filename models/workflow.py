@@ -4,14 +4,16 @@ DRAFT -> SUBMITTED -> RETURNED/ACCEPTED, and an optimistic version.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
-from models.clock import beijing
+from models.clock import beijing, now_utc
 from models.declaration import DeclarationAction, DeclarationStatus
 from models.errors import Code, DomainError
 
@@ -115,3 +117,67 @@ def return_reason(reason: str) -> str:
     if len(reason) > 1000:
         raise DomainError(Code.INVALID_VALUE, "退回原因不能超过1000字", "reason")
     return reason
+
+
+@dataclass(frozen=True)
+class Flow(Generic[M]):
+    """One form's status flow: `model` keyed by `keys`, its journal `event` (pointing at the
+    form through `event_fk`), and the window the form's organisation works in."""
+
+    model: type[M]
+    keys: dict[str, Any]
+    event: type[Model]
+    event_fk: str
+    window: Callable[[], Awaitable[Window]]
+
+    async def status(self) -> DeclarationStatus:
+        row = await self.model.get_or_none(**self.keys)
+        return row.status if row else S.NOT_STARTED  # type: ignore[attr-defined]
+
+    async def checked(self, action: DeclarationAction, *, check_window: bool = True
+                      ) -> DeclarationStatus:
+        """The current status, once the window (first: it is what closes everything) and the
+        status flow allow `action`."""
+        status = await self.status()
+        if check_window:
+            lock = (await self.window()).lock(now_utc())
+            if lock:
+                raise lock
+        check_transition(action, status)
+        return status
+
+    async def apply(self, actor_id: int, version: int, action: DeclarationAction,
+                    status: DeclarationStatus, reason: str | None = None,
+                    **changes: Any) -> M:
+        to = check_transition(action, status)
+        async with in_transaction():
+            claimed = await claim(self.model, self.keys, version, status=to, **changes)
+            fields: dict[str, Any] = {self.event_fk: claimed}
+            await self.event.create(**fields, action=action, from_status=status, to_status=to,
+                                    reason=reason, actor_id=actor_id)
+        return claimed
+
+    async def submit(self, actor_id: int, version: int,
+                     ready: Callable[[], Awaitable[None]]) -> M:
+        """`ready` raises what still keeps the form from being submitted."""
+        status = await self.checked(DeclarationAction.SUBMIT)
+        await ready()
+        return await self.apply(actor_id, version, DeclarationAction.SUBMIT, status,
+                                submitted_at=now_utc())
+
+    async def withdraw(self, actor_id: int, version: int) -> M:
+        status = await self.checked(DeclarationAction.WITHDRAW)
+        return await self.apply(actor_id, version, DeclarationAction.WITHDRAW, status)
+
+    async def return_(self, actor_id: int, version: int, reason: str) -> M:
+        """Back for correction, with a reason; editing reopens (inside the window)."""
+        status = await self.checked(DeclarationAction.RETURN)
+        text = return_reason(reason)
+        return await self.apply(actor_id, version, DeclarationAction.RETURN, status,
+                                reason=text, returned_at=now_utc(), return_reason=text)
+
+    async def accept(self, actor_id: int, version: int) -> M:
+        """The province's acceptance freezes the form; allowed after the deadline too."""
+        status = await self.checked(DeclarationAction.ACCEPT, check_window=False)
+        return await self.apply(actor_id, version, DeclarationAction.ACCEPT, status,
+                                accepted_at=now_utc())
