@@ -12,8 +12,8 @@ from models import DeclarationEvent, UndertakingChange
 from models import Organization as OrganizationModel
 from models.clock import now_utc
 from models.declaration import Declaration as DeclarationModel
-from models.declaration import DeclarationAction, DeclarationStatus, RowAction
-from models.declarations import current_status, missing_mandatory_items
+from models.declaration import DeclarationAction, DeclarationStatus, Reviewed, RowAction
+from models.declarations import missing_mandatory_items
 from models.workflow import Window, edit_lock_of
 
 if TYPE_CHECKING:
@@ -72,8 +72,9 @@ class HistoryEntry:
     after: RowSnapshot | None
 
 
-@strawberry.type(description="One organisation's declaration for one campaign.")
-class Declaration:
+@strawberry.interface(description="A form reviewed upwards: a declaration, or a year's"
+                      " performance report. DRAFT -> SUBMITTED -> RETURNED or ACCEPTED.")
+class ReviewedForm:
     status: DeclarationStatus
     version: int = strawberry.field(
         description="Send it back with every change: a change made on an older version is"
@@ -84,22 +85,19 @@ class Declaration:
     accepted_at: datetime | None
     updated_at: datetime | None
     window: strawberry.Private[Window]
-    org: strawberry.Private[OrganizationModel]
-    campaign_model: strawberry.Private[CampaignModel]
-    model: strawberry.Private[DeclarationModel | None]
 
-    @classmethod
-    def of(cls, org: OrganizationModel, campaign: CampaignModel,
-           model: DeclarationModel | None, window: Window) -> Declaration:
-        return cls(status=current_status(model), version=model.version if model else 0,
-                   submitted_at=model.submitted_at if model else None,
-                   returned_at=model.returned_at if model else None,
-                   return_reason=model.return_reason if model else None,
-                   accepted_at=model.accepted_at if model else None,
-                   updated_at=model.updated_at if model else None,
-                   window=window, org=org, campaign_model=campaign, model=model)
+    @staticmethod
+    def fields_of(model: Reviewed | None, window: Window) -> dict[str, Any]:
+        """The interface's values from a stored form (None: nothing saved yet)."""
+        return {"status": model.status if model else DeclarationStatus.NOT_STARTED,
+                "version": model.version if model else 0,
+                "submitted_at": model.submitted_at if model else None,
+                "returned_at": model.returned_at if model else None,
+                "return_reason": model.return_reason if model else None,
+                "accepted_at": model.accepted_at if model else None,
+                "updated_at": model.updated_at if model else None, "window": window}
 
-    @strawberry.field(description="The deadline for this organisation: the campaign's, or its"
+    @strawberry.field(description="The deadline for this organisation: the general one, or its"
                       " extension while that runs.")
     def deadline(self) -> datetime | None:
         return self.window.closes_at
@@ -120,6 +118,19 @@ class Declaration:
     @strawberry.field(description="Whether the organisation's own users can change it now.")
     def editable(self) -> bool:
         return self.lock() is None
+
+
+@strawberry.type(description="One organisation's declaration for one campaign.")
+class Declaration(ReviewedForm):
+    org: strawberry.Private[OrganizationModel]
+    campaign_model: strawberry.Private[CampaignModel]
+    model: strawberry.Private[DeclarationModel | None]
+
+    @classmethod
+    def of(cls, org: OrganizationModel, campaign: CampaignModel,
+           model: DeclarationModel | None, window: Window) -> Declaration:
+        return cls(**cls.fields_of(model, window), org=org, campaign_model=campaign,
+                   model=model)
 
     @strawberry.field
     async def organization(

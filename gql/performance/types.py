@@ -7,7 +7,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.declarations.types import Actor, HistoryEntry, Lock, actor_of
+from gql.declarations.types import Actor, HistoryEntry, ReviewedForm, actor_of
 from gql.enums import CertificationResult, ChangeKind, ProgressStatus, RequestStatus
 from gql.org.types import Organization
 from gql.undertakings.types import Funding, Undertaking
@@ -17,10 +17,9 @@ from models import Organization as OrganizationModel
 from models import PerformanceEntry, ReportEvent, ReportingRound
 from models import PerformanceReport as ReportModel
 from models.clock import now_utc
-from models.declaration import DeclarationStatus
 from models.reports import prefill, previous_entries, reportable
 from models.undertaking import FUNDING_SOURCES
-from models.workflow import Window, edit_lock_of
+from models.workflow import Window
 from permissions.scoping import visible_change_requests, visible_evidence
 
 
@@ -97,15 +96,8 @@ class ReportLine:
 
 
 @strawberry.type(description="An organisation's performance report for one year.")
-class PerformanceReport:
+class PerformanceReport(ReviewedForm):
     year: int
-    status: DeclarationStatus
-    version: int
-    submitted_at: datetime | None
-    returned_at: datetime | None
-    return_reason: str | None
-    accepted_at: datetime | None
-    window: strawberry.Private[Window]
     org: strawberry.Private[OrganizationModel]
     round: strawberry.Private[ReportingRound]
     model: strawberry.Private[ReportModel | None]
@@ -113,34 +105,12 @@ class PerformanceReport:
     @classmethod
     def of(cls, org: OrganizationModel, round_: ReportingRound, model: ReportModel | None,
            window: Window) -> PerformanceReport:
-        return cls(year=round_.year, status=model.status if model else DeclarationStatus(
-                   "not_started"), version=model.version if model else 0,
-                   submitted_at=model.submitted_at if model else None,
-                   returned_at=model.returned_at if model else None,
-                   return_reason=model.return_reason if model else None,
-                   accepted_at=model.accepted_at if model else None,
-                   window=window, org=org, round=round_, model=model)
+        return cls(**cls.fields_of(model, window), year=round_.year, org=org, round=round_,
+                   model=model)
 
     @strawberry.field
     def organization(self) -> Organization:
         return Organization.of(self.org)
-
-    @strawberry.field(description="The deadline for this organisation, its extension included.")
-    def deadline(self) -> datetime | None:
-        return self.window.closes_at
-
-    @strawberry.field
-    def extension_until(self) -> datetime | None:
-        return self.window.extension_until
-
-    @strawberry.field(description="Why it cannot be changed now; null when it can.")
-    def lock(self) -> Lock | None:
-        problem = edit_lock_of(self.status, self.window, now_utc())
-        return Lock(code=problem.code, message=problem.message) if problem else None
-
-    @strawberry.field(description="Whether the organisation's own users can change it now.")
-    def editable(self) -> bool:
-        return self.lock() is None
 
     @strawberry.field(description="One line per accepted undertaking, by item number.")
     async def lines(self) -> list[ReportLine]:
