@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -36,6 +38,22 @@ class GraphQLApp(GraphQL[Context, None]):
         # Government networks are often offline: GraphiQL's scripts are served from here (the
         # very files of the public CDN, so the page's integrity hashes still hold).
         return super().graphql_ide_html.replace("https://unpkg.com/", VENDOR_URL)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # strawberry's own HTTP path, plus closing the request: a multipart upload refused
+        # before any resolver ran (no token, invalid query) still frees its temporary file.
+        request = Request(scope=scope, receive=receive)
+        try:
+            try:
+                response = await self.run(request)
+            except HTTPException as e:
+                response = PlainTextResponse(e.reason, status_code=e.status_code)
+        finally:
+            await request.close()
+        await response(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return await build_context(request, response, bearer_token(request.headers))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
+from models.declaration import Declaration, DeclarationStatus
 from models.errors import Code, DomainError
 from models.performance import Certification, CertificationResult
 from models.undertaking import Undertaking
@@ -14,6 +15,12 @@ MAX_REMARKS = 2000
 
 async def certify(actor_id: int, undertaking: Undertaking, result: CertificationResult,
                   remarks: str) -> Certification:
+    accepted = await Declaration.exists(
+        organization_id=undertaking.organization_id, status=DeclarationStatus.ACCEPTED,
+        campaign__entries__id=undertaking.item_id)
+    if not accepted or undertaking.withdrawn_at is not None:
+        raise DomainError(Code.INVALID_TRANSITION, "只能认定已确认申报中的承接任务",
+                          "undertakingId")
     if len(remarks) > MAX_REMARKS:
         raise DomainError(Code.INVALID_VALUE, f"备注不能超过{MAX_REMARKS}字", "remarks")
     certification, _ = await Certification.update_or_create(
@@ -23,9 +30,11 @@ async def certify(actor_id: int, undertaking: Undertaking, result: Certification
 
 
 async def sums(undertakings: QuerySet[Undertaking]) -> dict[int, dict[str, int]]:
-    """Per item id: certified undertakings and their quantity, and how many are not yet
-    decided or not certified (GROUP BY in the database)."""
-    rows = await undertakings.annotate(n=Count("id"), q=Sum("quantity")).group_by(
+    """Per item id, over undertakings of accepted declarations: certified undertakings and
+    their quantity, and how many are not yet decided or not certified (GROUP BY)."""
+    rows = await undertakings.filter(
+        organization__declarations__status=DeclarationStatus.ACCEPTED,
+    ).annotate(n=Count("id"), q=Sum("quantity")).group_by(
         "item_id", "certification__result").values("item_id", "certification__result", "n", "q")
     result: dict[int, dict[str, int]] = {}
     for r in rows:

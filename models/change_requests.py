@@ -33,8 +33,6 @@ async def request(actor_id: int, undertaking: Undertaking, kind: ChangeKind,
     if not accepted or undertaking.withdrawn_at is not None:
         raise DomainError(Code.INVALID_TRANSITION, "只能对已确认的承接任务提出变更申请",
                           "undertakingId")
-    if await ChangeRequest.exists(undertaking_id=undertaking.id, status=RequestStatus.PENDING):
-        raise DomainError(Code.REQUEST_PENDING, "该任务已有待审核的变更申请", "undertakingId")
     if not reason.strip():
         raise DomainError(Code.REASON_REQUIRED, "请填写变更原因", "reason")
     proposed = None
@@ -45,9 +43,17 @@ async def request(actor_id: int, undertaking: Undertaking, kind: ChangeKind,
         if errors:
             raise DomainErrors(errors)
         proposed = {"quantity": quantity, **{k: str(v) for k, v in amounts.items()}}
-    return await ChangeRequest.create(undertaking_id=undertaking.id, kind=kind,
-                                      proposed=proposed, reason=reason.strip(),
-                                      requested_by_id=actor_id)
+    async with in_transaction():
+        # One pending request per undertaking: the undertaking's row lock (PostgreSQL;
+        # SQLite runs one transaction at a time) makes requests sent at once queue here.
+        await Undertaking.filter(id=undertaking.id).select_for_update().get()
+        if await ChangeRequest.exists(undertaking_id=undertaking.id,
+                                      status=RequestStatus.PENDING):
+            raise DomainError(Code.REQUEST_PENDING, "该任务已有待审核的变更申请",
+                              "undertakingId")
+        return await ChangeRequest.create(undertaking_id=undertaking.id, kind=kind,
+                                          proposed=proposed, reason=reason.strip(),
+                                          requested_by_id=actor_id)
 
 
 async def decide(actor_id: int, change: ChangeRequest, approve: bool,
@@ -72,6 +78,8 @@ async def decide(actor_id: int, change: ChangeRequest, approve: bool,
 
 async def _apply(actor_id: int, change: ChangeRequest) -> None:
     undertaking = await Undertaking.get(id=change.undertaking_id).select_related("item")
+    if undertaking.withdrawn_at is not None:
+        raise DomainError(Code.INVALID_TRANSITION, "该承接任务已撤销，不能再变更", "id")
     declaration = await Declaration.get(organization_id=undertaking.organization_id,
                                         campaign_id=undertaking.item.campaign_id)
     before = snapshot(undertaking)

@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import os
 import re
+import tempfile
 from pathlib import Path
 
 from models.errors import Code, DomainError
@@ -55,7 +56,7 @@ def check_file(filename: str, head: bytes, size: int) -> str:
                           "file")
     if size > max_bytes():
         raise DomainError(Code.FILE_TOO_LARGE,
-                          f"文件不能超过 {max_bytes() // (1024 * 1024)} MB", "file")
+                          f"文件不能超过 {max_bytes() / (1024 * 1024):g} MB", "file")
     if size == 0:
         raise DomainError(Code.FILE_TYPE_NOT_ALLOWED, "文件是空的", "file")
     extension = Path(filename).suffix.lower()
@@ -97,11 +98,17 @@ async def remove(evidence: Evidence) -> None:
 
 def _write(path: Path, content: bytes) -> None:
     if path.exists():
-        return
+        return  # the same content is stored already
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".part")
-    temporary.write_bytes(content)
-    temporary.replace(path)  # atomic: a reader never sees half a file
+    # A temporary name of its own: two uploads of the same file at once must not share one.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(content)
+        os.replace(temporary, path)  # atomic: a reader never sees half a file
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def read(evidence: Evidence) -> bytes:
