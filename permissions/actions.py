@@ -36,3 +36,13 @@ def may_accept_declaration(p: Principal) -> bool:
 def may_request_change(p: Principal, org: Organization) -> bool:
     """Changes to an accepted undertaking are asked for by its own organisation."""
     return may_edit_declaration(p, org)
+
+
+def may_manage_deadlines(p: Principal, org: Organization) -> bool:
+    """Deadlines and extensions are the province office's."""
+    return p.is_province
+
+
+def may_disable(p: Principal, user_id: int) -> bool:
+    """Nobody disables their own account (a province could lock itself out)."""
+    return p.is_province and user_id != p.user_id

@@ -16,7 +16,7 @@ from models import Organization as OrganizationModel
 from models import accounts
 from models.enums import OrgKind
 from models.errors import Code, DomainError
-from permissions.actions import may_reset_password
+from permissions.actions import may_disable, may_reset_password
 from permissions.classes import IsAuthenticated, IsProvinceOffice, IsProvinceOrCity
 from permissions.principal import principal_for_token
 from permissions.scoping import visible_organizations, visible_users
@@ -101,7 +101,7 @@ class AccountMutations:
             return UserPayload(user=None, errors=[_not_found("userId", "用户")])
         p = info.context.principal
         assert p is not None
-        if user.id == p.user_id:
+        if not may_disable(p, user.id):
             return UserPayload(user=None, errors=[UserError(
                 field=["userId"], code=Code.FORBIDDEN, message="不能停用自己的账号")])
         return UserPayload(user=User.of(await accounts.set_active(user, active)), errors=[])

@@ -17,6 +17,7 @@ from models.errors import Code, DomainError, DomainErrors
 from permissions.actions import (
     may_accept_declaration,
     may_edit_declaration,
+    may_manage_deadlines,
     may_return_declaration,
 )
 from permissions.classes import IsActiveUser, IsProvinceOffice
@@ -124,7 +125,7 @@ class DeclarationMutations:
                               reason: str | None = None,
                               campaign_code: str | None = None) -> DeclarationPayload:
         return await _run(
-            info, organization_code, campaign_code, lambda p, _org: p.is_province,
+            info, organization_code, campaign_code, may_manage_deadlines,
             "仅省教育厅可延期",
             lambda org, c: declarations.grant_extension(_actor(info), org, c, until, reason))
 
@@ -133,6 +134,6 @@ class DeclarationMutations:
     async def revoke_extension(self, info: Info, organization_code: str,
                                campaign_code: str | None = None) -> DeclarationPayload:
         return await _run(
-            info, organization_code, campaign_code, lambda p, _org: p.is_province,
+            info, organization_code, campaign_code, may_manage_deadlines,
             "仅省教育厅可取消延期", lambda org, c: declarations.revoke_extension(org, c))
 

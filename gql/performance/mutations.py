@@ -40,6 +40,7 @@ from models.reports import EntryInput
 from permissions.actions import (
     may_accept_declaration,
     may_edit_declaration,
+    may_manage_deadlines,
     may_request_change,
     may_return_declaration,
 )
@@ -137,7 +138,7 @@ class PerformanceMutations:
                                      until: datetime, campaign_code: str | None = None
                                      ) -> PerformanceReportPayload:
         return await _run(info, organization_code, year, campaign_code,
-                          lambda p, _o: p.is_province, "仅省教育厅可延期",
+                          may_manage_deadlines, "仅省教育厅可延期",
                           lambda org, r: reports.grant_extension(_actor(info), org, r, until))
 
     @strawberry.mutation(description="Save lines of one's report for a year at once (drafts);"
