@@ -12,7 +12,7 @@ import logging
 import strawberry
 from graphql import GraphQLError
 
-from models.errors import Code, DomainError
+from models.errors import DomainError
 
 log = logging.getLogger("gql")
 
@@ -20,10 +20,6 @@ log = logging.getLogger("gql")
 class ApiError(GraphQLError):
     def __init__(self, code: str, message: str, **extensions: object) -> None:
         super().__init__(message, extensions={"code": code, **extensions})
-
-
-def not_authenticated(message: str = "请先登录") -> ApiError:
-    return ApiError(Code.UNAUTHENTICATED, message)
 
 
 @strawberry.type(description="An expected failure of a mutation, tied to an input field.")
