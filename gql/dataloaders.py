@@ -19,8 +19,10 @@ from models import (
     Certification,
     ChangeRequest,
     Declaration,
+    Evidence,
     Extension,
     Organization,
+    ReportingRound,
     TaskEntry,
     Undertaking,
     User,
@@ -66,6 +68,8 @@ class Loaders:
     # Withdrawn ones included: reached only from a change request the caller already sees.
     undertaking_by_id: DataLoader[int, Undertaking | None]
     change_requests_by_undertaking_id: DataLoader[int, list[ChangeRequest]]
+    years_by_campaign_id: DataLoader[int, list[int]]
+    evidence_by_entry_id: DataLoader[int, list[Evidence]]
     # "" asks for the newest campaign.
     campaign_by_code: DataLoader[str, Campaign | None]
 
@@ -143,6 +147,18 @@ def build_loaders(principal: Principal | None) -> Loaders:
     async def load_undertakings_by_id(keys: list[int]) -> list[Undertaking | None]:
         return _by_id(await Undertaking.filter(id__in=keys), keys)
 
+    async def load_years_by_campaign_id(keys: list[int]) -> list[list[int]]:
+        rows = await ReportingRound.filter(campaign_id__in=keys).order_by("year")
+        years: dict[int, list[int]] = defaultdict(list)
+        for r in rows:
+            years[r.campaign_id].append(r.year)
+        return [years.get(k, []) for k in keys]
+
+    # Keyed by report lines the caller already sees.
+    async def load_evidence_by_entry_id(keys: list[int]) -> list[list[Evidence]]:
+        rows = await Evidence.filter(entry_id__in=keys).order_by("id")
+        return _grouped(rows, keys, lambda e: e.entry_id)
+
     return Loaders(
         organization_by_id=DataLoader(load_organizations_by_id),
         organizations_by_parent_id=DataLoader(load_organizations_by_parent_id),
@@ -154,6 +170,8 @@ def build_loaders(principal: Principal | None) -> Loaders:
         extension_by_key=DataLoader(load_extensions_by_key),
         undertakings_by_key=DataLoader(load_undertakings_by_key),
         campaign_by_code=DataLoader(load_campaigns_by_code),
+        years_by_campaign_id=DataLoader(load_years_by_campaign_id),
+        evidence_by_entry_id=DataLoader(load_evidence_by_entry_id),
         certification_by_undertaking_id=DataLoader(load_certifications_by_undertaking_id),
         undertaking_by_id=DataLoader(load_undertakings_by_id),
         change_requests_by_undertaking_id=DataLoader(load_change_requests_by_undertaking_id),

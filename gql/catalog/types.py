@@ -95,8 +95,8 @@ class Campaign(relay.Node):
 
     @classmethod
     async def load(cls, info: Info, id: int) -> Campaign | None:
-        m = await CampaignModel.get_or_none(id=id).prefetch_related("reporting_rounds")
-        return cls.of(m, sorted(r.year for r in m.reporting_rounds)) if m else None
+        m = await CampaignModel.get_or_none(id=id)
+        return cls.of(m, await info.context.loaders.years_by_campaign_id.load(id)) if m else None
 
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:

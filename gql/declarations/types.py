@@ -141,11 +141,13 @@ class Declaration(ReviewedForm):
         return Organization.of(self.org)
 
     @strawberry.field
-    async def campaign(self) -> Annotated[Campaign, strawberry.lazy("gql.catalog.types")]:
+    async def campaign(
+        self, info: Info
+    ) -> Annotated[Campaign, strawberry.lazy("gql.catalog.types")]:
         from gql.catalog.types import Campaign
 
-        years = await self.campaign_model.reporting_rounds.all().values_list("year", flat=True)
-        return Campaign.of(self.campaign_model, sorted(int(y) for y in years))  # type: ignore[call-overload]
+        years = await info.context.loaders.years_by_campaign_id.load(self.campaign_model.id)
+        return Campaign.of(self.campaign_model, years)
 
     @strawberry.field(description="The rows of the form, by item number.")
     async def undertakings(

@@ -88,10 +88,10 @@ class ReportLine:
     entry_id: strawberry.Private[int | None]
 
     @strawberry.field
-    async def evidence(self) -> list[EvidenceFile]:
+    async def evidence(self, info: Info) -> list[EvidenceFile]:
         if self.entry_id is None:
             return []
-        rows = await EvidenceModel.filter(entry_id=self.entry_id).order_by("id")
+        rows = await info.context.loaders.evidence_by_entry_id.load(self.entry_id)
         return [EvidenceFile.of(e) for e in rows]
 
 
