@@ -10,8 +10,12 @@ from strawberry import relay
 MAX_ID = 2**31 - 1
 
 
-def _db_id(value: str) -> int | None:
-    pk = int(value)
+def db_id(value: str) -> int | None:
+    """A database id from text, or None when it cannot name a row."""
+    try:
+        pk = int(value)
+    except ValueError:
+        return None
     return pk if 0 < pk <= MAX_ID else None
 
 
@@ -21,7 +25,7 @@ async def resolve_global_id(info: Any, global_id: str, types: dict[str, Any]) ->
     try:
         parsed = relay.GlobalID.from_id(global_id)
         node_type = types[parsed.type_name]
-        node_id = _db_id(parsed.node_id)
+        node_id = db_id(parsed.node_id)
     except (relay.GlobalIDValueError, KeyError, ValueError):
         return None
     return await node_type.load(info, node_id) if node_id is not None else None
@@ -31,6 +35,6 @@ def decode_id(global_id: str, type_name: str) -> int | None:
     """The database id inside an opaque id of the expected type, or None."""
     try:
         parsed = relay.GlobalID.from_id(global_id)
-        return _db_id(parsed.node_id) if parsed.type_name == type_name else None
+        return db_id(parsed.node_id) if parsed.type_name == type_name else None
     except (relay.GlobalIDValueError, ValueError):
         return None

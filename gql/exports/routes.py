@@ -22,6 +22,7 @@ from gql.catalog.queries import campaign_or_latest
 from gql.context import Context, bearer_token, build_context
 from gql.errors import ApiError
 from gql.exports import workbooks as wb
+from gql.nodes import db_id
 from gql.oversight.scope import OversightScope, oversight_scope
 from models import Declaration, Organization, TaskEntry, Undertaking, evidence, oversight, reports
 from models.clock import now_utc
@@ -152,12 +153,8 @@ async def performance_xlsx(request: Request, context: Context) -> Response:
 
 async def evidence_file(request: Request, context: Context) -> Response:
     assert context.principal is not None
-    try:
-        pk = int(request.path_params["id"])
-    except ValueError:
-        pk = 0
-    found = await visible_evidence(context.principal).get_or_none(id=pk) if 0 < pk < 2**31 \
-        else None
+    pk = db_id(request.path_params["id"])
+    found = await visible_evidence(context.principal).get_or_none(id=pk) if pk else None
     if found is None:
         return _error(404, Code.NOT_FOUND, "文件不存在")
     content = await asyncio.to_thread(evidence.read, found)
