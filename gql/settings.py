@@ -28,6 +28,10 @@ class Settings:
     # Migrate and seed in the app's own start-up; `taskplatform serve` does it once before
     # starting its workers and turns this off for them.
     prepare_database: bool = field(default_factory=lambda: _flag("PREPARE_DATABASE", True))
+    # Read queries compiled to one SQL statement per root field (gql/compiled/); off sends
+    # every field through strawberry's resolvers, the reference the compiled path is tested
+    # against.
+    compiled_reads: bool = field(default_factory=lambda: _flag("COMPILED_READS", True))
 
     @property
     def public_url(self) -> str:
