@@ -13,8 +13,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from models.amounts import check_quantity, parse_funding, snapshot
 from models.catalog import Campaign, TaskEntry
 from models.clock import now_utc
@@ -30,7 +28,7 @@ from models.enums import OrgKind, TaskLevel
 from models.errors import Code, DomainError, DomainErrors
 from models.org import Organization
 from models.undertaking import Undertaking
-from models.workflow import Flow, Window, claim, edit_lock_of
+from models.workflow import Flow, Window, claim, edit_lock_of, within_window
 
 S = DeclarationStatus
 
@@ -91,9 +89,9 @@ def current_status(declaration: Declaration | None) -> DeclarationStatus:
     return declaration.status if declaration else S.NOT_STARTED
 
 
-async def _claim(org_id: int, campaign_id: int, version: int) -> Declaration:
+async def _claim(org_id: int, campaign_id: int, version: int, at: datetime) -> Declaration:
     return await claim(Declaration, {"organization_id": org_id, "campaign_id": campaign_id},
-                       version)
+                       version, updated_at=at)
 
 
 async def save_rows(actor_id: int, org: Organization, campaign: Campaign, version: int,
@@ -136,27 +134,30 @@ async def save_rows(actor_id: int, org: Organization, campaign: Campaign, versio
     if errors:
         raise DomainErrors(errors)
 
-    async with in_transaction():
-        declaration = await _claim(org.id, campaign.id, version)
-        await _write_rows(declaration, org, plan, current, actor_id)
+    # The check above answers early; the one that holds is inside the writing transaction.
+    async with within_window(lambda: window_for(org.id, campaign)) as at:
+        declaration = await _claim(org.id, campaign.id, version, at)
+        await _write_rows(declaration, org, plan, current, actor_id, at)
     return declaration
 
 
 async def _write_rows(declaration: Declaration, org: Organization,
                       plan: list[tuple[TaskEntry, RowInput, dict[str, Decimal]]],
-                      current: dict[int, Undertaking], actor_id: int) -> None:
+                      current: dict[int, Undertaking], actor_id: int, at: datetime) -> None:
     for item, row, amounts in plan:
         before = current.get(item.id)
         if row.remove:
             if before is not None:
                 await before.delete()
-                await _row_change(declaration, item, RowAction.DELETE, before, None, actor_id)
+                await _row_change(declaration, item, RowAction.DELETE, before, None, actor_id,
+                                  at)
             continue
         if before is None:
             created = Undertaking(organization_id=org.id, item_id=item.id,
                                   quantity=row.quantity, **amounts)
             await created.save()
-            await _row_change(declaration, item, RowAction.CREATE, None, created, actor_id)
+            await _row_change(declaration, item, RowAction.CREATE, None, created, actor_id,
+                              at)
             continue
         old = snapshot(before)
         before.withdrawn_at = None  # declared again (inside an extension)
@@ -167,7 +168,7 @@ async def _write_rows(declaration: Declaration, org: Organization,
             await before.save()
             await UndertakingChange.create(
                 declaration=declaration, item_id=item.id, action=RowAction.UPDATE,
-                before=old, after=snapshot(before), actor_id=actor_id)
+                before=old, after=snapshot(before), actor_id=actor_id, at=at)
     await _recheck_items(org, [item for item, row, _ in plan if not row.remove])
 
 
@@ -187,11 +188,11 @@ async def _recheck_items(org: Organization, items: list[TaskEntry]) -> None:
 
 async def _row_change(declaration: Declaration, item: TaskEntry, action: RowAction,
                       before: Undertaking | None, after: Undertaking | None,
-                      actor_id: int) -> None:
+                      actor_id: int, at: datetime) -> None:
     await UndertakingChange.create(
         declaration=declaration, item_id=item.id, action=action,
         before=snapshot(before) if before else None, after=snapshot(after) if after else None,
-        actor_id=actor_id)
+        actor_id=actor_id, at=at)
 
 
 async def missing_mandatory_items(org: Organization, campaign: Campaign) -> list[TaskEntry]:

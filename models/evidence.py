@@ -14,8 +14,9 @@ import tempfile
 from pathlib import Path
 
 from models.errors import Code, DomainError
-from models.performance import Evidence, PerformanceEntry, PerformanceReport
-from models.reports import report_lock
+from models.performance import Evidence, PerformanceEntry, PerformanceReport, ReportingRound
+from models.reports import report_lock, window_for
+from models.workflow import within_window
 
 # Extension -> (content type, the first bytes such a file starts with).
 _ZIP = b"PK\x03\x04"  # docx, xlsx, pptx, odt, ods are zip containers
@@ -77,15 +78,19 @@ def path_of(sha256: str) -> Path:
 async def attach(actor_id: int, entry: PerformanceEntry, filename: str,
                  content: bytes) -> Evidence:
     """Store a file for an editable report line."""
-    lock = await report_lock(await PerformanceReport.get(id=entry.report_id))
+    report = await PerformanceReport.get(id=entry.report_id)
+    lock = await report_lock(report)
     if lock:
         raise lock
     content_type = check_file(filename.strip(), content[:16], len(content))
     sha256 = hashlib.sha256(content).hexdigest()
     await asyncio.to_thread(_write, path_of(sha256), content)
-    return await Evidence.create(entry=entry, filename=filename.strip(),
-                                 content_type=content_type, size=len(content), sha256=sha256,
-                                 uploaded_by_id=actor_id)
+    round_ = await ReportingRound.get(id=report.round_id)
+    # Writing a large file takes time: the window that holds is checked at the commit.
+    async with within_window(lambda: window_for(report.organization_id, round_)) as at:
+        return await Evidence.create(entry=entry, filename=filename.strip(),
+                                     content_type=content_type, size=len(content),
+                                     sha256=sha256, uploaded_by_id=actor_id, uploaded_at=at)
 
 
 async def remove(evidence: Evidence) -> None:

@@ -9,8 +9,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from models.amounts import check_quantity, parse_funding
 from models.catalog import Campaign, ReportingRound
 from models.clock import now_utc
@@ -25,7 +23,7 @@ from models.performance import (
     RoundExtension,
 )
 from models.undertaking import FUNDING_SOURCES, Undertaking
-from models.workflow import Flow, Window, claim, edit_lock_of
+from models.workflow import Flow, Window, claim, edit_lock_of, within_window
 
 MAX_NARRATIVE = 5000
 S = DeclarationStatus
@@ -132,9 +130,10 @@ async def save_entries(actor_id: int, org: Organization, round_: ReportingRound,
         plan.append((entry, amounts))
     if errors:
         raise DomainErrors(errors)
-    async with in_transaction():
+    # The check above answers early; the one that holds is inside the writing transaction.
+    async with within_window(lambda: window_for(org.id, round_)) as at:
         report = await claim(PerformanceReport, {"organization_id": org.id,
-                                                 "round_id": round_.id}, version)
+                                                 "round_id": round_.id}, version, updated_at=at)
         for entry, amounts in plan:
             await PerformanceEntry.update_or_create(
                 defaults={"completed_quantity": entry.completed_quantity,

@@ -4,18 +4,19 @@ DRAFT -> SUBMITTED -> RETURNED/ACCEPTED, and an optimistic version.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
 
 from models.clock import beijing, now_utc
 from models.declaration import DeclarationAction, DeclarationStatus
 from models.errors import Code, DomainError
+from models.transaction import write_transaction
 
 S = DeclarationStatus
 M = TypeVar("M", bound=Model)
@@ -63,6 +64,28 @@ def edit_lock_of(status: DeclarationStatus, window: Window, now: datetime
     if status is S.ACCEPTED:
         return status_lock(status)
     return window.lock(now) or status_lock(status)
+
+
+@asynccontextmanager
+async def within_window(window: Callable[[], Awaitable[Window]]) -> AsyncIterator[datetime]:
+    """A writing transaction that holds only inside the window; yields the time to stamp
+    rows and history with.
+
+    The window is read and checked inside the transaction, at its time, and once more just
+    before the commit: a write that waited for a lock (another writer, a busy database)
+    until after the deadline raises DEADLINE_PASSED and keeps nothing. Every time the
+    transaction stores lies between the two checks, so none is after the close unless an
+    extension covered it.
+    """
+    async with write_transaction() as at:
+        current = await window()
+        lock = current.lock(at)
+        if lock:
+            raise lock
+        yield at
+        lock = current.lock(now_utc())
+        if lock:
+            raise lock
 
 
 CONFLICT_MESSAGE = "已被他人修改，请刷新后重试（您的修改未保存）"
@@ -147,15 +170,23 @@ class Flow(Generic[M]):
         return status
 
     async def apply(self, actor_id: int, version: int, action: DeclarationAction,
-                    status: DeclarationStatus, reason: str | None = None,
+                    status: DeclarationStatus, reason: str | None = None, *,
+                    check_window: bool = True, stamp: tuple[str, ...] = (),
                     **changes: Any) -> M:
+        """Move the form and journal the move in one transaction; `stamp` names the form's
+        time fields set to the transaction's time (submitted_at, ...)."""
         to = check_transition(action, status)
-        async with in_transaction():
-            claimed = await claim(self.model, self.keys, version, status=to, **changes)
+        async with self._transaction(check_window) as at:
+            times = {name: at for name in ("updated_at", *stamp)}
+            claimed = await claim(self.model, self.keys, version, status=to, **times,
+                                  **changes)
             fields: dict[str, Any] = {self.event_fk: claimed}
             await self.event.create(**fields, action=action, from_status=status, to_status=to,
-                                    reason=reason, actor_id=actor_id)
+                                    reason=reason, actor_id=actor_id, at=at)
         return claimed
+
+    def _transaction(self, check_window: bool) -> AbstractAsyncContextManager[datetime]:
+        return within_window(self.window) if check_window else write_transaction()
 
     async def submit(self, actor_id: int, version: int,
                      ready: Callable[[], Awaitable[None]]) -> M:
@@ -163,7 +194,7 @@ class Flow(Generic[M]):
         status = await self.checked(DeclarationAction.SUBMIT)
         await ready()
         return await self.apply(actor_id, version, DeclarationAction.SUBMIT, status,
-                                submitted_at=now_utc())
+                                stamp=("submitted_at",))
 
     async def withdraw(self, actor_id: int, version: int) -> M:
         status = await self.checked(DeclarationAction.WITHDRAW)
@@ -174,10 +205,10 @@ class Flow(Generic[M]):
         status = await self.checked(DeclarationAction.RETURN)
         text = return_reason(reason)
         return await self.apply(actor_id, version, DeclarationAction.RETURN, status,
-                                reason=text, returned_at=now_utc(), return_reason=text)
+                                reason=text, stamp=("returned_at",), return_reason=text)
 
     async def accept(self, actor_id: int, version: int) -> M:
         """The province's acceptance freezes the form; allowed after the deadline too."""
         status = await self.checked(DeclarationAction.ACCEPT, check_window=False)
         return await self.apply(actor_id, version, DeclarationAction.ACCEPT, status,
-                                accepted_at=now_utc())
+                                check_window=False, stamp=("accepted_at",))
