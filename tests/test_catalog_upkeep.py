@@ -516,7 +516,7 @@ class HeldTransaction:
     def __init__(self) -> None:
         self.reached = asyncio.Event()
         self.release = asyncio.Event()
-        self.real = models.declarations.in_transaction
+        self.real = models.declarations.within_window
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         held = self
@@ -543,7 +543,7 @@ async def test_a_change_racing_a_first_undertaking_leaves_nothing_invalid(
     for user in (PROVINCE, ZZ_SCHOOL_2):
         await api.token(user)
     hold = HeldTransaction()
-    monkeypatch.setattr(models.declarations, "in_transaction", hold)
+    monkeypatch.setattr(models.declarations, "within_window", hold)
     saving = asyncio.create_task(save(api, ZZ_SCHOOL_2, {"3.3": 1}))
     await asyncio.wait_for(hold.reached.wait(), 5)
 
