@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from models.amounts import check_quantity, parse_funding, snapshot
+from models.bulk import insert_rows
 from models.catalog import Campaign, TaskEntry
 from models.clock import now_utc
 from models.declaration import (
@@ -27,7 +28,7 @@ from models.declaration import (
 from models.enums import OrgKind, TaskLevel
 from models.errors import Code, DomainError, DomainErrors
 from models.org import Organization
-from models.undertaking import Undertaking
+from models.undertaking import FUNDING_SOURCES, Undertaking
 from models.workflow import Flow, Window, claim, edit_lock_of, within_window
 
 S = DeclarationStatus
@@ -144,31 +145,46 @@ async def save_rows(actor_id: int, org: Organization, campaign: Campaign, versio
 async def _write_rows(declaration: Declaration, org: Organization,
                       plan: list[tuple[TaskEntry, RowInput, dict[str, Decimal]]],
                       current: dict[int, Undertaking], actor_id: int, at: datetime) -> None:
+    """The batch as a handful of statements whatever its size: one upsert of the new and
+    changed rows, one delete of the removed ones, one insert of their history."""
+    upserts: list[Undertaking] = []
+    removed: list[int] = []
+    history: list[UndertakingChange] = []
+
+    def change(item: TaskEntry, action: RowAction, before: dict[str, Any] | None,
+               after: dict[str, Any] | None) -> None:
+        history.append(UndertakingChange(declaration_id=declaration.id, item_id=item.id,
+                                         action=action, before=before, after=after,
+                                         actor_id=actor_id, at=at))
+
     for item, row, amounts in plan:
         before = current.get(item.id)
         if row.remove:
             if before is not None:
-                await before.delete()
-                await _row_change(declaration, item, RowAction.DELETE, before, None, actor_id,
-                                  at)
+                removed.append(before.id)
+                change(item, RowAction.DELETE, snapshot(before), None)
             continue
         if before is None:
             created = Undertaking(organization_id=org.id, item_id=item.id,
                                   quantity=row.quantity, **amounts)
-            await created.save()
-            await _row_change(declaration, item, RowAction.CREATE, None, created, actor_id,
-                              at)
+            upserts.append(created)
+            change(item, RowAction.CREATE, None, snapshot(created))
             continue
         old = snapshot(before)
-        before.withdrawn_at = None  # declared again (inside an extension)
         before.quantity = row.quantity  # type: ignore[assignment]
         for source, amount in amounts.items():
             setattr(before, source, amount)
-        if snapshot(before) != old:
-            await before.save()
-            await UndertakingChange.create(
-                declaration=declaration, item_id=item.id, action=RowAction.UPDATE,
-                before=old, after=snapshot(before), actor_id=actor_id, at=at)
+        # Declared again (inside an extension) after a withdrawal counts as a change too.
+        if snapshot(before) != old or before.withdrawn_at is not None:
+            before.withdrawn_at = None
+            upserts.append(before)
+            change(item, RowAction.UPDATE, old, snapshot(before))
+    if removed:
+        await Undertaking.filter(id__in=removed).delete()
+    # The unique (organisation, item) key finds the existing rows: no select per row.
+    await insert_rows(upserts, conflict=("organization_id", "item_id"),
+                      update=("quantity", *FUNDING_SOURCES, "withdrawn_at", "updated_at"))
+    await insert_rows(history)
     await _recheck_items(org, [item for item, row, _ in plan if not row.remove])
 
 
@@ -184,15 +200,6 @@ async def _recheck_items(org: Organization, items: list[TaskEntry]) -> None:
         eligibility_error(org, fresh[i.id]) for i in items) if p is not None]
     if errors:
         raise DomainErrors(errors)
-
-
-async def _row_change(declaration: Declaration, item: TaskEntry, action: RowAction,
-                      before: Undertaking | None, after: Undertaking | None,
-                      actor_id: int, at: datetime) -> None:
-    await UndertakingChange.create(
-        declaration=declaration, item_id=item.id, action=action,
-        before=snapshot(before) if before else None, after=snapshot(after) if after else None,
-        actor_id=actor_id, at=at)
 
 
 async def missing_mandatory_items(org: Organization, campaign: Campaign) -> list[TaskEntry]:

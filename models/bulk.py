@@ -1,0 +1,49 @@
+"""Many rows in one SQL statement: a multi-row INSERT, optionally an upsert.
+
+Tortoise's `bulk_create` sends one parameter set per row (`executemany`: on asyncpg a
+round of Bind/Execute per row, on SQLite a statement per row) and sets no primary keys.
+A form saving ten rows should be one statement on the wire, so this builds
+`INSERT ... VALUES (...), (...) [ON CONFLICT (...) DO UPDATE SET ...]` with the ORM's own
+query builder, placeholders and value conversions (auto_now stamps included), inside
+whatever transaction the caller holds. Both SQLite (3.24+) and PostgreSQL know the upsert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pypika_tortoise.terms import Parameter
+from tortoise.models import Model
+
+M = TypeVar("M", bound=Model)
+
+# SQLite allows 32,766 parameters per statement (3.32+); stay well below.
+MAX_PARAMETERS = 30_000
+
+
+async def insert_rows(rows: Sequence[M], *, conflict: Sequence[str] = (),
+                      update: Sequence[str] = ()) -> None:
+    """Insert `rows` (unsaved instances of one model); on a `conflict` on the given
+    columns, update the `update` fields of the existing row instead."""
+    if not rows:
+        return
+    model = type(rows[0])
+    meta = model._meta
+    names = [n for n in meta.fields_db_projection if not meta.fields_map[n].generated]
+    columns = [meta.fields_db_projection[n] for n in names]
+    db = model._choose_db(for_write=True)
+    per_statement = max(1, MAX_PARAMETERS // len(columns))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        query = db.query_class.into(meta.basetable).columns(*columns)
+        values: list[Any] = []
+        for row in chunk:
+            query = query.insert(*[Parameter(idx=len(values) + i + 1)
+                                   for i in range(len(names))])
+            values += [meta.fields_map[n].to_db_value(getattr(row, n), row) for n in names]
+        if update:
+            query = query.on_conflict(*conflict)
+            for name in update:
+                query = query.do_update(meta.fields_db_projection[name])
+        await db.execute_query(query.get_sql(), values)
