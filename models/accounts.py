@@ -17,7 +17,7 @@ from models.clock import beijing, now_utc
 from models.enums import ROLE_OF_KIND
 from models.errors import Code, DomainError
 from models.org import Organization
-from models.passwords import hash_password, hash_password_sync, verify_password
+from models.passwords import hash_password, hash_password_sync, needs_rehash, verify_password
 
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = timedelta(minutes=15)
@@ -81,9 +81,12 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
         raise DomainError(Code.ACCOUNT_DISABLED, "账号已停用，请联系上级主管部门", "username")
     token = secrets.token_urlsafe(32)
     expires_at = now + token_ttl()
+    # A hash made with older parameters is replaced while the right password is at hand.
+    fresh = {"password_hash": await hash_password(password)} if needs_rehash(
+        user.password_hash) else {}
     async with in_transaction():
         await User.filter(id=user.id).update(failed_login_count=0, locked_until=None,
-                                             last_login_at=now)
+                                             last_login_at=now, **fresh)
         await AccessToken.create(user=user, token_hash=digest(token), expires_at=expires_at,
                                  client_address=client)
         await _journal(username, user, True, "ok", client)
