@@ -16,6 +16,9 @@ from models.errors import Code
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 _CURSOR_PREFIX = "offset:"
+# Offsets travel to the database as integers: past 32 bits no page can exist, and 10^23 made
+# SQLite fail ("Python int too large") instead of answering.
+MAX_OFFSET = 2**31 - 1
 
 NodeT = TypeVar("NodeT")
 
@@ -30,10 +33,10 @@ def decode_cursor(cursor: str) -> int:
         if not text.startswith(_CURSOR_PREFIX):
             raise ValueError(text)
         offset = int(text.removeprefix(_CURSOR_PREFIX))
-        if offset < 0:
+        if not 0 <= offset < MAX_OFFSET:
             raise ValueError(text)
-    except ValueError as exc:
-        raise ApiError(Code.BAD_USER_INPUT, "分页游标无效") from exc
+    except ValueError as exc:  # also bad base64 (binascii.Error) and bad UTF-8
+        raise ApiError(Code.BAD_USER_INPUT, "分页游标无效", reason="INVALID_CURSOR") from exc
     return offset
 
 

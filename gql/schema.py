@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.file_uploads import Upload
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -22,7 +24,8 @@ from gql.context import Info
 from gql.declarations.live import DeclarationSubscriptions
 from gql.declarations.mutations import DeclarationMutations
 from gql.declarations.queries import DeclarationQueries
-from gql.errors import ApiError, should_mask
+from gql.errors import MaskUnexpected, is_expected, should_mask
+from gql.input_limits import InputLimits
 from gql.nodes import resolve_global_id
 from gql.org.queries import OrgQueries
 from gql.org.types import Organization
@@ -30,7 +33,7 @@ from gql.oversight.queries import OversightQueries
 from gql.performance.mutations import PerformanceMutations
 from gql.performance.queries import PerformanceQueries
 from gql.performance.types import ChangeRequestType, EvidenceFile
-from gql.scalars import DATETIME
+from gql.scalars import DATETIME, DECIMAL, UPLOAD
 from gql.undertakings.types import Undertaking
 from permissions.classes import IsActiveUser
 
@@ -64,7 +67,7 @@ class Schema(strawberry.Schema):
                        execution_context: ExecutionContext | None = None) -> None:
         # Expected refusals (not logged in, forbidden, bad page) are answers, not incidents:
         # only the rest reaches the server log, with its traceback.
-        unexpected = [e for e in errors if not isinstance(e.original_error, ApiError)]
+        unexpected = [e for e in errors if not is_expected(e)]
         super().process_errors(unexpected, execution_context)
 
 
@@ -74,13 +77,14 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         mutation=Mutation,
         subscription=DeclarationSubscriptions,
         types=list(NODE_TYPES.values()),
-        config=StrawberryConfig(scalar_map={datetime: DATETIME},
+        config=StrawberryConfig(scalar_map={datetime: DATETIME, Decimal: DECIMAL, Upload: UPLOAD},
                                 disable_field_suggestions=production),
         extensions=[
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: MaskErrors(should_mask_error=should_mask, error_message="internal error"),
+            InputLimits,
+            lambda: MaskUnexpected(should_mask_error=should_mask, error_message="internal error"),
         ],
     )
 
