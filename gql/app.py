@@ -16,13 +16,14 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from gql.context import Context, bearer_token, build_context
-from gql.declarations.live import authenticate_websocket
 from gql.exports.routes import routes as export_routes
 from gql.schema import build_schema
 from gql.settings import Settings
+from gql.sockets import SessionSocket, SocketRules, authenticate_websocket
 from models.config import tortoise_config
 
 log = logging.getLogger("gql")
@@ -33,6 +34,9 @@ VENDOR_URL = "/static/vendor/"
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = SessionSocket
+    socket_rules = SocketRules()
+
     @property
     def graphql_ide_html(self) -> str:
         # Government networks are often offline: GraphiQL's scripts are served from here (the
@@ -89,8 +93,12 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or Settings()
     # Multipart uploads (evidence files) are safe here: authentication is a bearer header,
     # never a cookie, so a cross-site form cannot act for a user.
+    # Sockets speak graphql-transport-ws only: its handler is the one that re-checks the
+    # session (gql/sockets.py).
     graphql = GraphQLApp(build_schema(production=settings.production),
-                         allow_queries_via_get=False, multipart_uploads_enabled=True)
+                         allow_queries_via_get=False, multipart_uploads_enabled=True,
+                         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,))
+    graphql.socket_rules = SocketRules(settings.ws_check_seconds, settings.ws_idle_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -32,6 +32,12 @@ class Settings:
     # every field through strawberry's resolvers, the reference the compiled path is tested
     # against.
     compiled_reads: bool = field(default_factory=lambda: _flag("COMPILED_READS", True))
+    # Websockets: how often an open socket re-checks its session in the database, and how
+    # long it may stay open without running an operation (gql/sockets.py).
+    ws_check_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("WS_SESSION_CHECK_SECONDS", "5")))
+    ws_idle_seconds: float = field(
+        default_factory=lambda: 60 * float(os.environ.get("WS_IDLE_MINUTES", "5")))
 
     @property
     def public_url(self) -> str:

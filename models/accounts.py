@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from models.enums import ROLE_OF_KIND
 from models.errors import Code, DomainError
 from models.org import Organization
 from models.passwords import hash_password, hash_password_sync, needs_rehash, verify_password
+from models.sessions import digest, end_sessions, token_ttl
 
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = timedelta(minutes=15)
@@ -25,14 +24,6 @@ MIN_PASSWORD_LENGTH = 8
 FORBIDDEN_PASSWORDS = {"123456", "12345678", "123456789", "password", "password1", "abc12345"}
 # Verified against when the user name is unknown, so that both answers take as long.
 _DUMMY_HASH = hash_password_sync("not-a-real-password-0")
-
-
-def token_ttl() -> timedelta:
-    return timedelta(hours=float(os.environ.get("TOKEN_TTL_HOURS", "8")))
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -115,20 +106,6 @@ def _locked(until: datetime) -> DomainError:
                        "username", locked_until=until)
 
 
-async def user_for_token(token: str) -> tuple[User, AccessToken] | None:
-    """The active user behind a live token, or None (unknown, expired, revoked, disabled)."""
-    row = await AccessToken.get_or_none(
-        token_hash=digest(token), revoked_at=None, expires_at__gt=now_utc()
-    ).select_related("user", "user__organization")
-    if row is None or not row.user.is_active:
-        return None
-    return row.user, row
-
-
-async def logout(token_id: int) -> None:
-    await AccessToken.filter(id=token_id, revoked_at=None).update(revoked_at=now_utc())
-
-
 def check_policy(username: str, password: str) -> None:
     """A password fit for a government system: 8+ characters, letters and digits, not the
     user name, not a well-known one."""
@@ -158,8 +135,7 @@ async def change_password(user_id: int, token_id: int, old: str, new: str) -> Us
         user.password_changed_at = now_utc()
         await user.save(update_fields=["previous_password_hash", "password_hash",
                                        "must_change_password", "password_changed_at"])
-        await AccessToken.filter(user_id=user.id, revoked_at=None).exclude(id=token_id).update(
-            revoked_at=now_utc())
+        await end_sessions(user.id, keep=token_id)
     return user
 
 
@@ -189,7 +165,7 @@ async def set_active(user: User, active: bool) -> User:
         user.is_active = active
         await user.save(update_fields=["is_active"])
         if not active:
-            await AccessToken.filter(user_id=user.id, revoked_at=None).update(revoked_at=now_utc())
+            await end_sessions(user.id)
     return user
 
 
@@ -207,5 +183,5 @@ async def reset_password(user: User) -> str:
         await user.save(update_fields=["previous_password_hash", "password_hash",
                                        "must_change_password", "failed_login_count",
                                        "locked_until"])
-        await AccessToken.filter(user_id=user.id, revoked_at=None).update(revoked_at=now_utc())
+        await end_sessions(user.id)
     return password

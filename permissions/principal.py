@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from models.enums import OrgKind, Role
+
+if TYPE_CHECKING:
+    from models.account import AccessToken, User
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,20 @@ class Principal:
 
 async def principal_for_token(token: str) -> Principal | None:
     """The caller behind a bearer token, or None when the token is not live."""
-    from models.accounts import user_for_token
+    from models.sessions import user_for_token
 
-    found = await user_for_token(token)
+    return _principal(await user_for_token(token))
+
+
+async def principal_for_session(token_id: int) -> Principal | None:
+    """The caller of a session known by its id, as it is now (None once the session ended):
+    a websocket asks again before each operation and periodically."""
+    from models.sessions import user_for_session
+
+    return _principal(await user_for_session(token_id))
+
+
+def _principal(found: tuple[User, AccessToken] | None) -> Principal | None:
     if found is None:
         return None
     user, access = found

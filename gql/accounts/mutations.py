@@ -13,7 +13,7 @@ from gql.context import Info
 from gql.errors import UserError
 from gql.nodes import decode_id
 from models import Organization as OrganizationModel
-from models import accounts
+from models import accounts, sessions
 from models.enums import OrgKind
 from models.errors import Code, DomainError
 from permissions.actions import may_disable, may_reset_password
@@ -55,7 +55,7 @@ class AccountMutations:
                          permission_classes=[IsAuthenticated])
     async def logout(self, info: Info) -> LogoutPayload:
         assert info.context.principal is not None
-        await accounts.logout(info.context.principal.token_id)
+        await sessions.logout(info.context.principal.token_id)
         return LogoutPayload(ok=True)
 
     @strawberry.mutation(description="Replace one's password: at least 8 characters with letters"

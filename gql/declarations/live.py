@@ -13,15 +13,13 @@ from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
-from strawberry.exceptions import ConnectionRejectionError
 
-from gql.context import Context, Info, bearer_token
+from gql.context import Info
 from gql.declarations.types import Actor
 from gql.org.types import Organization
 from models import DeclarationEvent
 from models.declaration import DeclarationAction, DeclarationStatus
 from permissions.classes import IsProvinceOrCity
-from permissions.principal import principal_for_token
 from permissions.scoping import managed_org_filter
 
 
@@ -38,20 +36,6 @@ class DeclarationStatusEvent:
     reason: str | None
     at: datetime
     actor: Actor
-
-
-async def authenticate_websocket(context: Context) -> None:
-    """connection_init must carry {"Authorization": "Bearer <token>"} (or the upgrade request
-    its header); without a live token the connection is refused."""
-    params = context.connection_params or {}
-    token = bearer_token({"authorization": str(params.get("Authorization")
-                                               or params.get("authorization") or "")})
-    if token is None and context.request is not None:
-        token = bearer_token(context.request.headers)
-    principal = await principal_for_token(token) if token else None
-    if principal is None:
-        raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": "请先登录"})
-    context.become(principal)
 
 
 @strawberry.type
