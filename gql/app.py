@@ -10,6 +10,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -21,10 +22,12 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from gql.context import Context, bearer_token, build_context
 from gql.exports.routes import routes as export_routes
+from gql.http_limits import BodyLimit
 from gql.schema import build_schema
 from gql.settings import Settings
 from gql.sockets import SessionSocket, SocketRules, authenticate_websocket
 from models.config import tortoise_config
+from models.evidence import max_bytes
 
 log = logging.getLogger("gql")
 
@@ -120,6 +123,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Mount(VENDOR_URL.rstrip("/"), app=StaticFiles(directory=STATIC / "vendor")),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(BodyLimit, json_bytes=int(settings.max_body_mb * 1024 * 1024),
+                               multipart_bytes=max_bytes() + 1024 * 1024)],
     )
 
 

@@ -8,7 +8,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.file_uploads import Upload
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -33,6 +38,7 @@ from gql.oversight.queries import OversightQueries
 from gql.performance.mutations import PerformanceMutations
 from gql.performance.queries import PerformanceQueries
 from gql.performance.types import ChangeRequestType, EvidenceFile
+from gql.query_limits import DirectiveLimit, FragmentExpansionLimit, QueryCost
 from gql.scalars import DATETIME, DECIMAL, UPLOAD
 from gql.undertakings.types import Undertaking
 from permissions.classes import IsActiveUser
@@ -80,9 +86,11 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         config=StrawberryConfig(scalar_map={datetime: DATETIME, Decimal: DECIMAL, Upload: UPLOAD},
                                 disable_field_suggestions=production),
         extensions=[
+            FragmentExpansionLimit,  # first: the depth and alias limiters walk every path
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: AddValidationRules([QueryCost, DirectiveLimit]),
             InputLimits,
             lambda: MaskUnexpected(should_mask_error=should_mask, error_message="internal error"),
         ],

@@ -39,6 +39,10 @@ class Settings:
     ws_idle_seconds: float = field(
         default_factory=lambda: 60 * float(os.environ.get("WS_IDLE_MINUTES", "5")))
 
+    # Largest request body other than an upload (a form of 200 lines with long narratives
+    # stays far below); an upload may be EVIDENCE_MAX_MB plus 1 MB of form around it.
+    max_body_mb: float = field(default_factory=lambda: float(os.environ.get("MAX_BODY_MB", "4")))
+
     @property
     def public_url(self) -> str:
         host = "127.0.0.1" if self.host in {"0.0.0.0", "::"} else self.host
