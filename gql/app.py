@@ -20,6 +20,7 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
+from gql.compiled.execute import encode_response
 from gql.context import Context, bearer_token, build_context
 from gql.exports.routes import routes as export_routes
 from gql.http_limits import BodyLimit
@@ -39,6 +40,10 @@ VENDOR_URL = "/static/vendor/"
 class GraphQLApp(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = SessionSocket
     socket_rules = SocketRules()
+
+    def __init__(self, *args: Any, compiled_reads: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.compiled_reads = compiled_reads
 
     @property
     def graphql_ide_html(self) -> str:
@@ -63,7 +68,14 @@ class GraphQLApp(GraphQL[Context, None]):
         await response(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return await build_context(request, response, bearer_token(request.headers))
+        context = await build_context(request, response, bearer_token(request.headers))
+        context.compiled_reads = self.compiled_reads and isinstance(request, Request)
+        return context
+
+    def encode_json(self, data: object) -> str:
+        # One canonical form for both read paths (compact, UTF-8 as it is), so the JSON text
+        # a compiled read gets from the database is spliced in unchanged.
+        return encode_response(data)
 
     async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
         await authenticate_websocket(context)
@@ -100,7 +112,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     # session (gql/sockets.py).
     graphql = GraphQLApp(build_schema(production=settings.production),
                          allow_queries_via_get=False, multipart_uploads_enabled=True,
-                         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,))
+                         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+                         compiled_reads=settings.compiled_reads)
     graphql.socket_rules = SocketRules(settings.ws_check_seconds, settings.ws_idle_seconds)
 
     @asynccontextmanager

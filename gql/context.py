@@ -24,6 +24,9 @@ class Context:
     auth_problem: str | None = None
     # Set by strawberry from a websocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
+    # Answer compilable read fields from SQL (gql/compiled/): HTTP requests when the
+    # COMPILED_READS setting is on; websockets always take the resolver path.
+    compiled_reads: bool = False
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -44,6 +44,16 @@ def _by_id(rows: Iterable[Any], keys: Sequence[int]) -> list[Any]:
     return [found.get(key) for key in keys]
 
 
+def _declared_order(type_name: str, field: str) -> tuple[str, ...]:
+    """A relation's order, as declared beside its type (gql/compiled/declare.py): the
+    compiled path orders by the same terms."""
+    from gql.compiled.declare import REGISTRY, Relation
+
+    relation = REGISTRY[type_name].fields[field]
+    assert isinstance(relation, Relation)
+    return relation.order
+
+
 def _grouped(rows: Iterable[RowT], keys: Sequence[int], key: Callable[[RowT], int | None]
              ) -> list[list[RowT]]:
     groups: dict[int | None, list[RowT]] = defaultdict(list)
@@ -84,12 +94,13 @@ def build_loaders(principal: Principal | None) -> Loaders:
 
     async def load_organizations_by_parent_id(keys: list[int]) -> list[list[Organization]]:
         rows = await scoped(visible_organizations, Organization).filter(
-            parent_id__in=keys).order_by("kind", "code")
+            parent_id__in=keys).order_by(*_declared_order("Organization", "children"))
         return _grouped(rows, keys, lambda o: o.parent_id)
 
     async def load_undertakings_by_organization_id(keys: list[int]) -> list[list[Undertaking]]:
         rows = await scoped(visible_undertakings, Undertaking).filter(
-            organization_id__in=keys).order_by("organization_id", "item__sort_key")
+            organization_id__in=keys).order_by(
+                "organization_id", *_declared_order("Organization", "undertakings"))
         return _grouped(rows, keys, lambda u: u.organization_id)
 
     async def load_users_by_organization_id(keys: list[int]) -> list[list[User]]:

@@ -15,7 +15,7 @@ from models.errors import Code
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
-_CURSOR_PREFIX = "offset:"
+CURSOR_PREFIX = "offset:"
 # Offsets travel to the database as integers: past 32 bits no page can exist, and 10^23 made
 # SQLite fail ("Python int too large") instead of answering.
 MAX_OFFSET = 2**31 - 1
@@ -24,15 +24,15 @@ NodeT = TypeVar("NodeT")
 
 
 def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode()
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{offset}".encode()).decode()
 
 
 def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if not text.startswith(_CURSOR_PREFIX):
+        if not text.startswith(CURSOR_PREFIX):
             raise ValueError(text)
-        offset = int(text.removeprefix(_CURSOR_PREFIX))
+        offset = int(text.removeprefix(CURSOR_PREFIX))
         if not 0 <= offset < MAX_OFFSET:
             raise ValueError(text)
     except ValueError as exc:  # also bad base64 (binascii.Error) and bad UTF-8
@@ -66,7 +66,7 @@ class Connection(Generic[NodeT]):
         return await self._count()
 
 
-def _page_bounds(first: int | None, after: str | None) -> tuple[int, int]:
+def page_bounds(first: int | None, after: str | None) -> tuple[int, int]:
     if first is not None and first < 0:
         raise ApiError(Code.BAD_USER_INPUT, "first 不能为负数")
     size = min(first if first is not None else DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
@@ -101,7 +101,7 @@ async def paginate(
 
     `first` is capped at MAX_PAGE_SIZE: a client can never pull the whole table at once.
     """
-    start, size = _page_bounds(first, after)
+    start, size = page_bounds(first, after)
     rows = await queryset.offset(start).limit(size + 1)
     return _connection(rows, start, size, convert, queryset.count)
 
@@ -109,7 +109,7 @@ async def paginate(
 def paginate_list(items: Sequence[Any], convert: Callable[[Any], NodeT], *,
                   first: int | None, after: str | None) -> Connection[NodeT]:
     """One page of a list already computed (and already aggregated) for this request."""
-    start, size = _page_bounds(first, after)
+    start, size = page_bounds(first, after)
 
     async def count() -> int:
         return len(items)

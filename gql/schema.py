@@ -25,6 +25,7 @@ from gql.accounts.types import User
 from gql.catalog.mutations import CatalogMutations
 from gql.catalog.queries import CatalogQueries
 from gql.catalog.types import Campaign, TaskEntry
+from gql.compiled.execute import CompiledReads
 from gql.context import Info
 from gql.declarations.live import DeclarationSubscriptions
 from gql.declarations.mutations import DeclarationMutations
@@ -92,6 +93,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: AddValidationRules([QueryCost, DirectiveLimit]),
             InputLimits,
+            CompiledReads,
             lambda: MaskUnexpected(should_mask_error=should_mask, error_message="internal error"),
         ],
     )

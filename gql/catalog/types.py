@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from gql.compiled.declare import FlagList, Relation, declare
 from gql.context import Info
 from gql.enums import SchoolType, TaskLevel
 from models import Campaign as CampaignModel
@@ -48,10 +49,8 @@ class TaskEntry(relay.Node):
 
     @classmethod
     def of(cls, m: TaskEntryModel, view: CatalogView | None = None) -> TaskEntry:
-        return cls(id=m.id, number=m.number, title=m.title, is_group=m.is_group, level=m.level,
-                   target_quantity=m.target_quantity, target_unit=m.target_unit,
-                   school_types=m.school_types, retired_at=m.retired_at, parent_id=m.parent_id,
-                   view=view or CatalogView())
+        return cls(id=m.id, **TASK_ENTRY_SQL.values(m), school_types=SCHOOL_TYPES.of(m),
+                   parent_id=m.parent_id, view=view or CatalogView())
 
     @classmethod
     async def load(cls, info: Info, id: int) -> TaskEntry | None:
@@ -71,6 +70,19 @@ class TaskEntry(relay.Node):
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:
         raise NotImplementedError("resolved by gql.nodes")
+
+
+# What each field reads, for both paths (gql/compiled/declare.py).
+SCHOOL_TYPES = FlagList((("for_higher", SchoolTypeEnum.HIGHER),
+                         ("for_secondary", SchoolTypeEnum.SECONDARY),
+                         ("for_university", SchoolTypeEnum.UNIVERSITY)))
+TASK_ENTRY_SQL = declare(
+    "TaskEntry", "task_entry", node=True,
+    columns=("number", "title", "is_group", "level", "target_quantity", "target_unit",
+             "retired_at"),
+    school_types=SCHOOL_TYPES,
+    parent=Relation("TaskEntry", local="parent_id", remote="id"),
+)
 
 
 @strawberry.type(description="An action plan round: its declaration window and report years.")

@@ -4,13 +4,40 @@ from typing import Annotated
 
 import strawberry
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from gql.context import Info
 from gql.enums import OrgKind, SchoolType
-from gql.org.types import Organization
+from gql.org.types import ORGANIZATION_ORDER, Organization
 from gql.pagination import MAX_PAGE_SIZE, Connection, paginate
+from models import Organization as OrganizationModel
+from models.enums import OrgKind as OrgKindEnum
+from models.enums import SchoolType as SchoolTypeEnum
 from permissions.classes import IsActiveUser
+from permissions.principal import Principal
 from permissions.scoping import visible_organizations
+
+
+def organization_by_code(principal: Principal, code: str) -> QuerySet[OrganizationModel]:
+    """What `organization(code:)` may answer (the resolver and the compiler start here)."""
+    return visible_organizations(principal).filter(code=code.strip())
+
+
+def organizations_filtered(principal: Principal, *, kind: OrgKindEnum | str | None,
+                           parent_code: str | None, school_type: SchoolTypeEnum | str | None,
+                           search: str | None) -> QuerySet[OrganizationModel]:
+    """The rows of `organizations(...)`, unordered and unpaged, for both paths."""
+    qs = visible_organizations(principal)
+    if kind is not None:
+        qs = qs.filter(kind=OrgKindEnum(kind))
+    if parent_code:
+        qs = qs.filter(parent__code=parent_code)
+    if school_type is not None:
+        qs = qs.filter(school_type=SchoolTypeEnum(school_type))
+    if search and search.strip():
+        term = search.strip()
+        qs = qs.filter(Q(name__icontains=term) | Q(code__startswith=term))
+    return qs
 
 
 @strawberry.type
@@ -19,7 +46,7 @@ class OrgQueries:
                       " or is outside the caller's scope.", permission_classes=[IsActiveUser])
     async def organization(self, info: Info, code: str) -> Organization | None:
         assert info.context.principal is not None
-        m = await visible_organizations(info.context.principal).get_or_none(code=code.strip())
+        m = await organization_by_code(info.context.principal, code).get_or_none()
         return Organization.of(m) if m else None
 
     @strawberry.field(description=f"Organisations the caller may see, by kind then code. At most"
@@ -36,15 +63,7 @@ class OrgQueries:
         after: str | None = None,
     ) -> Connection[Organization]:
         assert info.context.principal is not None
-        qs = visible_organizations(info.context.principal)
-        if kind is not None:
-            qs = qs.filter(kind=kind)
-        if parent_code:
-            qs = qs.filter(parent__code=parent_code)
-        if school_type is not None:
-            qs = qs.filter(school_type=school_type)
-        if search and search.strip():
-            term = search.strip()
-            qs = qs.filter(Q(name__icontains=term) | Q(code__startswith=term))
-        return await paginate(qs.order_by("kind", "code"), Organization.of, first=first,
+        qs = organizations_filtered(info.context.principal, kind=kind, parent_code=parent_code,
+                                    school_type=school_type, search=search)
+        return await paginate(qs.order_by(*ORGANIZATION_ORDER), Organization.of, first=first,
                               after=after)

@@ -5,10 +5,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 
+from gql.compiled.declare import Relation, declare
 from gql.context import Info
 from gql.enums import CityCategory, OrgKind, SchoolType
 from models import Organization as OrganizationModel
 from permissions.classes import IsActiveUser
+from permissions.scoping import visible_organizations, visible_undertakings
 
 if TYPE_CHECKING:
     from gql.accounts.types import User
@@ -33,9 +35,7 @@ class Organization(relay.Node):
 
     @classmethod
     def of(cls, m: OrganizationModel) -> Organization:
-        return cls(id=m.id, code=m.code, name=m.name, kind=m.kind, school_type=m.school_type,
-                   city_category=m.city_category, must_undertake_all=m.must_undertake_all,
-                   is_demo=m.is_demo, parent_id=m.parent_id)
+        return cls(id=m.id, **ORGANIZATION_SQL.values(m), parent_id=m.parent_id)
 
     @classmethod
     async def load(cls, info: Info, id: int) -> Organization | None:
@@ -90,3 +90,20 @@ class Organization(relay.Node):
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:
         raise NotImplementedError("resolved by gql.nodes")
+
+
+# How lists of organisations are ordered (`organizations`, `children`), on both paths.
+ORGANIZATION_ORDER = ("kind", "code")
+
+# What each field reads, for both paths (gql/compiled/declare.py). Children and undertakings
+# are ordered here; the loaders order by the same terms.
+ORGANIZATION_SQL = declare(
+    "Organization", "organization", node=True, scope=visible_organizations,
+    columns=("code", "name", "kind", "school_type", "city_category", "must_undertake_all",
+             "is_demo"),
+    parent=Relation("Organization", local="parent_id", remote="id", scope=visible_organizations),
+    children=Relation("Organization", local="id", remote="parent_id", many=True,
+                      scope=visible_organizations, order=ORGANIZATION_ORDER),
+    undertakings=Relation("Undertaking", local="id", remote="organization_id", many=True,
+                          scope=visible_undertakings, order=("item__sort_key",)),
+)

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 
+from gql.compiled.declare import Embedded, Relation, SumOf, declare
 from gql.context import Info
 from models import Undertaking as UndertakingModel
 from models.undertaking import FUNDING_SOURCES
+from permissions.scoping import visible_organizations, visible_undertakings
 
 if TYPE_CHECKING:
     from gql.catalog.types import TaskEntry
@@ -43,14 +45,13 @@ class Undertaking(relay.Node):
     @classmethod
     def of(cls, m: UndertakingModel) -> Undertaking:
         cents = Decimal("0.01")
-        funding = Funding(**{s: Decimal(getattr(m, s)).quantize(cents) for s in FUNDING_SOURCES})
-        return cls(id=m.id, quantity=m.quantity, funding=funding, updated_at=m.updated_at,
+        funding = Funding(**{s: Decimal(v).quantize(cents)
+                             for s, v in FUNDING_SQL.values(m).items()})
+        return cls(id=m.id, **UNDERTAKING_SQL.values(m), funding=funding,
                    organization_id=m.organization_id, item_id=m.item_id)
 
     @classmethod
     async def load(cls, info: Info, id: int) -> Undertaking | None:
-        from permissions.scoping import visible_undertakings
-
         principal = info.context.principal
         m = await visible_undertakings(principal).get_or_none(id=id) if principal else None
         return cls.of(m) if m else None
@@ -95,3 +96,15 @@ class Undertaking(relay.Node):
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:
         raise NotImplementedError("resolved by gql.nodes")
+
+
+# What each field reads, for both paths (gql/compiled/declare.py).
+FUNDING_SQL = declare("Funding", None, columns=FUNDING_SOURCES, total=SumOf(FUNDING_SOURCES))
+UNDERTAKING_SQL = declare(
+    "Undertaking", "undertaking", node=True, scope=visible_undertakings,
+    columns=("quantity", "updated_at"),
+    funding=Embedded("Funding"),
+    organization=Relation("Organization", local="organization_id", remote="id",
+                          scope=visible_organizations),
+    item=Relation("TaskEntry", local="item_id", remote="id"),
+)

@@ -1,0 +1,24 @@
+"""The read compiler: a query's root fields answered by ONE SQL statement each, the JSON
+built in the database and spliced into the response (no Python object per row).
+
+Three parts, as in PostGraphile, Hasura or pg_graphql:
+- plan.py, roots.py: (operation, variables, principal) -> a plan per root field, reading
+  what each field maps to from its type's declaration (declare.py: a column, a relation
+  with its scoping rule from permissions/scoping.py, a small computed value);
+- render.py with sql_pg.py / sql_sqlite.py: the plan as one statement per dialect, values
+  always bound;
+- execute.py: a schema extension around strawberry's execution that runs the statements and
+  lets strawberry answer the other root fields, merged in the query's order.
+
+Covered (root fields): `organization(code)`, `organizations` (a connection), `node(id)` for
+the declared node types (Organization, Undertaking, TaskEntry); inside them every field
+declared beside its type: scalars, enums, Decimal, DateTime, global ids, `__typename`,
+parent, children, undertakings { quantity funding item ... }, in any nesting, with
+aliases, fragments, variables and @skip/@include.
+
+Falls back to strawberry (per root field, in the same response) when: the operation is not
+a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not
+logged in; any selected field's gate would deny (so the error is strawberry's own); a field
+has arguments or no SQL declaration; the arguments are bad (a cursor, a negative `first`);
+the statement fails (logged). A root field that strawberry answers costs what it always did.
+"""

@@ -1,0 +1,107 @@
+"""What each GraphQL field reads, declared once beside its strawberry type.
+
+A type module declares its table and, per field (by python name), one of:
+- `Column`: a stored column, read as it is (the model attribute of the same name unless told);
+- `Embedded`: an object made of columns of the same row (Funding of an undertaking);
+- `Relation`: rows of another declared type joined by one column, filtered by a scoping rule
+  from permissions/scoping.py and ordered as declared;
+- `SumOf` / `FlagList`: small computed values with one SQL form beside their Python form.
+
+The resolver path reads the same declaration (`SqlType.values` builds the strawberry object's
+columns), so a field is added in one place and both paths see it. A field with no declaration
+makes the compiler fall back to strawberry for its whole root field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from tortoise.queryset import QuerySet
+
+from permissions.principal import Principal
+
+Scope = Callable[[Principal], QuerySet[Any]]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A stored column, read as it is."""
+
+    name: str | None = None  # None: the field's python name
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """An object built from columns of the same row."""
+
+    type_name: str
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Rows of `type_name` whose `remote` column equals this row's `local` column."""
+
+    type_name: str
+    local: str
+    remote: str
+    many: bool = False
+    # The row rule of the target rows (permissions/scoping.py); None: every row.
+    scope: Scope | None = None
+    # Tortoise order_by terms ("kind", "-id", "item__sort_key"): the loaders use the same.
+    order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SumOf:
+    """The exact sum of decimal columns."""
+
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FlagList:
+    """A list of enum members, one per boolean column that is true, in this order."""
+
+    flags: tuple[tuple[str, Enum], ...]
+
+    def of(self, row: Any) -> list[Any]:
+        return [member for column, member in self.flags if getattr(row, column)]
+
+
+FieldSql = Column | Embedded | Relation | SumOf | FlagList
+
+
+@dataclass(frozen=True)
+class SqlType:
+    type_name: str
+    table: str | None  # None: embedded in its owner's row
+    fields: Mapping[str, FieldSql] = field(default_factory=dict)
+    # A relay.Node: `id` is the global id of the `id` column; `node(id:)` and loads by id
+    # see the rows of `scope` (None: every row).
+    node: bool = False
+    scope: Scope | None = None
+
+    @property
+    def columns(self) -> dict[str, str]:
+        return {name: f.name or name for name, f in self.fields.items() if isinstance(f, Column)}
+
+    def values(self, row: Any) -> dict[str, Any]:
+        """The strawberry object's column fields from a model row (the resolver path)."""
+        return {name: getattr(row, column) for name, column in self.columns.items()}
+
+
+REGISTRY: dict[str, SqlType] = {}
+
+
+def declare(type_name: str, table: str | None, *, node: bool = False,
+            scope: Scope | None = None, columns: tuple[str, ...] = (),
+            **fields: FieldSql) -> SqlType:
+    """Declare a GraphQL type's SQL form: `columns` are plain columns named as the fields."""
+    all_fields: dict[str, FieldSql] = {name: Column() for name in columns}
+    all_fields.update(fields)
+    sql = SqlType(type_name, table, all_fields, node=node, scope=scope)
+    REGISTRY[type_name] = sql
+    return sql

@@ -1,0 +1,34 @@
+"""Application functions registered on each SQLite connection the compiler uses: SQLite has
+no base64 and no time zone database. PostgreSQL needs none."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+from weakref import WeakSet
+
+from gql.scalars import serialize_datetime
+
+_registered: WeakSet[Any] = WeakSet()
+
+
+def gql_base64(text: str | None) -> str | None:
+    return None if text is None else base64.b64encode(text.encode()).decode()
+
+
+def gql_shanghai(text: str | None) -> str | None:
+    """A stored UTC time as the DateTime scalar prints it (the resolver path's function)."""
+    if text is None:
+        return None
+    value = datetime.fromisoformat(text)
+    return serialize_datetime(value if value.tzinfo else value.replace(tzinfo=UTC))
+
+
+async def register(connection: Any) -> None:
+    """Register on an aiosqlite connection, once."""
+    if connection in _registered:
+        return
+    await connection.create_function("gql_base64", 1, gql_base64, deterministic=True)
+    await connection.create_function("gql_shanghai", 1, gql_shanghai, deterministic=True)
+    _registered.add(connection)

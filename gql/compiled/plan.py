@@ -1,0 +1,237 @@
+"""Plan: (validated operation, variables, principal) -> one plan per root field, or a reason
+to fall back. Pure: it reads the schema and the declarations, never the database.
+
+Row filters arrive as `Rows`: the SQL of a scoping QuerySet (permissions/scoping.py, the same
+one the resolver path starts from) selecting the ids a level may show, with its parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
+from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
+from tortoise.queryset import QuerySet
+
+from gql.compiled.declare import (
+    REGISTRY,
+    Column,
+    Embedded,
+    FlagList,
+    Relation,
+    SqlType,
+    SumOf,
+)
+from permissions.principal import Principal
+
+SCALAR_CODECS = {"String": "text", "ID": "text", "Int": "int", "Boolean": "bool",
+                 "Decimal": "decimal", "DateTime": "datetime"}
+
+
+class Fallback(Exception):
+    """This root field runs through strawberry; the message says why (for tests and logs)."""
+
+
+@dataclass(frozen=True)
+class Rows:
+    """SELECT of the ids a level may show: Tortoise's SQL with its own placeholders."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, queryset: QuerySet[Any]) -> Rows:
+        ids = queryset.values_list("id", flat=True)
+        ids._choose_db_if_not_chosen()
+        ids._make_query()
+        sql, params = ids.query.get_parameterized_sql()
+        return cls(sql, tuple(params))
+
+
+@dataclass(frozen=True)
+class Leaf:
+    key: str
+    kind: str  # typename | global_id | column | sum | flags
+    column: str = ""
+    codec: str = ""  # text | int | bool | decimal | datetime | enum
+    names: tuple[tuple[str, str], ...] = ()  # enum: stored value -> GraphQL name
+    columns: tuple[str, ...] = ()
+    type_name: str = ""
+
+
+@dataclass(frozen=True)
+class ObjectPlan:
+    type_name: str
+    table: str | None
+    fields: tuple[Leaf | Nested, ...]
+
+
+@dataclass(frozen=True)
+class Nested:
+    key: str
+    target: ObjectPlan
+    relation: Relation | None  # None: embedded in the same row
+    rows: Rows | None  # the relation's row rule for this principal
+    order: tuple[tuple[str, bool], ...] = ()  # (SQL term on the target alias, descending)
+
+
+@dataclass(frozen=True)
+class Planner:
+    """Walks one operation's selections for one principal."""
+
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
+    variables: VariableValues
+    principal: Principal
+    context: Any
+
+    # -- selections ---------------------------------------------------------------------
+    def collect(self, type_: GraphQLObjectType, selection_sets: Iterable[SelectionSetNode | None]
+                ) -> dict[str, list[FieldNode]]:
+        """Fields by response key, in query order, after fragments and @skip/@include."""
+        fields: dict[str, list[FieldNode]] = {}
+        visited: set[str] = set()
+        for selection_set in selection_sets:
+            if selection_set is not None:
+                self._collect(type_, selection_set, fields, visited)
+        return fields
+
+    def _collect(self, type_: GraphQLObjectType, selection_set: SelectionSetNode,
+                 fields: dict[str, list[FieldNode]], visited: set[str]) -> None:
+        for selection in selection_set.selections:
+            if not self._included(selection):
+                continue
+            if isinstance(selection, FieldNode):
+                key = selection.alias.value if selection.alias else selection.name.value
+                fields.setdefault(key, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                if condition is None or self._applies(condition.name.value, type_):
+                    self._collect(type_, selection.selection_set, fields, visited)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if name in visited or fragment is None:
+                    continue
+                visited.add(name)
+                if self._applies(fragment.type_condition.name.value, type_):
+                    self._collect(type_, fragment.selection_set, fields, visited)
+
+    def _included(self, node: Any) -> bool:
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+        if skip and skip.get("if") is True:
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        return not (include and include.get("if") is False)
+
+    def _applies(self, condition: str, type_: GraphQLObjectType) -> bool:
+        if condition == type_.name:
+            return True
+        abstract = self.schema.get_type(condition)
+        return abstract is not None and any(i.name == condition for i in type_.interfaces)
+
+    def arguments(self, field: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        return get_argument_values(field, node, self.variables)
+
+    # -- gates ----------------------------------------------------------------------------
+    def check_gates(self, field: GraphQLField, name: str) -> None:
+        """The field's permission classes, as strawberry would run them: a denial (or
+        anything unusual) falls back so the error is strawberry's own."""
+        definition = field.extensions.get("strawberry-definition")
+        for gate in getattr(definition, "permission_classes", None) or ():
+            try:
+                allowed = gate().has_permission(None, self)
+            except Exception as exc:
+                raise Fallback(f"{name}: gate {gate.__name__} denies") from exc
+            if allowed is not True:
+                raise Fallback(f"{name}: gate {gate.__name__} is not a plain yes")
+
+    # -- objects --------------------------------------------------------------------------
+    def object(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> ObjectPlan:
+        sql = REGISTRY.get(type_.name)
+        if sql is None:
+            raise Fallback(f"{type_.name} has no SQL declaration")
+        fields: list[Leaf | Nested] = []
+        for key, field_nodes in self.collect(type_, (n.selection_set for n in nodes)).items():
+            fields.append(self.field(type_, sql, key, field_nodes))
+        return ObjectPlan(type_.name, sql.table, tuple(fields))
+
+    def field(self, type_: GraphQLObjectType, sql: SqlType, key: str,
+              nodes: list[FieldNode]) -> Leaf | Nested:
+        name = nodes[0].name.value
+        if name == "__typename":
+            return Leaf(key, "typename", type_name=type_.name)
+        gql_field = type_.fields[name]
+        where = f"{type_.name}.{name}"
+        self.check_gates(gql_field, where)
+        if gql_field.args:
+            raise Fallback(f"{where} takes arguments")
+        definition = gql_field.extensions.get("strawberry-definition")
+        python_name = getattr(definition, "python_name", name)
+        if name == "id" and sql.node:
+            return Leaf(key, "global_id", column="id", type_name=type_.name)
+        declared = sql.fields.get(python_name)
+        if isinstance(declared, Column):
+            return Leaf(key, "column", column=declared.name or python_name,
+                        **self.codec(gql_field, where))
+        if isinstance(declared, SumOf):
+            return Leaf(key, "sum", columns=declared.columns)
+        if isinstance(declared, FlagList):
+            return Leaf(key, "flags", names=tuple((c, m.name) for c, m in declared.flags))
+        if isinstance(declared, Embedded | Relation):
+            target, many = unwrap(gql_field.type)
+            if not isinstance(target, GraphQLObjectType):
+                raise Fallback(f"{where} is not an object")
+            plan = self.object(target, nodes)
+            if isinstance(declared, Embedded):
+                return Nested(key, plan, None, None)
+            if many != declared.many:
+                raise Fallback(f"{where}: declaration and schema disagree on a list")
+            rows = Rows.of(declared.scope(self.principal)) if declared.scope else None
+            return Nested(key, plan, declared, rows, self.order(target.name, declared.order))
+        raise Fallback(f"{where} has no SQL form")
+
+    def codec(self, field: GraphQLField, where: str) -> dict[str, Any]:
+        type_, many = unwrap(field.type)
+        if many:
+            raise Fallback(f"{where} is a list of scalars")
+        if isinstance(type_, GraphQLEnumType):
+            names = tuple((stored_value(v.value), n) for n, v in type_.values.items())
+            return {"codec": "enum", "names": names}
+        codec = SCALAR_CODECS.get(getattr(type_, "name", ""))
+        if codec is None:
+            raise Fallback(f"{where}: no SQL form for its scalar")
+        return {"codec": codec}
+
+    def order(self, type_name: str, terms: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
+        """Tortoise order_by terms as (column or `relation.column` path, descending)."""
+        return tuple((term.lstrip("-"), term.startswith("-")) for term in terms)
+
+
+def unwrap(type_: Any) -> tuple[Any, bool]:
+    """The named type under NonNull/List wrappers, and whether it is a list."""
+    many = False
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        many = many or isinstance(type_, GraphQLList)
+        type_ = type_.of_type
+    return type_, many
+
+
+def stored_value(value: Any) -> str:
+    """What the database holds for an enum's internal value (a str enum's value)."""
+    return str(value.value if hasattr(value, "value") else value)

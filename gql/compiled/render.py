@@ -1,0 +1,279 @@
+"""SQL: a root plan rendered to ONE statement whose single value is the answer's JSON text.
+
+The JSON is concatenated from text pieces (not json_build_object, which PostgreSQL prints as
+`"a" : 1`), so the bytes equal Python's `json.dumps(..., separators=(",", ":"),
+ensure_ascii=False)` of the resolver path's answer. What differs between databases (quoting a
+string, base64, ordered aggregation, parameters) is a `Dialect` (sql_pg.py, sql_sqlite.py).
+
+Values are always bound parameters. What is pasted into the SQL text comes from the code or
+the GraphQL grammar only: table and column names of the declarations, enum names and values,
+type names, and response keys (GraphQL names: `[_A-Za-z][_0-9A-Za-z]*`, checked again here).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gql.compiled.declare import REGISTRY, Relation
+from gql.compiled.plan import Leaf, Nested, ObjectPlan, Rows
+from gql.compiled.roots import RootPlan
+from gql.pagination import CURSOR_PREFIX
+
+NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+
+
+def key_text(key: str) -> str:
+    """`"key":` as an SQL literal; a GraphQL name needs no escaping."""
+    if not NAME.fullmatch(key):
+        raise ValueError(f"not a GraphQL name: {key!r}")
+    return f"'\"{key}\":'"
+
+
+class Dialect:
+    """The SQL pieces that differ between databases."""
+
+    name = ""
+
+    def placeholder(self, number: int, value: Any) -> str:
+        raise NotImplementedError
+
+    def renumber(self, sql: str, first: int) -> str:
+        """Tortoise's placeholders in a scoping subquery, renumbered from `first`."""
+        raise NotImplementedError
+
+    def quote(self, expr: str) -> str:
+        """A text value as a JSON string (NULL stays NULL)."""
+        raise NotImplementedError
+
+    def int_text(self, expr: str) -> str:
+        return f"CAST({expr} AS TEXT)"
+
+    def decimal_text(self, expr: str) -> str:
+        raise NotImplementedError
+
+    def datetime_text(self, expr: str) -> str:
+        raise NotImplementedError
+
+    def base64(self, expr: str) -> str:
+        raise NotImplementedError
+
+    def least(self, a: str, b: str) -> str:
+        raise NotImplementedError
+
+    def array(self, element: str, from_where: str, order: str) -> str:
+        """`[e1,e2,...]` (`[]` when no row) of `element` over `FROM ... WHERE ...`."""
+        raise NotImplementedError
+
+    def aggregate(self, element: str, order: str) -> str:
+        """Comma-joined `element` in `order`, over the rows of the enclosing FROM."""
+        raise NotImplementedError
+
+    def ordered_rows(self, select: str, order: str) -> str:
+        """A FROM source whose row order the aggregate keeps."""
+        raise NotImplementedError
+
+
+class Renderer:
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.params: list[Any] = []
+        self.aliases = 0
+
+    # -- parameters and subqueries -----------------------------------------------------
+    def param(self, value: Any) -> str:
+        self.params.append(value)
+        return self.dialect.placeholder(len(self.params), value)
+
+    def rows(self, rows: Rows) -> str:
+        sql = self.dialect.renumber(rows.sql, len(self.params) + 1)
+        self.params.extend(rows.params)
+        return f"({sql})"
+
+    def alias(self) -> str:
+        self.aliases += 1
+        return f"t{self.aliases}"
+
+    # -- values ---------------------------------------------------------------------------
+    def nullable(self, expr: str, text: str) -> str:
+        return f"(CASE WHEN {expr} IS NULL THEN 'null' ELSE {text} END)"
+
+    def leaf(self, leaf: Leaf, alias: str) -> str:
+        d = self.dialect
+        if leaf.kind == "typename":
+            return f"'\"{checked(leaf.type_name)}\"'"
+        if leaf.kind == "global_id":
+            return self.global_id(leaf.type_name, f"{alias}.{leaf.column}")
+        if leaf.kind == "sum":
+            total = " + ".join(f"{alias}.{c}" for c in leaf.columns)
+            return f"('\"' || {d.decimal_text(f'({total})')} || '\"')"
+        if leaf.kind == "flags":
+            items = " || ".join(f"(CASE WHEN {alias}.{c} THEN '\"{checked(n)}\",' ELSE '' END)"
+                                for c, n in leaf.names)
+            return f"('[' || rtrim({items}, ',') || ']')"
+        column = f"{alias}.{checked(leaf.column)}"
+        if leaf.codec == "text":
+            return self.nullable(column, d.quote(column))
+        if leaf.codec == "int":
+            return self.nullable(column, d.int_text(column))
+        if leaf.codec == "bool":
+            return f"(CASE WHEN {column} IS NULL THEN 'null' WHEN {column} THEN 'true' ELSE" \
+                   " 'false' END)"
+        if leaf.codec == "decimal":
+            return self.nullable(column, f"('\"' || {d.decimal_text(column)} || '\"')")
+        if leaf.codec == "datetime":
+            return self.nullable(column, f"('\"' || {d.datetime_text(column)} || '\"')")
+        if leaf.codec == "enum":
+            whens = " ".join(f"WHEN '{checked(v)}' THEN '\"{checked(n)}\"'"
+                             for v, n in leaf.names)
+            return f"(CASE {column} {whens} ELSE 'null' END)"
+        raise ValueError(leaf.codec)
+
+    def global_id(self, type_name: str, column: str) -> str:
+        text = f"'{checked(type_name)}:' || {self.dialect.int_text(column)}"
+        return f"('\"' || {self.dialect.base64(text)} || '\"')"
+
+    def cursor(self, offset: str) -> str:
+        text = f"'{checked(CURSOR_PREFIX.rstrip(':'))}:' || {self.dialect.int_text(offset)}"
+        b64 = self.dialect.base64(text)
+        return f"('\"' || replace(replace({b64}, '+', '-'), '/', '_') || '\"')"
+
+    # -- objects --------------------------------------------------------------------------
+    def object(self, plan: ObjectPlan, alias: str) -> str:
+        parts: list[str] = []
+        for i, field in enumerate(plan.fields):
+            key = key_text(field.key)
+            if i:
+                key = "'," + key[1:]
+            value = self.leaf(field, alias) if isinstance(field, Leaf) else self.nested(
+                field, alias)
+            parts.append(f"{key} || {value}")
+        return "('{' || " + " || ".join(parts) + " || '}')"
+
+    def nested(self, nested: Nested, alias: str) -> str:
+        if nested.relation is None:
+            return self.object(nested.target, alias)
+        rel: Relation = nested.relation
+        table = checked(REGISTRY[rel.type_name].table or "")
+        inner = self.alias()
+        where = f"{inner}.{checked(rel.remote)} = {alias}.{checked(rel.local)}"
+        if nested.rows is not None:
+            where += f" AND {inner}.id IN {self.rows(nested.rows)}"
+        element = self.object(nested.target, inner)
+        from_where = f"FROM {table} {inner} WHERE {where}"
+        if rel.many:
+            return self.dialect.array(element, from_where,
+                                      self.order(rel.type_name, nested.order, inner))
+        return f"coalesce((SELECT {element} {from_where}), 'null')"
+
+    def order(self, type_name: str, terms: tuple[tuple[str, bool], ...], alias: str) -> str:
+        out = []
+        for path, descending in terms:
+            out.append(self.term(type_name, path, alias) + (" DESC" if descending else ""))
+        return ", ".join(out) or f"{alias}.id"
+
+    def term(self, type_name: str, path: str, alias: str) -> str:
+        """A column, or `relation__column` through a declared to-one relation."""
+        head, _, rest = path.partition("__")
+        if not rest:
+            return f"{alias}.{checked(head)}"
+        rel = REGISTRY[type_name].fields[head]
+        assert isinstance(rel, Relation) and not rel.many
+        inner = self.alias()
+        table = checked(REGISTRY[rel.type_name].table or "")
+        value = self.term(rel.type_name, rest, inner)
+        return (f"(SELECT {value} FROM {table} {inner} WHERE {inner}.{checked(rel.remote)}"
+                f" = {alias}.{checked(rel.local)})")
+
+    # -- roots ----------------------------------------------------------------------------
+    def root(self, plan: RootPlan) -> str:
+        if plan.kind == "constant":
+            return f"SELECT '{plan.constant}'" if "'" not in plan.constant else "SELECT 'null'"
+        assert plan.target is not None
+        table = checked(REGISTRY[plan.target.type_name].table or "")
+        if plan.kind == "object":
+            alias = self.alias()
+            where = (f"{alias}.id IN {self.rows(plan.rows)}" if plan.rows is not None
+                     else f"{alias}.id = {self.param(plan.id_equals)}")
+            element = self.object(plan.target, alias)
+            return f"SELECT coalesce((SELECT {element} FROM {table} {alias} WHERE {where}), 'null')"
+        return self.connection(plan, table)
+
+    def connection(self, plan: RootPlan, table: str) -> str:
+        assert plan.connection is not None and plan.target is not None and plan.rows
+        c = plan.connection
+        d = self.dialect
+        inner, page = self.alias(), self.alias()
+        rows = self.rows(plan.rows)
+        order_inner = self.order(plan.target.type_name, c.order, inner)
+        order_page = self.order(plan.target.type_name, c.order, "q")
+        size, start = self.param(c.size), self.param(c.start)
+        limit = self.param(c.size + 1)
+        select = (f"SELECT q.*, row_number() OVER (ORDER BY {order_page}) AS gql_rn FROM"
+                  f" (SELECT {inner}.* FROM {table} {inner} WHERE {inner}.id IN {rows}"
+                  f" ORDER BY {order_inner} LIMIT {limit} OFFSET {start}) q")
+        parts: list[str] = []
+        for i, (key, kind) in enumerate(c.fields):
+            prefix = ("'," if i else "'") + key_text(key)[1:]
+            if kind == "typename":
+                value = f"'\"{checked(c.typename)}\"'"
+            elif kind == "totalCount":
+                counted = self.alias()
+                value = (f"(SELECT CAST(count(*) AS TEXT) FROM {table} {counted} WHERE"
+                         f" {counted}.id IN {self.rows(plan.rows)})")
+            elif kind == "edges":
+                value = "('[' || coalesce(" + d.aggregate(
+                    f"CASE WHEN {page}.gql_rn <= {size} THEN {self.edge(plan, page, start)} END",
+                    f"{page}.gql_rn") + ", '') || ']')"
+            elif kind == "pageInfo":
+                value = self.page_info(c, start, size)
+            else:
+                raise ValueError(kind)
+            parts.append(f"{prefix} || {value}")
+        body = "('{' || " + " || ".join(parts) + " || '}')"
+        return f"SELECT {body} FROM {d.ordered_rows(select, 'gql_rn')} {page}"
+
+    def edge(self, plan: RootPlan, page: str, start: str) -> str:
+        assert plan.connection is not None and plan.target is not None
+        parts = []
+        for i, (key, kind) in enumerate(plan.connection.edge_fields):
+            prefix = ("'," if i else "'") + key_text(key)[1:]
+            if kind == "typename":
+                value = f"'\"{checked(plan.connection.edge_typename)}\"'"
+            elif kind == "cursor":
+                value = self.cursor(f"({start} + {page}.gql_rn - 1)")
+            else:
+                value = self.object(plan.target, page)
+            parts.append(f"{prefix} || {value}")
+        return "('{' || " + " || ".join(parts) + " || '}')"
+
+    def page_info(self, c: Any, start: str, size: str) -> str:
+        shown = self.dialect.least("count(*)", size)  # the edges of this page
+        parts = []
+        for i, (key, kind) in enumerate(c.page_fields):
+            prefix = ("'," if i else "'") + key_text(key)[1:]
+            if kind == "typename":
+                value = "'\"PageInfo\"'"
+            elif kind == "hasNextPage":
+                value = f"(CASE WHEN count(*) > {size} THEN 'true' ELSE 'false' END)"
+            elif kind == "hasPreviousPage":
+                value = "'true'" if c.start > 0 else "'false'"
+            elif kind == "startCursor":
+                value = f"(CASE WHEN {shown} > 0 THEN {self.cursor(start)} ELSE 'null' END)"
+            elif kind == "endCursor":
+                last = f"({start} + {shown} - 1)"
+                value = f"(CASE WHEN {shown} > 0 THEN {self.cursor(last)} ELSE 'null' END)"
+            else:
+                raise ValueError(kind)
+            parts.append(f"{prefix} || {value}")
+        return "('{' || " + " || ".join(parts) + " || '}')"
+
+
+IDENT = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+
+
+def checked(name: str) -> str:
+    """A name from the code (table, column, enum value, type name): pasted, so checked."""
+    if not IDENT.fullmatch(name):
+        raise ValueError(f"not a plain name: {name!r}")
+    return name

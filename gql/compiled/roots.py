@@ -1,0 +1,157 @@
+"""Root fields the compiler answers, each planned from the same queryset builder its resolver
+uses (so filters, defaults and scoping are written once)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import FieldNode, GraphQLField, GraphQLObjectType
+from strawberry import relay
+
+from gql.compiled.declare import REGISTRY
+from gql.compiled.plan import Fallback, Leaf, ObjectPlan, Planner, Rows, unwrap
+from gql.nodes import db_id
+from gql.pagination import page_bounds
+
+
+@dataclass(frozen=True)
+class ConnectionPlan:
+    """A Relay connection page: which parts were asked for, under which keys."""
+
+    fields: tuple[tuple[str, str], ...]  # (key, typename | edges | pageInfo | totalCount)
+    typename: str
+    edge_fields: tuple[tuple[str, str], ...]  # (key, typename | cursor | node)
+    edge_typename: str
+    page_fields: tuple[tuple[str, str], ...]  # (key, typename | hasNextPage | ...)
+    start: int
+    size: int
+    order: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True)
+class RootPlan:
+    key: str
+    kind: str  # constant | object | connection
+    constant: str = "null"  # JSON text, for kind constant
+    target: ObjectPlan | None = None
+    rows: Rows | None = None  # ids the root may answer
+    id_equals: int | None = None  # one row by id, for an unscoped node
+    connection: ConnectionPlan | None = None
+
+
+RootHandler = Callable[[Planner, str, GraphQLField, list[FieldNode]], RootPlan]
+
+
+def plan_organization(planner: Planner, key: str, field: GraphQLField,
+                      nodes: list[FieldNode]) -> RootPlan:
+    from gql.org.queries import organization_by_code
+
+    args = planner.arguments(field, nodes[0])
+    target = planner.object(object_type(field), nodes)
+    return RootPlan(key, "object", target=target,
+                    rows=Rows.of(organization_by_code(planner.principal, args["code"])))
+
+
+def plan_organizations(planner: Planner, key: str, field: GraphQLField,
+                       nodes: list[FieldNode]) -> RootPlan:
+    from gql.org.queries import ORGANIZATION_ORDER, organizations_filtered
+
+    args = planner.arguments(field, nodes[0])
+    queryset = organizations_filtered(planner.principal, kind=args.get("kind"),
+                                      parent_code=args.get("parentCode"),
+                                      school_type=args.get("schoolType"),
+                                      search=args.get("search"))
+    return connection(planner, key, field, nodes, Rows.of(queryset), ORGANIZATION_ORDER,
+                      args.get("first"), args.get("after"))
+
+
+def plan_node(planner: Planner, key: str, field: GraphQLField,
+              nodes: list[FieldNode]) -> RootPlan:
+    args = planner.arguments(field, nodes[0])
+    try:
+        parsed = relay.GlobalID.from_id(str(args["id"]))
+    except (relay.GlobalIDValueError, ValueError):
+        return RootPlan(key, "constant")
+    sql = REGISTRY.get(parsed.type_name)
+    type_ = planner.schema.get_type(parsed.type_name)
+    if sql is None or not sql.node or not isinstance(type_, GraphQLObjectType):
+        raise Fallback(f"node of type {parsed.type_name!r} is not compiled")
+    node_id = db_id(parsed.node_id)
+    if node_id is None:
+        return RootPlan(key, "constant")
+    target = planner.object(type_, nodes)
+    if sql.scope is None:
+        return RootPlan(key, "object", target=target, id_equals=node_id)
+    return RootPlan(key, "object", target=target,
+                    rows=Rows.of(sql.scope(planner.principal).filter(id=node_id)))
+
+
+def connection(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode],
+               rows: Rows, order: tuple[str, ...], first: int | None, after: str | None
+               ) -> RootPlan:
+    try:
+        start, size = page_bounds(first, after)
+    except Exception as exc:
+        raise Fallback(f"{key}: bad page arguments") from exc
+    conn_type = object_type(field)
+    fields: list[tuple[str, str]] = []
+    edge_fields: list[tuple[str, str]] = []
+    page_fields: list[tuple[str, str]] = []
+    edge_type = object_type(conn_type.fields["edges"])
+    page_type = object_type(conn_type.fields["pageInfo"])
+    node_type = object_type(edge_type.fields["node"])
+    node_nodes: list[FieldNode] = []
+    for part_key, part_nodes in planner.collect(conn_type, (n.selection_set for n in nodes)
+                                                ).items():
+        name = part_nodes[0].name.value
+        fields.append((part_key, name if name != "__typename" else "typename"))
+        if name == "edges":
+            for e_key, e_nodes in planner.collect(
+                    edge_type, (n.selection_set for n in part_nodes)).items():
+                e_name = e_nodes[0].name.value
+                edge_fields.append((e_key, e_name if e_name != "__typename" else "typename"))
+                if e_name == "node":
+                    node_nodes += e_nodes
+        elif name == "pageInfo":
+            for p_key, p_nodes in planner.collect(
+                    page_type, (n.selection_set for n in part_nodes)).items():
+                p_name = p_nodes[0].name.value
+                page_fields.append((p_key, p_name if p_name != "__typename" else "typename"))
+    if len({k for k, _ in edge_fields}) != len(edge_fields) or len(
+            {k for k, _ in fields}) != len(fields):
+        raise Fallback(f"{key}: repeated keys")
+    target = planner.object(node_type, node_nodes) if node_nodes else ObjectPlan(
+        node_type.name, REGISTRY[node_type.name].table, (Leaf("_", "typename"),))
+    plan = ConnectionPlan(tuple(fields), conn_type.name, tuple(edge_fields), edge_type.name,
+                          tuple(page_fields), start, size, planner.order(node_type.name, order))
+    return RootPlan(key, "connection", target=target, rows=rows, connection=plan)
+
+
+def object_type(field: GraphQLField) -> GraphQLObjectType:
+    type_, _ = unwrap(field.type)
+    if not isinstance(type_, GraphQLObjectType):
+        raise Fallback("an abstract type")
+    return type_
+
+
+ROOTS: dict[str, RootHandler] = {
+    "organization": plan_organization,
+    "organizations": plan_organizations,
+    "node": plan_node,
+}
+
+
+def plan_root(planner: Planner, query_type: GraphQLObjectType, key: str,
+              nodes: list[FieldNode]) -> RootPlan:
+    name = nodes[0].name.value
+    if name == "__typename":
+        return RootPlan(key, "constant", constant=f'"{query_type.name}"')
+    handler = ROOTS.get(name)
+    if handler is None:
+        raise Fallback(f"root field {name} is not compiled")
+    field = query_type.fields[name]
+    planner.check_gates(field, name)
+    plan: Any = handler(planner, key, field, nodes)
+    return plan  # type: ignore[no-any-return]

@@ -1,0 +1,53 @@
+"""Both read paths over the same database: the compiled one and strawberry's resolvers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest_asyncio
+
+from gql.app import create_app
+from gql.settings import Settings
+from tests.conftest import Api
+
+
+class Paths:
+    """One login per user (through the resolver path), both paths to ask."""
+
+    def __init__(self, compiled: httpx.AsyncClient, reference: Api) -> None:
+        self.compiled = compiled
+        self.reference = reference
+
+    async def token(self, username: str) -> str:
+        return await self.reference.token(username)
+
+    async def raw(self, client: httpx.AsyncClient, query: str,
+                  variables: dict[str, Any] | None, token: str | None) -> bytes:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await client.post("/graphql", json={"query": query,
+                                     "variables": variables or {}}, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.content
+
+    async def both(self, query: str, variables: dict[str, Any] | None = None,
+                   token: str | None = None) -> bytes:
+        """The compiled answer, asserted byte-for-byte equal to the resolver path's."""
+        compiled = await self.raw(self.compiled, query, variables, token)
+        reference = await self.raw(self.reference.client, query, variables, token)
+        assert compiled.decode() == reference.decode()
+        return compiled
+
+
+def _client(compiled: bool) -> httpx.AsyncClient:
+    app = create_app(Settings(database_url="unused", compiled_reads=compiled),
+                     manage_database=False)
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def paths(db: None) -> AsyncIterator[Paths]:
+    async with _client(True) as compiled, _client(False) as reference:
+        yield Paths(compiled, Api(reference))

@@ -1,0 +1,115 @@
+"""The planner's decisions (what compiles, what falls back and why) and each dialect's
+rendering: values bound, never pasted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from graphql import parse
+from tortoise import connections
+
+from gql.compiled.execute import DIALECTS, Root, plan_operation
+from gql.compiled.sql_pg import Postgres
+from gql.compiled.sql_sqlite import Sqlite
+from gql.context import Context
+from gql.schema import schema
+from models.enums import OrgKind, Role
+from permissions.principal import Principal
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+PROVINCE = Principal(user_id=1, username="410000", role=Role.PROVINCE_OFFICE, org_id=1,
+                     org_kind=OrgKind.PROVINCE, org_parent_id=None, must_change_password=False,
+                     token_id=1)
+SCHOOL = Principal(user_id=2, username="4199200001", role=Role.SCHOOL, org_id=7,
+                   org_kind=OrgKind.SCHOOL, org_parent_id=2, must_change_password=False,
+                   token_id=2)
+
+
+def plan(query: str, principal: Principal = PROVINCE, variables: dict[str, Any] | None = None,
+         dialect: Any = None) -> list[Root] | None:
+    return plan_operation(schema._schema, parse(query), None, variables, principal,
+                          Context(None, None, principal), dialect or Sqlite())
+
+
+def reasons(roots: list[Root] | None) -> dict[str, str]:
+    assert roots is not None
+    return {r.key: r.reason for r in roots if r.sql is None and r.constant is None}
+
+
+async def test_a_mutation_is_not_planned(db: None) -> None:
+    assert plan('mutation { logout { errors { code } } }') is None
+
+
+async def test_nothing_compilable_is_left_to_strawberry(db: None) -> None:
+    assert plan("{ me { username } campaigns { code } }") is None
+
+
+async def test_what_falls_back_and_why(db: None) -> None:
+    roots = plan("""{
+      a: organization(code: "410100") { code }
+      b: organization(code: "410100") { code declaration { status } }
+      c: organization(code: "410100") { users { username } }
+      d: organization(code: "410100") { undertakings { certification { result } } }
+      e: me { username }
+      f: organizations(after: "not a cursor") { totalCount }
+    }""")
+    why = reasons(roots)
+    assert set(why) == {"b", "c", "d", "e", "f"}
+    assert "Organization.declaration takes arguments" in why["b"]
+    assert "Organization.users has no SQL form" in why["c"]
+    assert "Undertaking.certification has no SQL form" in why["d"]
+    assert "root field me is not compiled" in why["e"]
+    assert "bad page arguments" in why["f"]
+
+
+async def test_a_gate_that_would_deny_falls_back(db: None) -> None:
+    fresh = Principal(**{**PROVINCE.__dict__, "must_change_password": True})
+    assert plan('{ organization(code: "410000") { code } }', fresh) is None
+
+
+async def test_skipped_fields_need_no_sql_form(db: None) -> None:
+    roots = plan("""query($no: Boolean!) {
+      organization(code: "410100") { code users @skip(if: $no) { username } }
+    }""", variables={"no": True})
+    assert reasons(roots) == {}
+
+
+async def test_node_ids_decide_the_type(db: None) -> None:
+    roots = plan('{ a: node(id: "bad") { id } b: node(id: "VXNlcjox") { id } }')
+    assert roots is not None
+    assert roots[0].constant == "null"  # malformed: null without a statement
+    assert "node of type 'User' is not compiled" in reasons(roots)["b"]
+
+
+async def test_values_are_bound_never_pasted(db: None) -> None:
+    # the row rules come as SQL of the database under test: render for that one
+    dialect = DIALECTS[connections.get("default").capabilities.dialect]
+    code = "41' OR '1'='1"
+    roots = plan("""query($c: String!, $s: String) {
+      organization(code: $c) { code children { code } }
+      organizations(search: $s, first: 3) { edges { cursor node { code } } }
+    }""", SCHOOL, {"c": code, "s": "x'y"}, dialect)
+    assert roots is not None and all(r.sql for r in roots)
+    for root in roots:
+        assert root.sql is not None
+        sql = root.sql[0]
+        assert "OR '1'" not in sql and "x'y" not in sql
+        placeholder = "?1" if dialect.name == "sqlite" else "$1"
+        assert placeholder in sql
+    assert roots[0].sql is not None
+    first_params = roots[0].sql[1]
+    assert code in first_params
+    assert SCHOOL.org_id in first_params  # the school's row rule, bound
+
+
+async def test_dialects_differ_where_the_databases_do(db: None) -> None:
+    # (the province's row rule has no parameter: the same SQL on both)
+    query = '{ organization(code: "410100") { name children { name } } }'
+    [sqlite] = plan(query, dialect=Sqlite()) or []
+    [postgres] = plan(query, dialect=Postgres()) or []
+    assert sqlite.sql and postgres.sql
+    assert "json_quote(" in sqlite.sql[0] and "group_concat(" in sqlite.sql[0]
+    assert "to_json(" in postgres.sql[0] and "string_agg(" in postgres.sql[0]
+    assert "json_build_object" not in postgres.sql[0]  # it prints `"a" : 1`
