@@ -27,6 +27,7 @@ from models import (
     Undertaking,
     User,
 )
+from models.catalog import NEWEST_FIRST
 from permissions.principal import Principal
 from permissions.scoping import (
     visible_declarations,
@@ -112,7 +113,8 @@ def build_loaders(principal: Principal | None) -> Loaders:
         return _by_id(await TaskEntry.filter(id__in=keys), keys)
 
     async def load_task_entries_by_parent_id(keys: list[int]) -> list[list[TaskEntry]]:
-        rows = await TaskEntry.filter(parent_id__in=keys).order_by("sort_key")
+        rows = await TaskEntry.filter(parent_id__in=keys).order_by(
+            *_declared_order("TaskEntry", "children"))
         return _grouped(rows, keys, lambda e: e.parent_id)
 
     async def load_declarations_by_key(keys: list[tuple[int, int]]) -> list[Declaration | None]:
@@ -137,7 +139,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
         return [groups.get(k, []) for k in keys]
 
     async def load_campaigns_by_code(keys: list[str]) -> list[Campaign | None]:
-        rows = await Campaign.all().order_by("-declaration_opens_at", "-id")
+        rows = await Campaign.all().order_by(*NEWEST_FIRST)
         by_code = {c.code: c for c in rows}
         return [by_code.get(k) if k else (rows[0] if rows else None) for k in keys]
 

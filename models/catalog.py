@@ -16,6 +16,10 @@ def sort_key(number: str) -> str:
     return ".".join(f"{int(part):04d}" for part in number.split("."))
 
 
+# "The newest campaign": the default wherever a campaign is not named.
+NEWEST_FIRST = ("-declaration_opens_at", "-id")
+
+
 class Campaign(Model):
     """An action plan round: its declaration window and the years it reports on.
 

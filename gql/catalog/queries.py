@@ -3,16 +3,34 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from tortoise.queryset import QuerySet
 
-from gql.catalog.types import Campaign, CatalogView, TaskEntry
+from gql.catalog.types import CATALOG_ORDER, Campaign, CatalogView, TaskEntry
 from gql.context import Info
 from gql.dataloaders import Loaders
 from gql.enums import SchoolType
 from gql.errors import ApiError
 from models import Campaign as CampaignModel
 from models import TaskEntry as TaskEntryModel
+from models.catalog import NEWEST_FIRST
 from models.errors import Code
 from permissions.classes import IsActiveUser
+
+
+def campaign_named(code: str | None) -> QuerySet[CampaignModel]:
+    """The campaign a read names, or the newest one (as campaign_by_code loads it)."""
+    if code:
+        return CampaignModel.filter(code=code)
+    return CampaignModel.all().order_by(*NEWEST_FIRST).limit(1)
+
+
+def catalog_top(view: CatalogView) -> QuerySet[TaskEntryModel]:
+    """Top-level entries shown by a view, of any campaign (each path adds the campaign)."""
+    return TaskEntryModel.filter(view.q(), parent_id=None)
+
+
+def entry_numbered(number: str) -> QuerySet[TaskEntryModel]:
+    return TaskEntryModel.filter(number=number.strip())
 
 
 async def campaign_or_latest(loaders: Loaders, code: str | None) -> CampaignModel:
@@ -44,14 +62,13 @@ class CatalogQueries:
     ) -> list[TaskEntry]:
         campaign = await campaign_or_latest(info.context.loaders, campaign_code)
         view = CatalogView(school_type=school_type, include_retired=include_retired)
-        rows = await TaskEntryModel.filter(campaign_id=campaign.id, parent_id=None).order_by(
-            "sort_key")
-        return [TaskEntry.of(m, view) for m in rows if view.shows(m)]
+        rows = await catalog_top(view).filter(campaign_id=campaign.id).order_by(*CATALOG_ORDER)
+        return [TaskEntry.of(m, view) for m in rows]
 
     @strawberry.field(description='One catalog entry by its number, e.g. "3.2".',
                       permission_classes=[IsActiveUser])
     async def task_entry(self, info: Info, number: str,
                          campaign_code: str | None = None) -> TaskEntry | None:
         campaign = await campaign_or_latest(info.context.loaders, campaign_code)
-        m = await TaskEntryModel.get_or_none(campaign_id=campaign.id, number=number.strip())
+        m = await entry_numbered(number).get_or_none(campaign_id=campaign.id)
         return TaskEntry.of(m) if m else None

@@ -6,6 +6,8 @@ from typing import Any
 
 import strawberry
 from strawberry import relay
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from gql.compiled.declare import FlagList, Relation, declare
 from gql.context import Info
@@ -15,6 +17,13 @@ from models import TaskEntry as TaskEntryModel
 from models.clock import now_utc
 from models.enums import SchoolType as SchoolTypeEnum
 
+# Catalog entries in number order (10 after 7.2), at every level, on both paths.
+CATALOG_ORDER = ("sort_key",)
+
+# Which flag column says a school type sees an entry.
+SCHOOL_TYPE_FLAG = {SchoolTypeEnum.HIGHER: "for_higher", SchoolTypeEnum.SECONDARY: "for_secondary",
+                    SchoolTypeEnum.UNIVERSITY: "for_university"}
+
 
 @dataclass(frozen=True)
 class CatalogView:
@@ -22,9 +31,17 @@ class CatalogView:
     include_retired: bool = False
 
     def shows(self, m: TaskEntryModel) -> bool:
+        """`q()` for one loaded row (the two forms of one rule, kept side by side)."""
         if m.retired_at is not None and not self.include_retired:
             return False
         return self.school_type is None or m.eligible_for(self.school_type)
+
+    def q(self) -> Q:
+        """The entries this view shows, as a filter (top level, and the compiled path)."""
+        q = Q() if self.include_retired else Q(retired_at__isnull=True)
+        if self.school_type is not None:
+            q &= Q(**{SCHOOL_TYPE_FLAG[self.school_type]: True})  # type: ignore[arg-type]
+        return q
 
 
 @strawberry.type(description="An entry of the task catalog: a group heading or a task item.")
@@ -73,15 +90,22 @@ class TaskEntry(relay.Node):
 
 
 # What each field reads, for both paths (gql/compiled/declare.py).
-SCHOOL_TYPES = FlagList((("for_higher", SchoolTypeEnum.HIGHER),
-                         ("for_secondary", SchoolTypeEnum.SECONDARY),
-                         ("for_university", SchoolTypeEnum.UNIVERSITY)))
+SCHOOL_TYPES = FlagList(tuple((flag, t) for t, flag in SCHOOL_TYPE_FLAG.items()))
+
+
+def _children_shown(view: CatalogView | None) -> QuerySet[TaskEntryModel]:
+    return TaskEntryModel.filter((view or CatalogView()).q())
+
+
 TASK_ENTRY_SQL = declare(
     "TaskEntry", "task_entry", node=True,
     columns=("number", "title", "is_group", "level", "target_quantity", "target_unit",
              "retired_at"),
     school_types=SCHOOL_TYPES,
     parent=Relation("TaskEntry", local="parent_id", remote="id"),
+    # filtered as the catalog was asked for (taskCatalog's view; elsewhere the default one)
+    children=Relation("TaskEntry", local="id", remote="parent_id", many=True,
+                      order=CATALOG_ORDER, view=_children_shown),
 )
 
 

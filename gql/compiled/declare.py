@@ -52,6 +52,8 @@ class Relation:
     scope: Scope | None = None
     # Tortoise order_by terms ("kind", "-id", "item__sort_key"): the loaders use the same.
     order: tuple[str, ...] = ()
+    # Rows shown under the view a root field hands down (the catalog's filters), if any.
+    view: Callable[[Any], QuerySet[Any]] | None = None
 
 
 @dataclass(frozen=True)

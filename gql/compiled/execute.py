@@ -149,13 +149,15 @@ def cached_plan(schema: GraphQLSchema, query: str | None, document: DocumentNode
     return roots
 
 
-async def run_statement(sql: str, params: tuple[Any, ...]) -> str:
+async def run_statement(sql: str, params: tuple[Any, ...]) -> str | None:
+    """The answer's JSON text; None when the statement found it must not answer (a row it
+    requires is missing: strawberry then answers, with its own error)."""
     client = connections.get("default")
     if client.capabilities.dialect == "sqlite":
         async with client.acquire_connection() as connection:
             await register(connection)
     _, rows = await client.execute_query(sql, list(params))
-    text: str = rows[0][0]
+    text: str | None = rows[0][0]
     return text
 
 
@@ -199,7 +201,9 @@ class CompiledReads(SchemaExtension):
                 answers[root.key] = RawJSON(root.constant)
             elif root.sql is not None:
                 try:
-                    answers[root.key] = RawJSON(await run_statement(*root.sql))
+                    text = await run_statement(*root.sql)
+                    if text is not None:
+                        answers[root.key] = RawJSON(text)
                 except Exception:
                     log.exception("compiled read of %s failed; strawberry answers it", root.key)
         rest = [n for r in roots if r.key not in answers for n in r.nodes]

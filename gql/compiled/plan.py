@@ -86,11 +86,11 @@ class Nested:
     key: str
     target: ObjectPlan
     relation: Relation | None  # None: embedded in the same row
-    rows: Rows | None  # the relation's row rule for this principal
+    rows: tuple[Rows, ...]  # the relation's row rule for this principal, its view's filter
     order: tuple[tuple[str, bool], ...] = ()  # (SQL term on the target alias, descending)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Planner:
     """Walks one operation's selections for one principal."""
 
@@ -99,6 +99,8 @@ class Planner:
     variables: VariableValues
     principal: Principal
     context: Any
+    # What a root field hands down to its relations' `view` (the catalog's filters).
+    view: Any = None
 
     # -- selections ---------------------------------------------------------------------
     def collect(self, type_: GraphQLObjectType, selection_sets: Iterable[SelectionSetNode | None]
@@ -199,10 +201,12 @@ class Planner:
                 raise Fallback(f"{where} is not an object")
             plan = self.object(target, nodes)
             if isinstance(declared, Embedded):
-                return Nested(key, plan, None, None)
+                return Nested(key, plan, None, ())
             if many != declared.many:
                 raise Fallback(f"{where}: declaration and schema disagree on a list")
-            rows = Rows.of(declared.scope(self.principal)) if declared.scope else None
+            rows = tuple(Rows.of(qs) for qs in (
+                declared.scope(self.principal) if declared.scope else None,
+                declared.view(self.view) if declared.view else None) if qs is not None)
             return Nested(key, plan, declared, rows, self.order(target.name, declared.order))
         raise Fallback(f"{where} has no SQL form")
 

@@ -157,8 +157,8 @@ class Renderer:
         table = checked(REGISTRY[rel.type_name].table or "")
         inner = self.alias()
         where = f"{inner}.{checked(rel.remote)} = {alias}.{checked(rel.local)}"
-        if nested.rows is not None:
-            where += f" AND {inner}.id IN {self.rows(nested.rows)}"
+        for rows in nested.rows:
+            where += f" AND {inner}.id IN {self.rows(rows)}"
         element = self.object(nested.target, inner)
         from_where = f"FROM {table} {inner} WHERE {where}"
         if rel.many:
@@ -187,17 +187,23 @@ class Renderer:
 
     # -- roots ----------------------------------------------------------------------------
     def root(self, plan: RootPlan) -> str:
-        if plan.kind == "constant":
-            return f"SELECT '{plan.constant}'" if "'" not in plan.constant else "SELECT 'null'"
-        assert plan.target is not None
+        assert plan.target is not None and plan.kind != "constant"
         table = checked(REGISTRY[plan.target.type_name].table or "")
-        if plan.kind == "object":
-            alias = self.alias()
-            where = (f"{alias}.id IN {self.rows(plan.rows)}" if plan.rows is not None
-                     else f"{alias}.id = {self.param(plan.id_equals)}")
-            element = self.object(plan.target, alias)
-            return f"SELECT coalesce((SELECT {element} FROM {table} {alias} WHERE {where}), 'null')"
-        return self.connection(plan, table)
+        # Without the row `requires` names (a campaign), the resolver path raises its error:
+        # NULL hands the field to strawberry.
+        guard = f"EXISTS {self.rows(plan.requires)}" if plan.requires else None
+        if plan.kind == "connection":
+            return self.connection(plan, table)
+        alias = self.alias()
+        where = (f"{alias}.id IN {self.rows(plan.rows)}" if plan.rows is not None
+                 else f"{alias}.id = {self.param(plan.id_equals)}")
+        element = self.object(plan.target, alias)
+        if plan.kind == "list":
+            value = self.dialect.array(element, f"FROM {table} {alias} WHERE {where}",
+                                       self.order(plan.target.type_name, plan.order, alias))
+        else:
+            value = f"coalesce((SELECT {element} FROM {table} {alias} WHERE {where}), 'null')"
+        return f"SELECT CASE WHEN {guard} THEN {value} END" if guard else f"SELECT {value}"
 
     def connection(self, plan: RootPlan, table: str) -> str:
         assert plan.connection is not None and plan.target is not None and plan.rows

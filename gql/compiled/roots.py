@@ -9,6 +9,7 @@ from typing import Any
 
 from graphql import FieldNode, GraphQLField, GraphQLObjectType
 from strawberry import relay
+from tortoise.expressions import Subquery
 
 from gql.compiled.declare import REGISTRY
 from gql.compiled.plan import Fallback, Leaf, ObjectPlan, Planner, Rows, unwrap
@@ -33,12 +34,15 @@ class ConnectionPlan:
 @dataclass(frozen=True)
 class RootPlan:
     key: str
-    kind: str  # constant | object | connection
+    kind: str  # constant | object | list | connection
     constant: str = "null"  # JSON text, for kind constant
     target: ObjectPlan | None = None
     rows: Rows | None = None  # ids the root may answer
     id_equals: int | None = None  # one row by id, for an unscoped node
     connection: ConnectionPlan | None = None
+    order: tuple[tuple[str, bool], ...] = ()  # for kind list
+    # A row that must exist for the answer (else strawberry answers, with its error).
+    requires: Rows | None = None
 
 
 RootHandler = Callable[[Planner, str, GraphQLField, list[FieldNode]], RootPlan]
@@ -65,6 +69,40 @@ def plan_organizations(planner: Planner, key: str, field: GraphQLField,
                                       search=args.get("search"))
     return connection(planner, key, field, nodes, Rows.of(queryset), ORGANIZATION_ORDER,
                       args.get("first"), args.get("after"))
+
+
+def plan_task_catalog(planner: Planner, key: str, field: GraphQLField,
+                      nodes: list[FieldNode]) -> RootPlan:
+    from gql.catalog.queries import campaign_named, catalog_top
+    from gql.catalog.types import CATALOG_ORDER, CatalogView
+    from models.enums import SchoolType
+
+    args = planner.arguments(field, nodes[0])
+    school_type = args.get("schoolType")
+    view = CatalogView(school_type=SchoolType(school_type) if school_type else None,
+                       include_retired=bool(args.get("includeRetired")))
+    campaign = campaign_named(args.get("campaignCode"))
+    planner.view = view
+    try:
+        target = planner.object(object_type(field), nodes)
+    finally:
+        planner.view = None
+    rows = catalog_top(view).filter(campaign_id__in=Subquery(campaign.values("id")))
+    return RootPlan(key, "list", target=target, rows=Rows.of(rows),
+                    order=planner.order(target.type_name, CATALOG_ORDER),
+                    requires=Rows.of(campaign))
+
+
+def plan_task_entry(planner: Planner, key: str, field: GraphQLField,
+                    nodes: list[FieldNode]) -> RootPlan:
+    from gql.catalog.queries import campaign_named, entry_numbered
+
+    args = planner.arguments(field, nodes[0])
+    campaign = campaign_named(args.get("campaignCode"))
+    rows = entry_numbered(args["number"]).filter(
+        campaign_id__in=Subquery(campaign.values("id")))
+    return RootPlan(key, "object", target=planner.object(object_type(field), nodes),
+                    rows=Rows.of(rows), requires=Rows.of(campaign))
 
 
 def plan_node(planner: Planner, key: str, field: GraphQLField,
@@ -140,6 +178,8 @@ ROOTS: dict[str, RootHandler] = {
     "organization": plan_organization,
     "organizations": plan_organizations,
     "node": plan_node,
+    "taskCatalog": plan_task_catalog,
+    "taskEntry": plan_task_entry,
 }
 
 

@@ -1,0 +1,58 @@
+"""The catalog through the compiled path: filters handed down the tree, the same bytes."""
+
+from __future__ import annotations
+
+import pytest
+
+from models import TaskEntry
+from models.clock import now_utc
+from models.seeding import CAMPAIGN_CODE
+from tests.compiled.conftest import Paths
+from tests.conftest import PROVINCE, ZZ_SCHOOL, StatementCounter
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+CATALOG = """
+query Catalog($type: SchoolType, $retired: Boolean, $campaign: String) {
+  taskCatalog(schoolType: $type, includeRetired: $retired, campaignCode: $campaign) {
+    __typename id number title isGroup level targetQuantity targetUnit schoolTypes retiredAt
+    parent { number }
+    children { id number title schoolTypes retiredAt parent { number }
+               children { number } }
+  }
+}
+"""
+
+ENTRY = """
+query Entry($n: String!, $campaign: String) {
+  taskEntry(number: $n, campaignCode: $campaign) {
+    id number title schoolTypes retiredAt parent { number title } children { number level }
+  }
+}
+"""
+
+
+async def test_catalog_views(paths: Paths, count_sql: StatementCounter) -> None:
+    # a retired item (with microseconds in its time) must follow each view
+    entry = await TaskEntry.filter(is_group=False).order_by("sort_key").first()
+    assert entry is not None
+    await TaskEntry.filter(id=entry.id).update(retired_at=now_utc().replace(microsecond=120))
+    for user in (PROVINCE, ZZ_SCHOOL):
+        token = await paths.token(user)
+        for variables in ({}, {"type": "SECONDARY"}, {"type": "HIGHER", "retired": True},
+                          {"retired": True}, {"campaign": "nope"},
+                          {"campaign": CAMPAIGN_CODE, "type": "UNIVERSITY"}):
+            count_sql.statements.clear()
+            await paths.both(CATALOG, variables, token)
+        for number in ("1", "1.1", entry.number, " 3.2 ", "99"):
+            await paths.both(ENTRY, {"n": number}, token)
+        await paths.both(ENTRY, {"n": "1", "campaign": "nope"}, token)
+        await paths.both(ENTRY, {"n": "1", "campaign": CAMPAIGN_CODE}, token)
+
+
+async def test_one_statement_for_the_whole_tree(paths: Paths, count_sql: StatementCounter
+                                                ) -> None:
+    token = await paths.token(PROVINCE)
+    count_sql.statements.clear()
+    await paths.raw(paths.compiled, CATALOG, {}, token)
+    assert len(count_sql.statements) == 2, count_sql.statements  # the token, the catalog
