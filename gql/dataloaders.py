@@ -106,7 +106,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
 
     async def load_users_by_organization_id(keys: list[int]) -> list[list[User]]:
         rows = await scoped(visible_users, User).filter(
-            organization_id__in=keys).order_by("username")
+            organization_id__in=keys).order_by(*_declared_order("Organization", "users"))
         return _grouped(rows, keys, lambda u: u.organization_id)
 
     async def load_task_entries_by_id(keys: list[int]) -> list[TaskEntry | None]:

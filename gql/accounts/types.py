@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 
+from gql.compiled.declare import Relation, declare
 from gql.context import Info
 from gql.enums import Role
 from gql.errors import UserError
 from models import User as UserModel
+from permissions.scoping import visible_organizations, visible_users
 
 if TYPE_CHECKING:
     from gql.org.types import Organization
@@ -32,15 +34,10 @@ class User(relay.Node):
 
     @classmethod
     def of(cls, m: UserModel) -> User:
-        return cls(id=m.id, username=m.username, display_name=m.display_name, role=m.role,
-                   is_active=m.is_active, must_change_password=m.must_change_password,
-                   locked_until=m.locked_until, last_login_at=m.last_login_at,
-                   organization_id=m.organization_id)
+        return cls(id=m.id, **USER_SQL.values(m), organization_id=m.organization_id)
 
     @classmethod
     async def load(cls, info: Info, id: int) -> User | None:
-        from permissions.scoping import visible_users
-
         principal = info.context.principal
         m = await visible_users(principal).get_or_none(id=id) if principal else None
         return cls.of(m) if m else None
@@ -58,6 +55,16 @@ class User(relay.Node):
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:
         raise NotImplementedError("resolved by gql.nodes")
+
+
+# What each field reads, for both paths (gql/compiled/declare.py).
+USER_SQL = declare(
+    "User", "app_user", node=True, scope=visible_users,
+    columns=("username", "display_name", "role", "is_active", "must_change_password",
+             "locked_until", "last_login_at"),
+    organization=Relation("Organization", local="organization_id", remote="id",
+                          scope=visible_organizations),
+)
 
 
 @strawberry.type

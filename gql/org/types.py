@@ -10,7 +10,7 @@ from gql.context import Info
 from gql.enums import CityCategory, OrgKind, SchoolType
 from models import Organization as OrganizationModel
 from permissions.classes import IsActiveUser
-from permissions.scoping import visible_organizations, visible_undertakings
+from permissions.scoping import visible_organizations, visible_undertakings, visible_users
 
 if TYPE_CHECKING:
     from gql.accounts.types import User
@@ -106,4 +106,6 @@ ORGANIZATION_SQL = declare(
                       scope=visible_organizations, order=ORGANIZATION_ORDER),
     undertakings=Relation("Undertaking", local="id", remote="organization_id", many=True,
                           scope=visible_undertakings, order=("item__sort_key",)),
+    users=Relation("User", local="id", remote="organization_id", many=True,
+                   scope=visible_users, order=("username",)),
 )

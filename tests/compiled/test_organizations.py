@@ -30,8 +30,11 @@ query City($code: String!) {
   organization(code: $code) {
     ...Org
     parent { ...Org parent { code } }
+    users { id username displayName role isActive mustChangePassword lockedUntil lastLoginAt
+            organization { code } }
     kids: children {
       ...Org
+      users { username lastLoginAt }
       undertakings {
         __typename id quantity updatedAt
         funding { schoolSelf enterprise sponsor localGov provincial total }
@@ -106,6 +109,7 @@ query Node($id: ID!) {
     ... on Organization { ...Org children { code } }
     ... on Undertaking { quantity funding { total } item { number } organization { code } }
     ... on TaskEntry { number schoolTypes parent { number } }
+    ... on User { username organization { code } }
   }
 }
 """
@@ -119,6 +123,7 @@ async def test_node(paths: Paths) -> None:
     ids = [city["id"], city["parent"]["id"], city["kids"][0]["id"]]
     ids += [u["id"] for k in city["kids"] for u in k["undertakings"]][:3]
     ids += [u["item"]["id"] for k in city["kids"] for u in k["undertakings"]][:3]
+    ids += [u["id"] for u in city["users"]]
     ids += ["nonsense", "T3JnYW5pemF0aW9uOjA=", "T3JnYW5pemF0aW9uOjk5OTk5OTk5OTk5"]
     for t in (province, school):
         for node_id in ids:

@@ -50,7 +50,7 @@ async def test_what_falls_back_and_why(db: None) -> None:
     roots = plan("""{
       a: organization(code: "410100") { code }
       b: organization(code: "410100") { code declaration { status } }
-      c: organization(code: "410100") { users { username } }
+      c: organization(code: "410100") { undertakings { changeRequests { id } } }
       d: organization(code: "410100") { undertakings { certification { result } } }
       e: me { username }
       f: organizations(after: "not a cursor") { totalCount }
@@ -58,7 +58,7 @@ async def test_what_falls_back_and_why(db: None) -> None:
     why = reasons(roots)
     assert set(why) == {"b", "c", "d", "e", "f"}
     assert "Organization.declaration takes arguments" in why["b"]
-    assert "Organization.users has no SQL form" in why["c"]
+    assert "Undertaking.changeRequests has no SQL form" in why["c"]
     assert "Undertaking.certification has no SQL form" in why["d"]
     assert "root field me is not compiled" in why["e"]
     assert "bad page arguments" in why["f"]
@@ -71,16 +71,16 @@ async def test_a_gate_that_would_deny_falls_back(db: None) -> None:
 
 async def test_skipped_fields_need_no_sql_form(db: None) -> None:
     roots = plan("""query($no: Boolean!) {
-      organization(code: "410100") { code users @skip(if: $no) { username } }
+      organization(code: "410100") { code declaration @skip(if: $no) { status } }
     }""", variables={"no": True})
     assert reasons(roots) == {}
 
 
 async def test_node_ids_decide_the_type(db: None) -> None:
-    roots = plan('{ a: node(id: "bad") { id } b: node(id: "VXNlcjox") { id } }')
+    roots = plan('{ a: node(id: "bad") { id } b: node(id: "Q2FtcGFpZ246MQ==") { id } }')
     assert roots is not None
     assert roots[0].constant == "null"  # malformed: null without a statement
-    assert "node of type 'User' is not compiled" in reasons(roots)["b"]
+    assert "node of type 'Campaign' is not compiled" in reasons(roots)["b"]
 
 
 async def test_values_are_bound_never_pasted(db: None) -> None:
