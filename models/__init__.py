@@ -1,6 +1,6 @@
 """Tortoise models and the domain operations on them. Never imports strawberry."""
 
-from models.account import AccessToken, LoginAttempt, User
+from models.account import AccessToken, InitialCredential, LoginAttempt, User
 from models.catalog import Campaign, ReportingRound, TaskEntry
 from models.declaration import (
     Declaration,
@@ -29,6 +29,7 @@ __all__ = [
     "DeclarationEvent",
     "Evidence",
     "Extension",
+    "InitialCredential",
     "LoginAttempt",
     "Organization",
     "PerformanceEntry",

@@ -27,6 +27,9 @@ class User(Model):
     locked_until = fields.DatetimeField(null=True)
     last_login_at = fields.DatetimeField(null=True)
     password_changed_at = fields.DatetimeField(null=True)
+    # When the current one-time password (initial or reset) stops opening the account; None
+    # for the demo data's 123456 and once the password is replaced.
+    one_time_password_expires_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -53,6 +56,29 @@ class AccessToken(Model):
 
     class Meta:
         table = "access_token"
+
+
+class InitialCredential(Model):
+    """An imported account's one-time password, waiting for the province office to hand it
+    out (models/initial_passwords.py). The password is wiped at the download, or once
+    replaced; the row stays as the record of who fetched it when."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="initial_credential", on_delete=fields.CASCADE
+    )
+    user_id: int
+    password = fields.CharField(max_length=64, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    handed_out_at = fields.DatetimeField(null=True)
+    handed_out_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="handed_out_credentials", null=True,
+        on_delete=fields.SET_NULL
+    )
+    handed_out_by_id: int | None
+
+    class Meta:
+        table = "initial_credential"
 
 
 class LoginAttempt(Model):

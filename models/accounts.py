@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from models import initial_passwords
 from models.account import AccessToken, LoginAttempt, User
 from models.clock import beijing, now_utc
 from models.enums import ROLE_OF_KIND
@@ -70,6 +71,12 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
         await User.filter(id=user.id).update(failed_login_count=0)
         await _journal(username, user, False, "disabled", client)
         raise DomainError(Code.ACCOUNT_DISABLED, "账号已停用，请联系上级主管部门", "username")
+    try:
+        initial_passwords.check_not_expired(user, now)
+    except DomainError:
+        await User.filter(id=user.id).update(failed_login_count=0)
+        await _journal(username, user, False, "expired", client)
+        raise
     token = secrets.token_urlsafe(32)
     expires_at = now + token_ttl()
     # A hash made with older parameters is replaced while the right password is at hand.
@@ -133,15 +140,13 @@ async def change_password(user_id: int, token_id: int, old: str, new: str) -> Us
         user.password_hash = await hash_password(new)
         user.must_change_password = False
         user.password_changed_at = now_utc()
+        user.one_time_password_expires_at = None
         await user.save(update_fields=["previous_password_hash", "password_hash",
-                                       "must_change_password", "password_changed_at"])
+                                       "must_change_password", "password_changed_at",
+                                       "one_time_password_expires_at"])
         await end_sessions(user.id, keep=token_id)
+        await initial_passwords.forget(user.id)
     return user
-
-
-def one_time_password() -> str:
-    """Readable, policy-free (it must be changed at first use), and not guessable."""
-    return secrets.token_urlsafe(8)
 
 
 async def create_account(org: Organization, username: str, display_name: str) -> tuple[User, str]:
@@ -151,11 +156,12 @@ async def create_account(org: Organization, username: str, display_name: str) ->
                           "username")
     if await User.exists(username=username):
         raise DomainError(Code.DUPLICATE, f"用户名 {username} 已存在", "username")
-    password = one_time_password()
+    password = initial_passwords.one_time_password()
     user = await User.create(username=username, display_name=display_name or org.name,
                              password_hash=await hash_password(password),
                              role=ROLE_OF_KIND[org.kind], organization=org,
-                             must_change_password=True)
+                             must_change_password=True,
+                             one_time_password_expires_at=initial_passwords.expiry())
     return user, password
 
 
@@ -171,7 +177,7 @@ async def set_active(user: User, active: bool) -> User:
 
 async def reset_password(user: User) -> str:
     """Back to a one-time password that must be changed; unlocks; logs every session out."""
-    password = one_time_password()
+    password = initial_passwords.one_time_password()
     async with in_transaction():
         # The password in use before the reset counts as the previous one: it was forgotten
         # or leaked, and must not come back.
@@ -180,8 +186,10 @@ async def reset_password(user: User) -> str:
         user.must_change_password = True
         user.failed_login_count = 0
         user.locked_until = None
+        user.one_time_password_expires_at = initial_passwords.expiry()
         await user.save(update_fields=["previous_password_hash", "password_hash",
                                        "must_change_password", "failed_login_count",
-                                       "locked_until"])
+                                       "locked_until", "one_time_password_expires_at"])
         await end_sessions(user.id)
+        await initial_passwords.forget(user.id)
     return password

@@ -13,6 +13,7 @@ import io
 import re
 import warnings
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -24,13 +25,14 @@ from tortoise import Tortoise
 from tortoise.exceptions import ValidationError
 from tortoise.transactions import in_transaction
 
+from models import initial_passwords
 from models.account import User
 from models.config import tortoise_config
 from models.database import migrate_database
 from models.enums import CityCategory, OrgKind, SchoolType
 from models.errors import Code, DomainError
 from models.org import Organization, validate_school_code
-from models.seeding import INITIAL_PASSWORD, PROVINCE_CODE, create_initial_accounts
+from models.seeding import PROVINCE_CODE
 
 SUFFIXES = (".csv", ".xlsx")
 
@@ -117,6 +119,7 @@ class Change:
     action: str  # "created", "updated" or "unchanged"
     fields: tuple[str, ...] = ()  # what an update changes (keys of FIELD_LABELS)
     account: bool = False  # an account is created for it
+    parent_code: str = ""  # whose sheet of initial passwords its account is on
 
 
 @dataclass
@@ -174,9 +177,15 @@ class ImportReport:
             if c.account:
                 line += f"（账号 {c.code}）"
             out.append(line)
-        if self.accounts_created:
-            out.append(f"新账号的用户名为学校代码，初始密码 {INITIAL_PASSWORD}，首次登录须修改 "
-                       "(user name = school code, initial password to be changed at first login)")
+        if self.accounts_created and not self.dry_run:
+            out.append(f"新账号的用户名为学校代码，各有一个随机的一次性初始密码"
+                       f"（{initial_passwords.valid_days()}天内有效，首次登录须修改）"
+                       "(user name = school code, a random one-time password each)")
+            out.append("省教育厅登录后按上级单位下载分发（每表只下载一次）(the province office"
+                       " downloads them once, per city-level unit):")
+            out += [f"  GET /exports/initial-passwords/{code}.xlsx  {count}个账号"
+                    for code, count in sorted(Counter(
+                        c.parent_code for c in self.changes if c.account).items())]
         if not self.dry_run:
             out.append("导入完成 (import done)")
         return out
@@ -549,7 +558,7 @@ async def _apply(rows: list[_Row], tree: _Tree, *, write: bool) -> list[Change]:
                             if v != have.get(k, getattr(existing, k, None)))
             action = "updated" if changed else "unchanged"
         changes[row.line] = Change(row.line, row.code, row.name, row.kind, action, changed,
-                                   account)
+                                   account, row.parent_code or tree.province.code)
         if not write:
             continue
         values = {k: v for k, v in wanted.items() if k != "parent"}
@@ -568,7 +577,7 @@ async def _apply(rows: list[_Row], tree: _Tree, *, write: bool) -> list[Change]:
         if account:
             need_account.append(org)
     if need_account:
-        await create_initial_accounts(need_account, INITIAL_PASSWORD)
+        await initial_passwords.create_accounts(need_account)
     return [changes[row.line] for row in rows]
 
 

@@ -174,7 +174,10 @@ async def seed_if_empty(*, demo: bool, now: datetime | None = None) -> list[str]
             await create_initial_accounts([province], password)
     lines = [
         f"declaration window: {beijing(opens)} to {beijing(closes)} (Asia/Shanghai)",
-        f"initial password: {password} (to be changed at first login)",
+        (f"initial password: {password} (the notice's own, for the demo data only; to be"
+         " changed at first login; imported and province-made accounts get a random"
+         " one-time password each)") if demo else
+        f"initial password: {password} (random, shown once; to be changed at first login)",
         f"  province office  {PROVINCE_CODE}  {PROVINCE_NAME}",
     ]
     if demo:

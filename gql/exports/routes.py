@@ -6,6 +6,7 @@ GET /exports/progress.csv[?city=CODE]   school progress
 GET /exports/sums.csv[?city=CODE]       sums per item and city
 GET /exports/performance.xlsx?year=Y[&city=CODE]  planned against achieved, who has reported
 GET /files/evidence/{id}                an evidence file, for whoever sees its undertaking
+GET /exports/initial-passwords/{code}.xlsx  the province office: one-time passwords, once
 """
 
 from __future__ import annotations
@@ -25,11 +26,21 @@ from gql.exports import workbooks as wb
 from gql.input_limits import check_text
 from gql.nodes import db_id
 from gql.oversight.scope import OversightScope, oversight_scope
-from models import Declaration, Organization, TaskEntry, Undertaking, evidence, oversight, reports
-from models.clock import now_utc
+from models import (
+    Declaration,
+    Organization,
+    TaskEntry,
+    Undertaking,
+    evidence,
+    initial_passwords,
+    oversight,
+    reports,
+)
+from models.clock import beijing, now_utc
 from models.declaration import DeclarationStatus
+from models.enums import OrgKind
 from models.errors import Code, DomainError
-from permissions.classes import PROVINCE_OR_CITY, active, having_role
+from permissions.classes import PROVINCE_OR_CITY, IsProvinceOffice, active, having_role
 from permissions.scoping import manages, visible_evidence, visible_organizations
 
 Handler = Callable[[Request, Context], Awaitable[Response]]
@@ -43,16 +54,18 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-def _authenticated(handler: Handler, *, oversight_only: bool = False
-                   ) -> Callable[[Request], Awaitable[Response]]:
+def _authenticated(handler: Handler, *, oversight_only: bool = False,
+                   province_only: bool = False) -> Callable[[Request], Awaitable[Response]]:
     """The same gates as the API: a live token, a changed password, and for summaries a
-    province or city role."""
+    province or city role (for initial passwords, the province office's)."""
     async def endpoint(request: Request) -> Response:
         context = await build_context(request, None, bearer_token(request.headers))
         try:
             for name, value in [*request.path_params.items(), *request.query_params.items()]:
                 check_text(PARAMETERS.get(name, name), str(value), name)
-            if oversight_only:
+            if province_only:
+                having_role(context, IsProvinceOffice.roles, "仅省教育厅可下载初始密码")
+            elif oversight_only:
                 having_role(context, PROVINCE_OR_CITY, "仅省教育厅或地市教育局可导出汇总")
             else:
                 active(context)
@@ -172,6 +185,29 @@ async def evidence_file(request: Request, context: Context) -> Response:
     return _file(content, found.filename, found.content_type)
 
 
+async def initial_passwords_xlsx(request: Request, context: Context) -> Response:
+    """The waiting one-time passwords of the accounts directly under one unit, each handed
+    out once (models/initial_passwords.py)."""
+    assert context.principal is not None
+    unit = await visible_organizations(context.principal).get_or_none(
+        code=request.path_params["code"])
+    if unit is None or unit.kind == OrgKind.SCHOOL:
+        return _error(404, Code.NOT_FOUND, "单位不存在")
+    try:
+        rows = await initial_passwords.hand_out(unit, context.principal.user_id)
+    except DomainError as e:
+        return _error(409, e.code, e.message)
+    if not rows:
+        last = await initial_passwords.last_handed_out(unit)
+        record = (f"（上次下载：{beijing(last.handed_out_at)}，{last.handed_out_by.username}）"
+                  if last and last.handed_out_at and last.handed_out_by else "")
+        return _error(404, Code.NOTHING_PENDING, f"{unit.name}没有待下发的初始密码{record}")
+    response = _file(wb.initial_password_workbook(unit, rows),
+                     f"{unit.code}-{unit.name}-初始密码.xlsx", wb.XLSX_TYPE)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 routes = [
     Route("/exports/declarations/{code}.xlsx", _authenticated(declaration_xlsx)),
     Route("/exports/summary.xlsx", _authenticated(summary_xlsx, oversight_only=True)),
@@ -179,4 +215,6 @@ routes = [
     Route("/exports/sums.csv", _authenticated(sums_csv, oversight_only=True)),
     Route("/exports/performance.xlsx", _authenticated(performance_xlsx, oversight_only=True)),
     Route("/files/evidence/{id}", _authenticated(evidence_file)),
+    Route("/exports/initial-passwords/{code}.xlsx",
+          _authenticated(initial_passwords_xlsx, province_only=True)),
 ]

@@ -256,3 +256,19 @@ def performance_workbook(year: int, sums: list[list[Any]], statuses: list[list[A
     _widths(ws, [13, 36, 14, 18])
     _printable(ws, header_rows="1:1")
     return _save(wb)
+
+
+def initial_password_workbook(unit: Organization, rows: Sequence[Any]) -> bytes:
+    """One-time initial passwords for distribution: one line per account."""
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = "初始密码"
+    ws.append([f"{unit.name} 账号一次性初始密码（首次登录须修改；过期未用须由上级重置；"
+               "请妥善保管，本表只下载一次）"])
+    ws.append([])
+    _table(ws, ["用户名（学校代码）", "单位名称", "一次性初始密码", "有效期至（北京时间）"],
+           ([r.username, r.name, r.password, beijing(r.expires_at)] for r in rows))
+    ws.freeze_panes = "A4"
+    _widths(ws, [20, 40, 20, 22])
+    return _save(book)
