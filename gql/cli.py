@@ -20,8 +20,13 @@ def serve(args: argparse.Namespace) -> int:
     # Once, before any worker starts: several workers migrating at once would race.
     print_banner(settings, asyncio.run(prepare_database(settings)))
     os.environ["PREPARE_DATABASE"] = "0"
+    # The client address (login throttling, the journal) comes from X-Forwarded-For only
+    # when the peer is a trusted proxy: uvicorn takes the nearest address it did not vouch
+    # for. uvicorn's own default would trust 127.0.0.1.
     uvicorn.run("gql.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=args.workers, log_level="info")
+                workers=args.workers, log_level="info",
+                proxy_headers=bool(settings.trusted_proxies),
+                forwarded_allow_ips=list(settings.trusted_proxies) or None)
     return 0
 
 

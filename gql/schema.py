@@ -33,6 +33,7 @@ from gql.declarations.queries import DeclarationQueries
 from gql.errors import MaskUnexpected, is_expected, should_mask
 from gql.input_limits import InputLimits
 from gql.nodes import resolve_global_id
+from gql.one_login import OneLoginPerRequest
 from gql.org.queries import OrgQueries
 from gql.org.types import Organization
 from gql.oversight.queries import OversightQueries
@@ -91,7 +92,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: AddValidationRules([QueryCost, DirectiveLimit]),
+            lambda: AddValidationRules([QueryCost, DirectiveLimit, OneLoginPerRequest]),
             InputLimits,
             CompiledReads,
             lambda: MaskUnexpected(should_mask_error=should_mask, error_message="internal error"),

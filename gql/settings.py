@@ -32,6 +32,10 @@ class Settings:
     # every field through strawberry's resolvers, the reference the compiled path is tested
     # against.
     compiled_reads: bool = field(default_factory=lambda: _flag("COMPILED_READS", True))
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma
+    # separated); none by default, so a client cannot choose its own address.
+    trusted_proxies: tuple[str, ...] = field(default_factory=lambda: tuple(
+        p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()))
     # Websockets: how often an open socket re-checks its session in the database, and how
     # long it may stay open without running an operation (gql/sockets.py).
     ws_check_seconds: float = field(

@@ -23,8 +23,10 @@ class User(Model):
     organization_id: int
     is_active = fields.BooleanField(default=True)
     must_change_password = fields.BooleanField(default=True)
-    failed_login_count = fields.IntField(default=0)
+    failed_login_count = fields.IntField(default=0)  # unused since models/throttle.py
     locked_until = fields.DatetimeField(null=True)
+    # Failed logins before this time no longer count (a success, a reset): models/throttle.py
+    failures_cleared_at = fields.DatetimeField(null=True)
     last_login_at = fields.DatetimeField(null=True)
     password_changed_at = fields.DatetimeField(null=True)
     # When the current one-time password (initial or reset) stops opening the account; None
@@ -97,4 +99,4 @@ class LoginAttempt(Model):
 
     class Meta:
         table = "login_attempt"
-        indexes = (("username", "at"),)
+        indexes = (("username", "at"), ("client_address", "at"))

@@ -5,22 +5,19 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from models import initial_passwords
-from models.account import AccessToken, LoginAttempt, User
-from models.clock import beijing, now_utc
+from models import initial_passwords, throttle
+from models.account import AccessToken, User
+from models.clock import now_utc
 from models.enums import ROLE_OF_KIND
 from models.errors import Code, DomainError
 from models.org import Organization
 from models.passwords import hash_password, hash_password_sync, needs_rehash, verify_password
 from models.sessions import digest, end_sessions, token_ttl
 
-MAX_FAILED_LOGINS = 5
-LOCK_DURATION = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
 FORBIDDEN_PASSWORDS = {"123456", "12345678", "123456789", "password", "password1", "abc12345"}
 # Verified against when the user name is unknown, so that both answers take as long.
@@ -34,48 +31,30 @@ class LoginResult:
     expires_at: datetime
 
 
-async def _journal(username: str, user: User | None, success: bool, reason: str,
-                   client: str | None) -> None:
-    await LoginAttempt.create(username=username[:64], user=user, success=success, reason=reason,
-                              client_address=client)
-
-
 async def login(username: str, password: str, client: str | None) -> LoginResult:
-    """A bearer token for the right password of an active, unlocked account.
+    """A bearer token for the right password of an active account that is not locked.
 
-    Five wrong passwords in a row lock the account for 15 minutes; while locked, not even the
-    right password opens it. Every attempt is journalled with its client address.
+    Guesses are limited per client, per account and per client at an account
+    (models/throttle.py); while locked, not even the right password opens it. Every attempt
+    is journalled with its client address.
     """
     now = now_utc()
-    user = await User.get_or_none(username=username.strip())
-    if user is None:
-        await verify_password(_DUMMY_HASH, password)
-        await _journal(username, None, False, "unknown_user", client)
-        raise _wrong()
-    # Charge the attempt before checking the password: of a burst of guesses sent at once,
-    # only the first MAX_FAILED_LOGINS reach the check.
-    charged = await User.filter(
-        Q(locked_until__isnull=True) | Q(locked_until__lte=now),
-        id=user.id, failed_login_count__lt=MAX_FAILED_LOGINS,
-    ).update(failed_login_count=F("failed_login_count") + 1)
-    if not charged:
-        await _journal(username, user, False, "locked", client)
-        raise _locked(await _lock(user, now))
-    if not await verify_password(user.password_hash, password):
-        await _journal(username, user, False, "wrong_password", client)
-        await user.refresh_from_db(fields=["failed_login_count"])
-        if user.failed_login_count >= MAX_FAILED_LOGINS:
-            raise _locked(await _lock(user, now))
-        raise _wrong()
+    user = await User.get_or_none(username=username.strip()[:64])
+    attempt = await throttle.start(username.strip(), user, client)
+    if (refused := await throttle.refusal(attempt, user, now, counting_this=False)):
+        await throttle.settle(attempt, "locked")
+        raise refused
+    right = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not right:
+        await throttle.settle(attempt, "unknown_user" if user is None else "wrong_password")
+        raise await throttle.refusal(attempt, user, now, counting_this=True) or _wrong()
     if not user.is_active:
-        await User.filter(id=user.id).update(failed_login_count=0)
-        await _journal(username, user, False, "disabled", client)
+        await throttle.settle(attempt, "disabled")
         raise DomainError(Code.ACCOUNT_DISABLED, "账号已停用，请联系上级主管部门", "username")
     try:
         initial_passwords.check_not_expired(user, now)
     except DomainError:
-        await User.filter(id=user.id).update(failed_login_count=0)
-        await _journal(username, user, False, "expired", client)
+        await throttle.settle(attempt, "expired")
         raise
     token = secrets.token_urlsafe(32)
     expires_at = now + token_ttl()
@@ -83,11 +62,11 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
     fresh = {"password_hash": await hash_password(password)} if needs_rehash(
         user.password_hash) else {}
     async with in_transaction():
-        await User.filter(id=user.id).update(failed_login_count=0, locked_until=None,
+        await User.filter(id=user.id).update(failures_cleared_at=now, locked_until=None,
                                              last_login_at=now, **fresh)
         await AccessToken.create(user=user, token_hash=digest(token), expires_at=expires_at,
                                  client_address=client)
-        await _journal(username, user, True, "ok", client)
+        await throttle.settle(attempt, "ok", success=True)
     await user.refresh_from_db()
     return LoginResult(user=user, token=token, expires_at=expires_at)
 
@@ -95,22 +74,8 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
 def _wrong() -> DomainError:
     # The same words whether or not the user name exists: they must not tell which.
     return DomainError(Code.INVALID_CREDENTIALS,
-                       f"用户名或密码错误（连续{MAX_FAILED_LOGINS}次错误将锁定15分钟）", "password")
-
-
-async def _lock(user: User, now: datetime) -> datetime:
-    """The account's lock end, setting the lock if the attempts are used up."""
-    await User.filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now), id=user.id,
-                      failed_login_count__gte=MAX_FAILED_LOGINS).update(
-        locked_until=now + LOCK_DURATION, failed_login_count=0)
-    await user.refresh_from_db(fields=["locked_until"])
-    return user.locked_until or now + LOCK_DURATION
-
-
-def _locked(until: datetime) -> DomainError:
-    return DomainError(Code.ACCOUNT_LOCKED,
-                       f"密码错误次数过多，账号已锁定至 {beijing(until)}（北京时间）",
-                       "username", locked_until=until)
+                       f"用户名或密码错误（连续{throttle.PER_CLIENT_AT_ACCOUNT}次错误将锁定"
+                       f"{throttle.WINDOW.seconds // 60}分钟）", "password")
 
 
 def check_policy(username: str, password: str) -> None:
@@ -126,11 +91,21 @@ def check_policy(username: str, password: str) -> None:
         raise DomainError(Code.WEAK_PASSWORD, "密码过于简单", "newPassword")
 
 
-async def change_password(user_id: int, token_id: int, old: str, new: str) -> User:
-    """Change one's own password; other sessions of the user are logged out."""
+async def change_password(user_id: int, token_id: int, old: str, new: str,
+                          client: str | None) -> User:
+    """Change one's own password; other sessions of the user are logged out. A wrong old
+    password counts as a failed login (a stolen session must not guess freely)."""
+    now = now_utc()
     user = await User.get(id=user_id)
+    attempt = await throttle.start(user.username, user, client)
+    if (refused := await throttle.refusal(attempt, user, now, counting_this=False)):
+        await throttle.settle(attempt, "locked")
+        raise refused
     if not await verify_password(user.password_hash, old):
-        raise DomainError(Code.INVALID_CREDENTIALS, "原密码不正确", "oldPassword")
+        await throttle.settle(attempt, "wrong_old_password")
+        raise await throttle.refusal(attempt, user, now, counting_this=True) or DomainError(
+            Code.INVALID_CREDENTIALS, "原密码不正确", "oldPassword")
+    await throttle.settle(attempt, "old_password_ok", success=True)
     check_policy(user.username, new)
     if old == new or (user.previous_password_hash
                       and await verify_password(user.previous_password_hash, new)):
@@ -184,11 +159,11 @@ async def reset_password(user: User) -> str:
         user.previous_password_hash = user.password_hash
         user.password_hash = await hash_password(password)
         user.must_change_password = True
-        user.failed_login_count = 0
+        user.failures_cleared_at = now_utc()
         user.locked_until = None
         user.one_time_password_expires_at = initial_passwords.expiry()
         await user.save(update_fields=["previous_password_hash", "password_hash",
-                                       "must_change_password", "failed_login_count",
+                                       "must_change_password", "failures_cleared_at",
                                        "locked_until", "one_time_password_expires_at"])
         await end_sessions(user.id)
         await initial_passwords.forget(user.id)

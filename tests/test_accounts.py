@@ -451,14 +451,15 @@ async def test_the_lock_opens_again_when_its_time_has_passed(api: Api) -> None:
     assert [payload_codes(r) for r in results[4:]] == [["ACCOUNT_LOCKED"]] * 6
     assert payload_codes(await api.login(LY_SCHOOL)) == ["ACCOUNT_LOCKED"]
 
-    # When the lock's time passes (moved into the past in the database)
-    await User.filter(username=LY_SCHOOL).update(locked_until=now_utc() - timedelta(seconds=1))
+    # When the lock's time passes (the journal's guesses moved out of the 15 minutes)
+    await LoginAttempt.filter(username=LY_SCHOOL).update(
+        at=now_utc() - timedelta(minutes=15, seconds=1))
 
     # Then the right password works again, and a fresh count of failures starts
     opened = await api.login(LY_SCHOOL)
     assert opened["errors"] == [] and opened["token"]
-    user = await User.get(username=LY_SCHOOL)
-    assert user.failed_login_count == 0 and user.locked_until is None
+    again = await wrong_logins(api, LY_SCHOOL, 4)
+    assert [payload_codes(r) for r in again] == [["INVALID_CREDENTIALS"]] * 4
 
 
 async def test_a_successful_login_resets_the_failure_count(api: Api) -> None:

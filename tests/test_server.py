@@ -40,7 +40,7 @@ def running_server(data_dir: Path, **env: str) -> Iterator[Server]:
     server = Server(f"http://127.0.0.1:{port}")
     base = server.base
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded CI machine starts it slowly
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:

@@ -37,7 +37,9 @@ async def _visible_user(info: Info, user_id: strawberry.ID):  # type: ignore[no-
 @strawberry.type
 class AccountMutations:
     @strawberry.mutation(description="Log in with a user name (a school: its 10-digit code) and"
-                         " password. Five wrong passwords lock the account for 15 minutes.")
+                         " password. Five wrong passwords from one client lock that client"
+                         " out of the account for 15 minutes; at most one login or"
+                         " changePassword per request.")
     async def login(self, info: Info, username: str, password: str) -> LoginPayload:
         try:
             result = await accounts.login(username, password, info.context.client_address)
@@ -68,7 +70,7 @@ class AccountMutations:
         assert p is not None
         try:
             user = await accounts.change_password(p.user_id, p.token_id, old_password,
-                                                  new_password)
+                                                  new_password, info.context.client_address)
         except DomainError as e:
             return UserPayload(user=None, errors=[UserError.of(e)])
         return UserPayload(user=User.of(user), errors=[])

@@ -28,7 +28,8 @@ class User(relay.Node):
         description="True until the initial or reset password is replaced: until then only"
         " me, changePassword and logout answer.")
     locked_until: datetime | None = strawberry.field(
-        description="Locked after repeated wrong passwords, until this time.")
+        description="Locked for every client after repeated wrong passwords from many"
+        " addresses, until this time (one client's guesses lock out only that client).")
     last_login_at: datetime | None
     organization_id: strawberry.Private[int]
 
