@@ -11,8 +11,9 @@ from typing import Any
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -24,6 +25,7 @@ from gql.compiled.execute import encode_response
 from gql.context import Context, bearer_token, build_context
 from gql.exports.routes import routes as export_routes
 from gql.http_limits import BodyLimit
+from gql.http_security import PREFLIGHT_HEADERS, BrowserGuards, graphiql_csp
 from gql.schema import build_schema
 from gql.settings import Settings
 from gql.sockets import SessionSocket, SocketRules, authenticate_websocket
@@ -50,6 +52,10 @@ class GraphQLApp(GraphQL[Context, None]):
         # Government networks are often offline: GraphiQL's scripts are served from here (the
         # very files of the public CDN, so the page's integrity hashes still hold).
         return super().graphql_ide_html.replace("https://unpkg.com/", VENDOR_URL)
+
+    async def render_graphql_ide(self, request: Any) -> HTMLResponse:
+        html = self.graphql_ide_html
+        return HTMLResponse(html, headers={"Content-Security-Policy": graphiql_csp(html)})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -106,11 +112,14 @@ async def prepare_database(settings: Settings) -> list[str] | None:
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
     """The app. `manage_database=False` leaves the ORM to the caller (the test suite)."""
     settings = settings or Settings()
-    # Multipart uploads (evidence files) are safe here: authentication is a bearer header,
-    # never a cookie, so a cross-site form cannot act for a user.
+    # Multipart uploads (evidence files): authentication is a bearer header, never a
+    # cookie, and BrowserGuards refuses a multipart request without a non-simple header.
     # Sockets speak graphql-transport-ws only: its handler is the one that re-checks the
     # session (gql/sockets.py).
-    graphql = GraphQLApp(build_schema(production=settings.production),
+    graphql = GraphQLApp(build_schema(production=settings.production,
+                                      introspection=settings.introspection_on),
+                         graphql_ide="graphiql" if settings.graphiql_on else None,
+                         allowed_origins=settings.cors_origins,
                          allow_queries_via_get=False, multipart_uploads_enabled=True,
                          subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
                          compiled_reads=settings.compiled_reads)
@@ -136,8 +145,15 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Mount(VENDOR_URL.rstrip("/"), app=StaticFiles(directory=STATIC / "vendor")),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(BodyLimit, json_bytes=int(settings.max_body_mb * 1024 * 1024),
-                               multipart_bytes=max_bytes() + 1024 * 1024)],
+        middleware=[
+            Middleware(BrowserGuards),
+            *([Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                          allow_methods=["GET", "POST"],
+                          allow_headers=["Authorization", "Content-Type", *PREFLIGHT_HEADERS])]
+              if settings.cors_origins else []),
+            Middleware(BodyLimit, json_bytes=int(settings.max_body_mb * 1024 * 1024),
+                       multipart_bytes=max_bytes() + 1024 * 1024),
+        ],
     )
 
 

@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -79,7 +80,7 @@ class Schema(strawberry.Schema):
         super().process_errors(unexpected, execution_context)
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
+def build_schema(*, production: bool = False, introspection: bool = True) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -96,6 +97,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             InputLimits,
             CompiledReads,
             lambda: MaskUnexpected(should_mask_error=should_mask, error_message="internal error"),
+            *([] if introspection else [DisableIntrospection]),
         ],
     )
 

@@ -15,6 +15,10 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _optional_flag(name: str) -> bool | None:
+    return _flag(name, False) if os.environ.get(name, "") != "" else None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=database_url)
@@ -46,6 +50,23 @@ class Settings:
     # Largest request body other than an upload (a form of 200 lines with long narratives
     # stays far below); an upload may be EVIDENCE_MAX_MB plus 1 MB of form around it.
     max_body_mb: float = field(default_factory=lambda: float(os.environ.get("MAX_BODY_MB", "4")))
+
+    # Introspection and GraphiQL: on in development, off in production unless turned on (the
+    # province's intranet may want GraphiQL; it needs introspection).
+    introspection: bool | None = field(
+        default_factory=lambda: _optional_flag("GRAPHQL_INTROSPECTION"))
+    graphiql: bool | None = field(default_factory=lambda: _optional_flag("GRAPHIQL"))
+    # Browser origins allowed to call the API cross-site (HTTP CORS and websockets); none.
+    cors_origins: tuple[str, ...] = field(default_factory=lambda: tuple(
+        o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()))
+
+    @property
+    def introspection_on(self) -> bool:
+        return (not self.production) if self.introspection is None else self.introspection
+
+    @property
+    def graphiql_on(self) -> bool:
+        return (not self.production) if self.graphiql is None else self.graphiql
 
     @property
     def public_url(self) -> str:
