@@ -1,4 +1,5 @@
-"""Evidence files: checked by name, size, extension and content, stored by their SHA-256.
+"""Evidence files: checked by name, size, extension and content (models/file_content.py
+parses each kind), stored by their SHA-256.
 
 Files live on disk under EVIDENCE_DIR (default data/evidence), content-addressed, so the
 same file uploaded twice is stored once and a stored file can always be verified.
@@ -11,9 +12,11 @@ import hashlib
 import os
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from models.errors import Code, DomainError
+from models.file_content import check_content
 from models.performance import Evidence, PerformanceEntry, PerformanceReport, ReportingRound
 from models.reports import report_lock, window_for
 from models.workflow import within_window
@@ -38,6 +41,9 @@ ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {
 }
 MAX_NAME = 120
 _BAD_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+# Control, format (bidi overrides such as U+202E turn "gpj.exe" into "exe.jpg" on screen,
+# zero-width characters), separator and private characters have no place in a file name.
+_BAD_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}
 
 
 def max_bytes() -> int:
@@ -48,12 +54,16 @@ def storage_dir() -> Path:
     return Path(os.environ.get("EVIDENCE_DIR", "data/evidence"))
 
 
-def check_file(filename: str, head: bytes, size: int) -> str:
-    """The content type of an acceptable file, or the reason it is refused."""
+def check_file(filename: str, content: bytes) -> str:
+    """The content type of an acceptable file, or the reason it is refused (CPU-bound on
+    a large file: call it off the event loop)."""
+    size = len(content)
     if (not filename or len(filename) > MAX_NAME or _BAD_NAME.search(filename)
+            or any(unicodedata.category(ch) in _BAD_CATEGORIES for ch in filename)
             or filename.strip(". ") != filename.strip() or ".." in filename):
         raise DomainError(Code.INVALID_FILE_NAME,
-                          "文件名不能包含路径或 \\ / : * ? \" < > | 等字符，且不超过120个字",
+                          "文件名不能包含路径、控制字符或 \\ / : * ? \" < > | 等字符，"
+                          "且不超过120个字",
                           "file")
     if size > max_bytes():
         raise DomainError(Code.FILE_TOO_LARGE,
@@ -65,9 +75,10 @@ def check_file(filename: str, head: bytes, size: int) -> str:
         raise DomainError(Code.FILE_TYPE_NOT_ALLOWED,
                           "只能上传 PDF、图片（PNG/JPG）或 Office 文档", "file")
     content_type, signatures = ALLOWED[extension]
-    if not any(head.startswith(sig) for sig in signatures):
+    if not any(content.startswith(sig) for sig in signatures):
         raise DomainError(Code.FILE_TYPE_NOT_ALLOWED,
                           f"文件内容与扩展名 {extension} 不符", "file")
+    check_content(extension, content)
     return content_type
 
 
@@ -82,7 +93,7 @@ async def attach(actor_id: int, entry: PerformanceEntry, filename: str,
     lock = await report_lock(report)
     if lock:
         raise lock
-    content_type = check_file(filename.strip(), content[:16], len(content))
+    content_type = await asyncio.to_thread(check_file, filename.strip(), content)
     sha256 = hashlib.sha256(content).hexdigest()
     await asyncio.to_thread(_write, path_of(sha256), content)
     round_ = await ReportingRound.get(id=report.round_id)

@@ -21,6 +21,7 @@ import pytest
 import starlette.formparsers
 
 from models import Evidence
+from tests import sample_files
 from tests.conftest import LUOYANG, LY_SCHOOL, PROVINCE, ZHENGZHOU, ZZ_SCHOOL_2, Api
 from tests.test_declarations import ACCEPT, SUBMIT, row, save
 
@@ -66,11 +67,9 @@ DELETE = """
 mutation($id: ID!) {
   deleteEvidence(id: $id) { evidence { id filename } errors { field code message } } }"""
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
-JPG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
-DOCX = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml"
-HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+# Real files: every upload is parsed (models/file_content.py).
+PDF, PNG, JPG, DOCX, HTML = (sample_files.PDF, sample_files.PNG, sample_files.JPG,
+                             sample_files.DOCX, sample_files.HTML)
 
 
 @pytest.fixture(autouse=True)
@@ -142,7 +141,10 @@ async def post_upload(api: Api, user: str | None, undertaking_id: str, filename:
     """uploadEvidence as a GraphQL multipart request (operations, map, one file part)."""
     operations = {"query": UPLOAD, "variables": {"u": undertaking_id, "year": year,
                                                  "file": None}}
-    headers = {"Authorization": f"Bearer {await api.token(user)}"} if user else {}
+    # Without a token, the header a GraphQL client sends so that a multipart request is no
+    # "simple" (CSRF-able) request.
+    headers = ({"Authorization": f"Bearer {await api.token(user)}"} if user
+               else {"Apollo-Require-Preflight": "true"})
     response = await api.client.post(
         "/graphql", headers=headers,
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},

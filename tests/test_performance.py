@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from tests import sample_files
 from tests.conftest import LY_SCHOOL, PROVINCE, ZHENGZHOU, ZZ_SCHOOL_2, Api
 from tests.test_declarations import ACCEPT, SUBMIT, row, save
 
@@ -65,7 +66,7 @@ query($year: Int!, $city: String) {
     counts { submitted accepted notStarted total } notReported { code }
   } }"""
 
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+PDF = sample_files.PDF
 
 
 def _window() -> dict[str, str]:
