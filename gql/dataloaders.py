@@ -132,7 +132,8 @@ def build_loaders(principal: Principal | None) -> Loaders:
     async def load_undertakings_by_key(keys: list[tuple[int, int]]) -> list[list[Undertaking]]:
         rows = await scoped(visible_undertakings, Undertaking).filter(
             organization_id__in={o for o, _ in keys}, item__campaign_id__in={c for _, c in keys}
-        ).select_related("item").order_by("organization_id", "item__sort_key")
+        ).select_related("item").order_by(
+            "organization_id", *_declared_order("Declaration", "undertakings"))
         groups: dict[tuple[int, int], list[Undertaking]] = defaultdict(list)
         for u in rows:
             groups[(u.organization_id, u.item.campaign_id)].append(u)

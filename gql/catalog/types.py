@@ -93,8 +93,8 @@ class TaskEntry(relay.Node):
 SCHOOL_TYPES = FlagList(tuple((flag, t) for t, flag in SCHOOL_TYPE_FLAG.items()))
 
 
-def _children_shown(view: CatalogView | None) -> QuerySet[TaskEntryModel]:
-    return TaskEntryModel.filter((view or CatalogView()).q())
+def _children_shown(views: dict[str, Any]) -> QuerySet[TaskEntryModel]:
+    return TaskEntryModel.filter((views.get("catalog") or CatalogView()).q())
 
 
 TASK_ENTRY_SQL = declare(
@@ -105,7 +105,7 @@ TASK_ENTRY_SQL = declare(
     parent=Relation("TaskEntry", local="parent_id", remote="id"),
     # filtered as the catalog was asked for (taskCatalog's view; elsewhere the default one)
     children=Relation("TaskEntry", local="id", remote="parent_id", many=True,
-                      order=CATALOG_ORDER, view=_children_shown),
+                      order=CATALOG_ORDER, view=_children_shown, keeps_view=True),
 )
 
 

@@ -52,8 +52,37 @@ class Relation:
     scope: Scope | None = None
     # Tortoise order_by terms ("kind", "-id", "item__sort_key"): the loaders use the same.
     order: tuple[str, ...] = ()
-    # Rows shown under the view a root field hands down (the catalog's filters), if any.
-    view: Callable[[Any], QuerySet[Any]] | None = None
+    # Rows shown under the views a root field hands down (the catalog's filters, the
+    # campaign asked for), if any: called with the views in force.
+    view: Callable[[dict[str, Any]], QuerySet[Any]] | None = None
+    # Whether the views go on below this relation (catalog children) or end here.
+    keeps_view: bool = False
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A column of the one row of `table` that belongs to this row (`remote` = this row's
+    id) in the campaign the root asked for (`campaign` in the campaign view), within its
+    row rule; `default` when there is none (a declaration not saved yet)."""
+
+    table: str
+    column: str
+    remote: str = "organization_id"
+    campaign: str = "campaign_id"
+    scope: Scope | None = None
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class WindowPart:
+    """A form's window (models/workflow.py Window.of): the campaign's dates and the
+    organisation's extension while it runs. part: opens | closes | extension."""
+
+    part: str
+    extension_table: str
+    extension_scope: Scope
+    opens: str = "declaration_opens_at"
+    closes: str = "declaration_closes_at"
 
 
 @dataclass(frozen=True)
@@ -73,7 +102,7 @@ class FlagList:
         return [member for column, member in self.flags if getattr(row, column)]
 
 
-FieldSql = Column | Embedded | Relation | SumOf | FlagList
+FieldSql = Column | Embedded | Relation | SumOf | FlagList | Lookup | WindowPart
 
 
 @dataclass(frozen=True)
@@ -100,9 +129,11 @@ REGISTRY: dict[str, SqlType] = {}
 
 def declare(type_name: str, table: str | None, *, node: bool = False,
             scope: Scope | None = None, columns: tuple[str, ...] = (),
-            **fields: FieldSql) -> SqlType:
-    """Declare a GraphQL type's SQL form: `columns` are plain columns named as the fields."""
+            each: Mapping[str, FieldSql] | None = None, **fields: FieldSql) -> SqlType:
+    """Declare a GraphQL type's SQL form: `columns` are plain columns named as the fields,
+    `each` and the keywords the other fields by python name."""
     all_fields: dict[str, FieldSql] = {name: Column() for name in columns}
+    all_fields.update(each or {})
     all_fields.update(fields)
     sql = SqlType(type_name, table, all_fields, node=node, scope=scope)
     REGISTRY[type_name] = sql

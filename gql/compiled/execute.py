@@ -32,10 +32,11 @@ from tortoise import connections
 
 from gql.compiled.functions import register
 from gql.compiled.plan import Fallback, Planner
-from gql.compiled.render import Dialect, Renderer
+from gql.compiled.render import NOW, Dialect, Renderer
 from gql.compiled.roots import RootPlan, plan_root
 from gql.compiled.sql_pg import Postgres
 from gql.compiled.sql_sqlite import Sqlite
+from models.clock import now_utc
 from permissions.principal import Principal
 
 log = logging.getLogger("gql.compiled")
@@ -156,7 +157,8 @@ async def run_statement(sql: str, params: tuple[Any, ...]) -> str | None:
     if client.capabilities.dialect == "sqlite":
         async with client.acquire_connection() as connection:
             await register(connection)
-    _, rows = await client.execute_query(sql, list(params))
+    now = now_utc()
+    _, rows = await client.execute_query(sql, [now if p is NOW else p for p in params])
     text: str | None = rows[0][0]
     return text
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from graphql import (
@@ -33,9 +34,11 @@ from gql.compiled.declare import (
     Column,
     Embedded,
     FlagList,
+    Lookup,
     Relation,
     SqlType,
     SumOf,
+    WindowPart,
 )
 from permissions.principal import Principal
 
@@ -72,6 +75,10 @@ class Leaf:
     names: tuple[tuple[str, str], ...] = ()  # enum: stored value -> GraphQL name
     columns: tuple[str, ...] = ()
     type_name: str = ""
+    lookup: Lookup | None = None
+    window: WindowPart | None = None
+    rows: tuple[Rows, ...] = ()
+    default: Any = None
 
 
 @dataclass(frozen=True)
@@ -99,8 +106,9 @@ class Planner:
     variables: VariableValues
     principal: Principal
     context: Any
-    # What a root field hands down to its relations' `view` (the catalog's filters).
-    view: Any = None
+    # What a root field hands down to its relations' `view`: "catalog" (CatalogView),
+    # "campaign" (a Campaign queryset).
+    views: dict[str, Any] = dataclass_field(default_factory=dict)
 
     # -- selections ---------------------------------------------------------------------
     def collect(self, type_: GraphQLObjectType, selection_sets: Iterable[SelectionSetNode | None]
@@ -195,20 +203,46 @@ class Planner:
             return Leaf(key, "sum", columns=declared.columns)
         if isinstance(declared, FlagList):
             return Leaf(key, "flags", names=tuple((c, m.name) for c, m in declared.flags))
+        if isinstance(declared, Lookup):
+            found = [Rows.of(self.campaign_view(where))]
+            if declared.scope:
+                found.append(Rows.of(declared.scope(self.principal)))
+            return Leaf(key, "lookup", column=declared.column, lookup=declared,
+                        rows=tuple(found), default=declared.default,
+                        **self.codec(gql_field, where))
+        if isinstance(declared, WindowPart):
+            window_rows = (Rows.of(self.campaign_view(where)),
+                           Rows.of(declared.extension_scope(self.principal)))
+            return Leaf(key, "window", window=declared, rows=window_rows,
+                        **self.codec(gql_field, where))
         if isinstance(declared, Embedded | Relation):
             target, many = unwrap(gql_field.type)
             if not isinstance(target, GraphQLObjectType):
                 raise Fallback(f"{where} is not an object")
-            plan = self.object(target, nodes)
+            views = self.views
+            rows: tuple[Rows, ...] = ()
+            if isinstance(declared, Relation):
+                if many != declared.many:
+                    raise Fallback(f"{where}: declaration and schema disagree on a list")
+                rows = tuple(Rows.of(qs) for qs in (
+                    declared.scope(self.principal) if declared.scope else None,
+                    declared.view(views) if declared.view else None) if qs is not None)
+            # Views go on only where the resolver path hands them down (catalog children).
+            self.views = views if isinstance(declared, Relation) and declared.keeps_view else {}
+            try:
+                plan = self.object(target, nodes)
+            finally:
+                self.views = views
             if isinstance(declared, Embedded):
                 return Nested(key, plan, None, ())
-            if many != declared.many:
-                raise Fallback(f"{where}: declaration and schema disagree on a list")
-            rows = tuple(Rows.of(qs) for qs in (
-                declared.scope(self.principal) if declared.scope else None,
-                declared.view(self.view) if declared.view else None) if qs is not None)
             return Nested(key, plan, declared, rows, self.order(target.name, declared.order))
         raise Fallback(f"{where} has no SQL form")
+
+    def campaign_view(self, where: str) -> Any:
+        campaign = self.views.get("campaign")
+        if campaign is None:
+            raise Fallback(f"{where}: no campaign handed down")
+        return campaign
 
     def codec(self, field: GraphQLField, where: str) -> dict[str, Any]:
         type_, many = unwrap(field.type)

@@ -30,6 +30,16 @@ def key_text(key: str) -> str:
     return f"'\"{key}\":'"
 
 
+class Now:
+    """A parameter bound to the time of each execution (never cached)."""
+
+    def __repr__(self) -> str:
+        return "NOW"
+
+
+NOW = Now()
+
+
 class Dialect:
     """The SQL pieces that differ between databases."""
 
@@ -59,6 +69,9 @@ class Dialect:
         raise NotImplementedError
 
     def least(self, a: str, b: str) -> str:
+        raise NotImplementedError
+
+    def greatest(self, a: str, b: str) -> str:
         raise NotImplementedError
 
     def array(self, element: str, from_where: str, order: str) -> str:
@@ -100,6 +113,8 @@ class Renderer:
 
     def leaf(self, leaf: Leaf, alias: str) -> str:
         d = self.dialect
+        if leaf.kind in ("lookup", "window"):
+            return self.value(leaf, self.looked_up(leaf, alias))
         if leaf.kind == "typename":
             return f"'\"{checked(leaf.type_name)}\"'"
         if leaf.kind == "global_id":
@@ -111,7 +126,42 @@ class Renderer:
             items = " || ".join(f"(CASE WHEN {alias}.{c} THEN '\"{checked(n)}\",' ELSE '' END)"
                                 for c, n in leaf.names)
             return f"('[' || rtrim({items}, ',') || ']')"
-        column = f"{alias}.{checked(leaf.column)}"
+        return self.value(leaf, f"{alias}.{checked(leaf.column)}")
+
+    def looked_up(self, leaf: Leaf, alias: str) -> str:
+        """The SQL value of a Lookup or WindowPart leaf, for the row at `alias`."""
+        campaign, *scopes = leaf.rows
+        if leaf.lookup is not None:
+            lk, x = leaf.lookup, self.alias()
+            where = (f"{x}.{checked(lk.remote)} = {alias}.id AND {x}.{checked(lk.campaign)}"
+                     f" IN {self.rows(campaign)}")
+            for scope in scopes:
+                where += f" AND {x}.id IN {self.rows(scope)}"
+            found = f"(SELECT {x}.{checked(lk.column)} FROM {checked(lk.table)} {x} WHERE {where})"
+            if lk.default is None:
+                return found
+            return f"coalesce({found}, {self.param(lk.default)})"
+        w = leaf.window
+        assert w is not None
+        c, x = self.alias(), self.alias()
+        if w.part == "opens":  # (every piece rendered is used: it binds its parameters)
+            return (f"(SELECT {c}.{checked(w.opens)} FROM campaign {c} WHERE {c}.id IN"
+                    f" {self.rows(campaign)})")
+        # an extension counts only while it runs
+        running = (f"(SELECT {x}.until FROM {checked(w.extension_table)} {x} WHERE"
+                   f" {x}.organization_id = {alias}.id AND {x}.campaign_id IN"
+                   f" {self.rows(campaign)} AND {x}.id IN {self.rows(scopes[0])} AND"
+                   f" {x}.until > {self.param(NOW)})")
+        if w.part == "extension":
+            return running
+        closes = (f"(SELECT {c}.{checked(w.closes)} FROM campaign {c} WHERE {c}.id IN"
+                  f" {self.rows(campaign)})")
+        return (f"(CASE WHEN {running} IS NULL THEN {closes} WHEN {closes} IS NULL THEN"
+                f" {running} ELSE {self.dialect.greatest(closes, running)} END)")
+
+    def value(self, leaf: Leaf, column: str) -> str:
+        """A stored value as JSON text, by the field's codec."""
+        d = self.dialect
         if leaf.codec == "text":
             return self.nullable(column, d.quote(column))
         if leaf.codec == "int":

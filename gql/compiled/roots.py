@@ -82,11 +82,11 @@ def plan_task_catalog(planner: Planner, key: str, field: GraphQLField,
     view = CatalogView(school_type=SchoolType(school_type) if school_type else None,
                        include_retired=bool(args.get("includeRetired")))
     campaign = campaign_named(args.get("campaignCode"))
-    planner.view = view
+    planner.views = {"catalog": view}
     try:
         target = planner.object(object_type(field), nodes)
     finally:
-        planner.view = None
+        planner.views = {}
     rows = catalog_top(view).filter(campaign_id__in=Subquery(campaign.values("id")))
     return RootPlan(key, "list", target=target, rows=Rows.of(rows),
                     order=planner.order(target.type_name, CATALOG_ORDER),
@@ -103,6 +103,26 @@ def plan_task_entry(planner: Planner, key: str, field: GraphQLField,
         campaign_id__in=Subquery(campaign.values("id")))
     return RootPlan(key, "object", target=planner.object(object_type(field), nodes),
                     rows=Rows.of(rows), requires=Rows.of(campaign))
+
+
+def plan_declaration(planner: Planner, key: str, field: GraphQLField,
+                     nodes: list[FieldNode]) -> RootPlan:
+    from gql.catalog.queries import campaign_named
+    from gql.declarations.queries import declaring_organization
+    from permissions.scoping import managed_organizations
+
+    args = planner.arguments(field, nodes[0])
+    campaign = campaign_named(args.get("campaignCode"))
+    planner.views = {"campaign": campaign}
+    try:
+        target = planner.object(object_type(field), nodes)
+    finally:
+        planner.views = {}
+    # what declaration_of answers: an organisation the caller manages, not just sees
+    orgs = declaring_organization(planner.principal, args.get("organizationCode")).filter(
+        id__in=Subquery(managed_organizations(planner.principal).values("id")))
+    return RootPlan(key, "object", target=target, rows=Rows.of(orgs),
+                    requires=Rows.of(campaign))
 
 
 def plan_node(planner: Planner, key: str, field: GraphQLField,
@@ -180,6 +200,7 @@ ROOTS: dict[str, RootHandler] = {
     "node": plan_node,
     "taskCatalog": plan_task_catalog,
     "taskEntry": plan_task_entry,
+    "declaration": plan_declaration,
 }
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from gql.compiled.render import Dialect
+from gql.compiled.render import Dialect, Now
 from models.clock import SHANGHAI
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
@@ -16,6 +16,8 @@ _ZONE = SHANGHAI.key
 
 
 def _type_of(value: Any) -> str:
+    if isinstance(value, Now | datetime):
+        return "timestamptz"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -56,6 +58,9 @@ class Postgres(Dialect):
     def base64(self, expr: str) -> str:
         # encode() wraps lines after 76 characters: our ids are far shorter, but be exact.
         return f"replace(encode(convert_to({expr}, 'UTF8'), 'base64'), E'\\n', '')"
+
+    def greatest(self, a: str, b: str) -> str:
+        return f"greatest({a}, {b})"
 
     def least(self, a: str, b: str) -> str:
         return f"least({a}, {b})"

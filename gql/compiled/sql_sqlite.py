@@ -52,6 +52,9 @@ class Sqlite(Dialect):
     def base64(self, expr: str) -> str:
         return f"gql_base64({expr})"
 
+    def greatest(self, a: str, b: str) -> str:
+        return f"max({a}, {b})"
+
     def least(self, a: str, b: str) -> str:
         return f"min({a}, {b})"
 

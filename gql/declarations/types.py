@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from gql.compiled.declare import Embedded, Lookup, Relation, WindowPart, declare
 from gql.context import Info
 from gql.errors import UserError
 from models import Campaign as CampaignModel
@@ -15,6 +16,7 @@ from models.declaration import Declaration as DeclarationModel
 from models.declaration import DeclarationAction, DeclarationStatus, Reviewed, RowAction
 from models.declarations import missing_mandatory_items
 from models.workflow import Window, edit_lock_of
+from permissions.scoping import visible_declarations, visible_extensions, visible_undertakings
 
 if TYPE_CHECKING:
     from gql.catalog.types import Campaign, TaskEntry
@@ -26,6 +28,12 @@ strawberry.enum(DeclarationStatus, description="NOT_STARTED (nothing saved yet),
                 " ACCEPTED (frozen by the province).")
 strawberry.enum(DeclarationAction, name="DeclarationAction")
 strawberry.enum(RowAction, name="RowAction", description="What a change did to a row.")
+
+
+# A stored form's columns, and what they read before anything is saved (both paths).
+FORM_COLUMNS: dict[str, Any] = {
+    "status": DeclarationStatus.NOT_STARTED, "version": 0, "submitted_at": None,
+    "returned_at": None, "return_reason": None, "accepted_at": None, "updated_at": None}
 
 
 @strawberry.type(description="Why a declaration cannot be changed now.")
@@ -89,13 +97,8 @@ class ReviewedForm:
     @staticmethod
     def fields_of(model: Reviewed | None, window: Window) -> dict[str, Any]:
         """The interface's values from a stored form (None: nothing saved yet)."""
-        return {"status": model.status if model else DeclarationStatus.NOT_STARTED,
-                "version": model.version if model else 0,
-                "submitted_at": model.submitted_at if model else None,
-                "returned_at": model.returned_at if model else None,
-                "return_reason": model.return_reason if model else None,
-                "accepted_at": model.accepted_at if model else None,
-                "updated_at": model.updated_at if model else None, "window": window}
+        return {**{name: getattr(model, name) if model else default
+                   for name, default in FORM_COLUMNS.items()}, "window": window}
 
     @strawberry.field(description="The deadline for this organisation: the general one, or its"
                       " extension while that runs.")
@@ -192,6 +195,31 @@ class Declaration(ReviewedForm):
 def actor_of(user: Any) -> Actor:
     return Actor(username=user.username, display_name=user.display_name,
                  organization_name=user.organization.name)
+
+
+def _in_campaign(views: dict[str, Any]) -> Any:
+    from tortoise.expressions import Subquery
+
+    from models import Undertaking as UndertakingModel
+
+    return UndertakingModel.filter(item__campaign_id__in=Subquery(views["campaign"].values("id")))
+
+
+# What each field reads, for both paths (gql/compiled/declare.py): the row is the
+# organisation's, the campaign is handed down by the root field.
+DECLARATION_SQL = declare(
+    "Declaration", "organization",
+    each={name: Lookup("declaration", name, scope=visible_declarations,
+                       default=getattr(default, "value", default))
+          for name, default in FORM_COLUMNS.items()},
+    deadline=WindowPart("closes", "declaration_extension", visible_extensions),
+    opens_at=WindowPart("opens", "declaration_extension", visible_extensions),
+    extension_until=WindowPart("extension", "declaration_extension", visible_extensions),
+    organization=Embedded("Organization"),
+    undertakings=Relation("Undertaking", local="id", remote="organization_id", many=True,
+                          scope=visible_undertakings, order=("item__sort_key",),
+                          view=_in_campaign),
+)
 
 
 @strawberry.type

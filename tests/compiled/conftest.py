@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest_asyncio
 
 from gql.app import create_app
 from gql.settings import Settings
-from tests.conftest import Api
+from tests.conftest import Api, StatementCounter
 
 
 class Paths:
@@ -19,6 +20,8 @@ class Paths:
     def __init__(self, compiled: httpx.AsyncClient, reference: Api) -> None:
         self.compiled = compiled
         self.reference = reference
+        # SQL statements of the last compiled request (the token's lookup included)
+        self.statements: list[str] = []
 
     async def token(self, username: str) -> str:
         return await self.reference.token(username)
@@ -34,7 +37,17 @@ class Paths:
     async def both(self, query: str, variables: dict[str, Any] | None = None,
                    token: str | None = None) -> bytes:
         """The compiled answer, asserted byte-for-byte equal to the resolver path's."""
-        compiled = await self.raw(self.compiled, query, variables, token)
+        counter = StatementCounter()
+        logger = logging.getLogger("tortoise.db_client")
+        level = logger.level
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(counter)
+        try:
+            compiled = await self.raw(self.compiled, query, variables, token)
+        finally:
+            logger.removeHandler(counter)
+            logger.setLevel(level)
+        self.statements = counter.statements
         reference = await self.raw(self.reference.client, query, variables, token)
         assert compiled.decode() == reference.decode()
         return compiled

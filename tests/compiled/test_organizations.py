@@ -52,6 +52,7 @@ async def test_a_city_with_schools_and_undertakings(paths: Paths) -> None:
         token = await paths.token(user)
         for code in (ZHENGZHOU, LUOYANG, PROVINCE, ZZ_SCHOOL, "nope"):
             await paths.both(CITY, {"code": code}, token)
+            assert len(paths.statements) == 2, paths.statements
 
 
 async def test_one_statement(paths: Paths, count_sql: StatementCounter) -> None:
@@ -87,6 +88,7 @@ async def test_organizations_pages(paths: Paths, count_sql: StatementCounter) ->
         for t in (token, province):
             for with_edges in (True, False):
                 await paths.both(LIST, {**variables, "withEdges": with_edges}, t)
+                assert len(paths.statements) == 2, paths.statements  # compiled: token, page
     # walking the pages with the cursors the compiled path hands out
     after = None
     seen = 0
@@ -128,6 +130,7 @@ async def test_node(paths: Paths) -> None:
     for t in (province, school):
         for node_id in ids:
             await paths.both(NODE, {"id": node_id}, t)
+            assert len(paths.statements) <= 2, paths.statements
 
 
 MIXED = """

@@ -1,0 +1,73 @@
+"""Declarations through the compiled path: the form's columns before and after the first
+save, the window with and without an extension, its rows; the same bytes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from models import Campaign, Extension, Organization, User
+from models.clock import now_utc
+from models.seeding import CAMPAIGN_CODE
+from tests.compiled.conftest import Paths
+from tests.conftest import LUOYANG, PROVINCE, ZHENGZHOU, ZZ_SCHOOL, ZZ_SCHOOL_2
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+DECLARATION = """
+query Declaration($org: String, $campaign: String) {
+  declaration(organizationCode: $org, campaignCode: $campaign) {
+    __typename status version submittedAt returnedAt returnReason acceptedAt updatedAt
+    deadline opensAt extensionUntil
+    organization { code name parent { code } }
+    undertakings { quantity funding { total schoolSelf } item { number } }
+  }
+}
+"""
+
+SAVE = """
+mutation($input: SaveUndertakingsInput!) {
+  saveUndertakings(input: $input) { errors { code message } }
+}
+"""
+
+SUBMIT = """
+mutation($org: String!, $v: Int!) {
+  submitDeclaration(organizationCode: $org, version: $v) { errors { code } }
+}
+"""
+
+
+async def test_declarations(paths: Paths) -> None:
+    school = await paths.token(ZZ_SCHOOL_2)
+    cases = [(ZZ_SCHOOL_2, {}), (ZZ_SCHOOL_2, {"org": ZZ_SCHOOL_2}),
+             (ZZ_SCHOOL_2, {"org": ZZ_SCHOOL}),
+             (ZHENGZHOU, {"org": ZZ_SCHOOL_2}), (ZHENGZHOU, {"org": PROVINCE}),
+             (LUOYANG, {"org": ZZ_SCHOOL_2}), (PROVINCE, {"org": ZZ_SCHOOL_2}),
+             (PROVINCE, {"org": ZZ_SCHOOL_2, "campaign": CAMPAIGN_CODE}),
+             (PROVINCE, {"org": ZZ_SCHOOL_2, "campaign": "nope"}), (PROVINCE, {"org": "nope"})]
+
+    async def compare() -> None:
+        for user, variables in cases:
+            await paths.both(DECLARATION, variables, await paths.token(user))
+            if "nope" not in variables.values() and user != LUOYANG:
+                assert len(paths.statements) == 2, paths.statements
+
+    await compare()  # nothing saved yet
+    rows = [{"itemNumber": n, "quantity": 2, "funding": {"schoolSelf": "1.5",
+                                                         "enterprise": "0.25"}}
+            for n in ("3.2", "7.1", "16")]
+    body = await paths.reference.data(SAVE, {"input": {"organizationCode": ZZ_SCHOOL_2,
+                                                       "version": 0, "rows": rows}}, school)
+    assert body["saveUndertakings"]["errors"] == []
+    await compare()  # a draft with rows
+    await paths.reference.data(SUBMIT, {"org": ZZ_SCHOOL_2, "v": 1}, school)
+    org = await Organization.get(code=ZZ_SCHOOL_2)
+    campaign = await Campaign.get(code=CAMPAIGN_CODE)
+    granter = await User.get(username=PROVINCE)
+    await Extension.create(organization=org, campaign=campaign, granted_by=granter,
+                           until=campaign.declaration_closes_at + timedelta(days=3))
+    await compare()  # submitted, with an extension that runs
+    await Extension.filter(organization=org).update(until=now_utc() - timedelta(days=1))
+    await compare()  # an extension that has ended
