@@ -42,6 +42,7 @@ from gql.performance.mutations import PerformanceMutations
 from gql.performance.queries import PerformanceQueries
 from gql.performance.types import ChangeRequestType, EvidenceFile
 from gql.query_limits import DirectiveLimit, FragmentExpansionLimit, QueryCost
+from gql.reviews.mutations import ReviewMutations
 from gql.scalars import DATETIME, DECIMAL, UPLOAD
 from gql.undertakings.types import Undertaking
 from permissions.classes import IsActiveUser
@@ -68,7 +69,7 @@ class NodeQueries:
 Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
                               DeclarationQueries, OversightQueries, PerformanceQueries))
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations,
-                                    PerformanceMutations))
+                                    PerformanceMutations, ReviewMutations))
 
 
 class Schema(strawberry.Schema):

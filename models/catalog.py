@@ -31,6 +31,11 @@ class Campaign(Model):
     name = fields.CharField(max_length=200)
     declaration_opens_at = fields.DatetimeField()
     declaration_closes_at = fields.DatetimeField()
+    # Whether the schools under a city-level unit go through its bureau's review (审核通过)
+    # before the province confirms; schools directly under the province never do.
+    city_review = fields.BooleanField(default=True, db_default=True)
+    # A form returned or reopened after its deadline gets this many days to be corrected.
+    late_return_days = fields.IntField(default=7, db_default=7)
     created_at = fields.DatetimeField(auto_now_add=True)
     reporting_rounds: fields.ReverseRelation[ReportingRound]
 

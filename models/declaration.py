@@ -17,15 +17,18 @@ class DeclarationStatus(StrEnum):
     NOT_STARTED = "not_started"  # never stored: no declaration row yet
     DRAFT = "draft"
     SUBMITTED = "submitted"
-    RETURNED = "returned"
-    ACCEPTED = "accepted"
+    CITY_APPROVED = "city_approved"  # 地市审核通过, waiting for the province
+    RETURNED = "returned"  # 退回修改
+    ACCEPTED = "accepted"  # 已确认 by the province
 
 
 class DeclarationAction(StrEnum):
     SUBMIT = "submit"
     WITHDRAW = "withdraw"
+    APPROVE = "approve"  # the city bureau's 审核通过
     RETURN = "return"
     ACCEPT = "accept"
+    REOPEN = "reopen"  # the province sends an accepted form back
 
 
 class RowAction(StrEnum):
@@ -48,6 +51,7 @@ class Reviewed(Model):
     submitted_at = fields.DatetimeField(null=True)
     returned_at = fields.DatetimeField(null=True)
     return_reason = fields.TextField(null=True)
+    city_approved_at = fields.DatetimeField(null=True)
     accepted_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

@@ -29,7 +29,14 @@ from models.enums import OrgKind, TaskLevel
 from models.errors import Code, DomainError, DomainErrors
 from models.org import Organization
 from models.undertaking import FUNDING_SOURCES, Undertaking
-from models.workflow import Flow, Window, claim, edit_lock_of, within_window
+from models.workflow import (
+    Flow,
+    Window,
+    city_review_applies,
+    claim,
+    edit_lock_of,
+    within_window,
+)
 
 S = DeclarationStatus
 
@@ -219,7 +226,8 @@ async def missing_mandatory_items(org: Organization, campaign: Campaign) -> list
 
 def _flow(org: Organization, campaign: Campaign) -> Flow[Declaration]:
     return Flow(Declaration, {"organization_id": org.id, "campaign_id": campaign.id},
-                DeclarationEvent, "declaration", lambda: window_for(org.id, campaign))
+                DeclarationEvent, "declaration", lambda: window_for(org.id, campaign),
+                lambda: city_review_applies(org, campaign))
 
 
 async def submit(actor_id: int, org: Organization, campaign: Campaign,
@@ -240,13 +248,18 @@ async def withdraw(actor_id: int, org: Organization, campaign: Campaign,
     return await _flow(org, campaign).withdraw(actor_id, version)
 
 
-async def return_(actor_id: int, org: Organization, campaign: Campaign, version: int,
+async def approve(actor_id: int, org: Organization, campaign: Campaign, version: int | None,
+                  remark: str | None = None) -> Declaration:
+    return await _flow(org, campaign).approve(actor_id, version, remark)
+
+
+async def return_(actor_id: int, org: Organization, campaign: Campaign, version: int | None,
                   reason: str) -> Declaration:
     return await _flow(org, campaign).return_(actor_id, version, reason)
 
 
 async def accept(actor_id: int, org: Organization, campaign: Campaign,
-                 version: int) -> Declaration:
+                 version: int | None) -> Declaration:
     return await _flow(org, campaign).accept(actor_id, version)
 
 

@@ -23,7 +23,14 @@ from models.performance import (
     RoundExtension,
 )
 from models.undertaking import FUNDING_SOURCES, Undertaking
-from models.workflow import Flow, Window, claim, edit_lock_of, within_window
+from models.workflow import (
+    Flow,
+    Window,
+    city_review_applies,
+    claim,
+    edit_lock_of,
+    within_window,
+)
 
 MAX_NARRATIVE = 5000
 S = DeclarationStatus
@@ -144,8 +151,11 @@ async def save_entries(actor_id: int, org: Organization, round_: ReportingRound,
 
 
 def _flow(org: Organization, round_: ReportingRound) -> Flow[PerformanceReport]:
+    async def city_review() -> bool:
+        return await city_review_applies(org, await Campaign.get(id=round_.campaign_id))
+
     return Flow(PerformanceReport, {"organization_id": org.id, "round_id": round_.id},
-                ReportEvent, "report", lambda: window_for(org.id, round_))
+                ReportEvent, "report", lambda: window_for(org.id, round_), city_review)
 
 
 async def submit(actor_id: int, org: Organization, round_: ReportingRound,
@@ -169,13 +179,18 @@ async def withdraw(actor_id: int, org: Organization, round_: ReportingRound,
     return await _flow(org, round_).withdraw(actor_id, version)
 
 
-async def return_(actor_id: int, org: Organization, round_: ReportingRound, version: int,
-                  reason: str) -> PerformanceReport:
+async def approve(actor_id: int, org: Organization, round_: ReportingRound,
+                  version: int | None, remark: str | None = None) -> PerformanceReport:
+    return await _flow(org, round_).approve(actor_id, version, remark)
+
+
+async def return_(actor_id: int, org: Organization, round_: ReportingRound,
+                  version: int | None, reason: str) -> PerformanceReport:
     return await _flow(org, round_).return_(actor_id, version, reason)
 
 
 async def accept(actor_id: int, org: Organization, round_: ReportingRound,
-                 version: int) -> PerformanceReport:
+                 version: int | None) -> PerformanceReport:
     return await _flow(org, round_).accept(actor_id, version)
 
 

@@ -1,5 +1,10 @@
 """What declarations and annual reports share: a window with extensions, a status flow
-DRAFT -> SUBMITTED -> RETURNED/ACCEPTED, and an optimistic version.
+DRAFT -> SUBMITTED -> CITY_APPROVED -> ACCEPTED (RETURNED back to the school from any review
+step), and an optimistic version.
+
+The city step (审核通过 by the bureau the school is under) applies when the campaign has it
+on and the school sits under a city-level unit; schools directly under the province, and
+the province's own declaration, go from SUBMITTED straight to the province.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ from typing import Any, Generic, TypeVar
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
+from models.catalog import Campaign
 from models.clock import beijing, now_utc
 from models.declaration import DeclarationAction, DeclarationStatus
+from models.enums import OrgKind
 from models.errors import Code, DomainError
+from models.org import Organization
 from models.transaction import write_transaction
 
 S = DeclarationStatus
@@ -52,8 +60,12 @@ def status_lock(status: DeclarationStatus) -> DomainError | None:
     if status is S.SUBMITTED:
         return DomainError(Code.DECLARATION_SUBMITTED,
                            "已提交，等待审核；如需修改，请先撤回或由上级退回")
+    if status is S.CITY_APPROVED:
+        return DomainError(Code.DECLARATION_CITY_APPROVED,
+                           "地市教育局已审核通过，等待省教育厅确认；如需修改，请联系地市教育局退回修改")
     if status is S.ACCEPTED:
-        return DomainError(Code.DECLARATION_ACCEPTED, "已由省教育厅确认，不能再修改")
+        return DomainError(Code.DECLARATION_ACCEPTED,
+                           "已由省教育厅确认，不能再修改；如需修改，请联系省教育厅重新打开")
     return None
 
 
@@ -111,26 +123,50 @@ async def claim(model: type[M], keys: dict[str, Any], version: int, **changes: A
     return await model.get(**keys)
 
 
-STATUS_WORDS = {S.NOT_STARTED: "尚未填报", S.DRAFT: "草稿", S.SUBMITTED: "已提交",
-                S.RETURNED: "已退回", S.ACCEPTED: "已确认"}
+STATUS_WORDS = {S.NOT_STARTED: "未填报", S.DRAFT: "草稿", S.SUBMITTED: "已提交",
+                S.CITY_APPROVED: "地市审核通过", S.RETURNED: "退回修改", S.ACCEPTED: "已确认"}
 ACTION_WORDS = {DeclarationAction.SUBMIT: "提交", DeclarationAction.WITHDRAW: "撤回",
-                DeclarationAction.RETURN: "退回", DeclarationAction.ACCEPT: "确认"}
-# Which statuses each action leaves from, and where it goes.
+                DeclarationAction.APPROVE: "审核通过", DeclarationAction.RETURN: "退回修改",
+                DeclarationAction.ACCEPT: "确认", DeclarationAction.REOPEN: "重新打开"}
+# Which statuses each action leaves from, and where it goes. Whether the city step applies
+# narrows APPROVE and ACCEPT further (check_transition).
 TRANSITIONS: dict[DeclarationAction, tuple[frozenset[DeclarationStatus], DeclarationStatus]] = {
     DeclarationAction.SUBMIT: (frozenset({S.NOT_STARTED, S.DRAFT, S.RETURNED}), S.SUBMITTED),
     DeclarationAction.WITHDRAW: (frozenset({S.SUBMITTED}), S.DRAFT),
-    DeclarationAction.RETURN: (frozenset({S.SUBMITTED}), S.RETURNED),
-    DeclarationAction.ACCEPT: (frozenset({S.SUBMITTED}), S.ACCEPTED),
+    DeclarationAction.APPROVE: (frozenset({S.SUBMITTED}), S.CITY_APPROVED),
+    DeclarationAction.RETURN: (frozenset({S.SUBMITTED, S.CITY_APPROVED}), S.RETURNED),
+    DeclarationAction.ACCEPT: (frozenset({S.SUBMITTED, S.CITY_APPROVED}), S.ACCEPTED),
+    DeclarationAction.REOPEN: (frozenset({S.ACCEPTED}), S.RETURNED),
 }
+# "Submitted or beyond": what totals count unless asked otherwise (models/oversight.py).
+SUBMITTED_OR_BEYOND = frozenset({S.SUBMITTED, S.CITY_APPROVED, S.ACCEPTED})
+# The actions of reviewers: they act on what the school sent, so they need no version.
+REVIEW_ACTIONS = frozenset({DeclarationAction.APPROVE, DeclarationAction.RETURN,
+                            DeclarationAction.ACCEPT, DeclarationAction.REOPEN})
 
 
-def check_transition(action: DeclarationAction, status: DeclarationStatus) -> DeclarationStatus:
-    """The status the action leads to, or INVALID_TRANSITION saying why not."""
+def check_transition(action: DeclarationAction, status: DeclarationStatus, *,
+                     city_review: bool = False) -> DeclarationStatus:
+    """The status the action leads to, or why not (INVALID_TRANSITION, or the city step)."""
     allowed, to = TRANSITIONS[action]
     if status not in allowed:
         raise DomainError(Code.INVALID_TRANSITION,
                           f"当前状态为“{STATUS_WORDS[status]}”，不能{ACTION_WORDS[action]}")
+    if action is DeclarationAction.APPROVE and not city_review:
+        raise DomainError(Code.CITY_REVIEW_NOT_APPLICABLE,
+                          "该单位无需地市审核，由省教育厅直接确认")
+    if action is DeclarationAction.ACCEPT and city_review and status is S.SUBMITTED:
+        raise DomainError(Code.CITY_REVIEW_PENDING,
+                          "须先由所在地市教育局审核通过，省教育厅才能确认")
     return to
+
+
+async def city_review_applies(org: Organization, campaign: Campaign) -> bool:
+    """Whether the organisation's forms go through its city bureau: the campaign has the
+    city step on, and the organisation is a school under a city-level unit."""
+    if not campaign.city_review or org.kind is not OrgKind.SCHOOL or org.parent_id is None:
+        return False
+    return await Organization.exists(id=org.parent_id, kind=OrgKind.CITY)
 
 
 def return_reason(reason: str) -> str:
@@ -145,37 +181,46 @@ def return_reason(reason: str) -> str:
 @dataclass(frozen=True)
 class Flow(Generic[M]):
     """One form's status flow: `model` keyed by `keys`, its journal `event` (pointing at the
-    form through `event_fk`), and the window the form's organisation works in."""
+    form through `event_fk`), the window the form's organisation works in, and whether its
+    city bureau reviews it."""
 
     model: type[M]
     keys: dict[str, Any]
     event: type[Model]
     event_fk: str
     window: Callable[[], Awaitable[Window]]
+    city_review: Callable[[], Awaitable[bool]]
+
+    async def current(self) -> tuple[DeclarationStatus, int]:
+        """The stored status and version (NOT_STARTED and 0 before anything is saved)."""
+        row = await self.model.get_or_none(**self.keys)
+        if row is None:
+            return S.NOT_STARTED, 0
+        return row.status, row.version  # type: ignore[attr-defined]
 
     async def status(self) -> DeclarationStatus:
-        row = await self.model.get_or_none(**self.keys)
-        return row.status if row else S.NOT_STARTED  # type: ignore[attr-defined]
+        return (await self.current())[0]
 
     async def checked(self, action: DeclarationAction, *, check_window: bool = True
-                      ) -> DeclarationStatus:
-        """The current status, once the window (first: it is what closes everything) and the
-        status flow allow `action`."""
-        status = await self.status()
+                      ) -> tuple[DeclarationStatus, int, bool]:
+        """The current status and version, and whether the city step applies, once the window
+        (first: it is what closes everything) and the status flow allow `action`."""
+        status, version = await self.current()
         if check_window:
             lock = (await self.window()).lock(now_utc())
             if lock:
                 raise lock
-        check_transition(action, status)
-        return status
+        city = await self.city_review()
+        check_transition(action, status, city_review=city)
+        return status, version, city
 
     async def apply(self, actor_id: int, version: int, action: DeclarationAction,
                     status: DeclarationStatus, reason: str | None = None, *,
                     check_window: bool = True, stamp: tuple[str, ...] = (),
-                    **changes: Any) -> M:
+                    city_review: bool = False, **changes: Any) -> M:
         """Move the form and journal the move in one transaction; `stamp` names the form's
         time fields set to the transaction's time (submitted_at, ...)."""
-        to = check_transition(action, status)
+        to = check_transition(action, status, city_review=city_review)
         async with self._transaction(check_window) as at:
             times = {name: at for name in ("updated_at", *stamp)}
             claimed = await claim(self.model, self.keys, version, status=to, **times,
@@ -188,27 +233,46 @@ class Flow(Generic[M]):
     def _transaction(self, check_window: bool) -> AbstractAsyncContextManager[datetime]:
         return within_window(self.window) if check_window else write_transaction()
 
+    async def review(self, actor_id: int, version: int | None, action: DeclarationAction, *,
+                     check_window: bool = False, reason: str | None = None,
+                     stamp: tuple[str, ...] = (), **changes: Any) -> M:
+        """A reviewer's action. Without a version it acts on the form as it stands: the
+        conditional update still refuses it if the form moves in between."""
+        status, current, city = await self.checked(action, check_window=check_window)
+        return await self.apply(actor_id, current if version is None else version, action,
+                                status, reason, check_window=check_window, stamp=stamp,
+                                city_review=city, **changes)
+
     async def submit(self, actor_id: int, version: int,
                      ready: Callable[[], Awaitable[None]]) -> M:
-        """`ready` raises what still keeps the form from being submitted."""
-        status = await self.checked(DeclarationAction.SUBMIT)
+        """`ready` raises what still keeps the form from being submitted. A new submission
+        clears the last return's reason (it stays in the history)."""
+        status, _, city = await self.checked(DeclarationAction.SUBMIT)
         await ready()
         return await self.apply(actor_id, version, DeclarationAction.SUBMIT, status,
-                                stamp=("submitted_at",))
+                                stamp=("submitted_at",), city_review=city, return_reason=None)
 
     async def withdraw(self, actor_id: int, version: int) -> M:
-        status = await self.checked(DeclarationAction.WITHDRAW)
-        return await self.apply(actor_id, version, DeclarationAction.WITHDRAW, status)
+        status, _, city = await self.checked(DeclarationAction.WITHDRAW)
+        return await self.apply(actor_id, version, DeclarationAction.WITHDRAW, status,
+                                city_review=city)
 
-    async def return_(self, actor_id: int, version: int, reason: str) -> M:
+    async def approve(self, actor_id: int, version: int | None, remark: str | None) -> M:
+        """The city bureau's 审核通过; allowed after the deadline (review goes on)."""
+        text = (remark or "").strip() or None
+        if text and len(text) > 1000:
+            raise DomainError(Code.INVALID_VALUE, "审核意见不能超过1000字", "remark")
+        return await self.review(actor_id, version, DeclarationAction.APPROVE, reason=text,
+                                 stamp=("city_approved_at",))
+
+    async def return_(self, actor_id: int, version: int | None, reason: str) -> M:
         """Back for correction, with a reason; editing reopens (inside the window)."""
-        status = await self.checked(DeclarationAction.RETURN)
         text = return_reason(reason)
-        return await self.apply(actor_id, version, DeclarationAction.RETURN, status,
-                                reason=text, stamp=("returned_at",), return_reason=text)
+        return await self.review(actor_id, version, DeclarationAction.RETURN,
+                                 check_window=True, reason=text, stamp=("returned_at",),
+                                 return_reason=text)
 
-    async def accept(self, actor_id: int, version: int) -> M:
+    async def accept(self, actor_id: int, version: int | None) -> M:
         """The province's acceptance freezes the form; allowed after the deadline too."""
-        status = await self.checked(DeclarationAction.ACCEPT, check_window=False)
-        return await self.apply(actor_id, version, DeclarationAction.ACCEPT, status,
-                                check_window=False, stamp=("accepted_at",))
+        return await self.review(actor_id, version, DeclarationAction.ACCEPT,
+                                 stamp=("accepted_at",))

@@ -29,6 +29,11 @@ def may_return_declaration(p: Principal, org: Organization) -> bool:
     return p.is_city and org.kind is OrgKind.SCHOOL and manages(p, org)
 
 
+def may_approve_declaration(p: Principal, org: Organization) -> bool:
+    """The city step (审核通过) is the bureau's, for the schools under it."""
+    return p.is_city and org.kind is OrgKind.SCHOOL and manages(p, org)
+
+
 def may_accept_declaration(p: Principal) -> bool:
     return p.is_province
 

@@ -77,6 +77,11 @@ class IsProvinceOffice(_RoleGate):
     message = "仅省教育厅可执行此操作"
 
 
+class IsCityBureau(_RoleGate):
+    roles = frozenset({Role.CITY_BUREAU})
+    message = "仅地市教育局可执行此操作"
+
+
 class IsProvinceOrCity(_RoleGate):
     roles = PROVINCE_OR_CITY
     message = "仅省教育厅或地市教育局可执行此操作"

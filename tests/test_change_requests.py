@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from models import ChangeRequest, Undertaking
+from tests.chain import confirm
 from tests.conftest import (
     LUOYANG,
     LY_SCHOOL,
@@ -18,7 +19,7 @@ from tests.conftest import (
     ZZ_SCHOOL_2,
     Api,
 )
-from tests.test_declarations import ACCEPT, SUBMIT, row, save
+from tests.test_declarations import SUBMIT, row, save
 from tests.test_evidence import iso, open_round
 
 CR = """
@@ -83,9 +84,7 @@ async def accepted(api: Api, school: str, rows: list[dict[str, Any]]) -> dict[st
     assert (await save(api, school, school, 0, rows))["errors"] == []
     assert (await api.data(SUBMIT, {"org": school, "v": 1}, token))["submitDeclaration"][
         "errors"] == []
-    done = (await api.data(ACCEPT, {"org": school, "v": 2}, await api.token(PROVINCE)))[
-        "acceptDeclaration"]
-    assert done["declaration"]["status"] == "ACCEPTED", done
+    await confirm(api, school)
     declared = (await api.data(DECLARATION, {"org": school}, token))["declaration"]
     return {u["item"]["number"]: u["id"] for u in declared["undertakings"]}
 

@@ -68,6 +68,14 @@ mutation($org: String!, $version: Int!) {
   }
 }"""
 
+APPROVE = """
+mutation($org: String!, $version: Int) {
+  approveDeclaration(organizationCode: $org, version: $version) {
+    declaration { status version cityApprovedAt lock { code message } editable }
+    errors { field code message }
+  }
+}"""
+
 GRANT = """
 mutation($org: String!, $until: DateTime!, $reason: String) {
   grantExtension(organizationCode: $org, until: $until, reason: $reason) {
@@ -421,14 +429,17 @@ async def test_the_province_accepts_after_the_deadline(api: Api) -> None:
                            version=version)
     assert codes(withdrawn) == ["DEADLINE_PASSED"]
 
-    # When the province accepts it
-    accepted = await call(api, ACCEPT, "acceptDeclaration", PROVINCE, org=ZZ_SCHOOL_2,
+    # When its city approves it and the province accepts it (review goes on after the deadline)
+    approved = await call(api, APPROVE, "approveDeclaration", ZHENGZHOU, org=ZZ_SCHOOL_2,
                           version=version)
+    assert approved["errors"] == [] and approved["declaration"]["cityApprovedAt"] is not None
+    accepted = await call(api, ACCEPT, "acceptDeclaration", PROVINCE, org=ZZ_SCHOOL_2,
+                          version=version + 1)
 
     # Then it is accepted and frozen, the lock saying so (not the deadline)
     assert accepted["errors"] == []
     d = accepted["declaration"]
-    assert (d["status"], d["version"]) == ("ACCEPTED", version + 1)
+    assert (d["status"], d["version"]) == ("ACCEPTED", version + 2)
     assert d["acceptedAt"] is not None
     assert d["lock"] == {"code": "DECLARATION_ACCEPTED"} and d["editable"] is False
     assert (await Declaration.get(organization__code=ZZ_SCHOOL_2)).status == "accepted"
@@ -446,9 +457,14 @@ async def test_a_city_cannot_accept_even_before_the_deadline(api: Api) -> None:
     # Then FORBIDDEN, still submitted
     assert top_level_codes(denied) == ["FORBIDDEN"]
     assert (await Declaration.get(organization__code=ZZ_SCHOOL_2)).status == "submitted"
-    # While the province accepts it
+    # Nor does the province before the city has approved it
+    early = await call(api, ACCEPT, "acceptDeclaration", PROVINCE, org=ZZ_SCHOOL_2,
+                       version=version)
+    assert codes(early) == ["CITY_REVIEW_PENDING"] and "审核通过" in early["errors"][0]["message"]
+    # While, once the city has approved it, the province accepts it
+    await call(api, APPROVE, "approveDeclaration", ZHENGZHOU, org=ZZ_SCHOOL_2, version=version)
     accepted = await call(api, ACCEPT, "acceptDeclaration", PROVINCE, org=ZZ_SCHOOL_2,
-                          version=version)
+                          version=version + 1)
     assert accepted["declaration"]["status"] == "ACCEPTED"
 
 
@@ -657,9 +673,13 @@ async def test_the_lock_tells_the_deadline_submission_and_acceptance_apart(api: 
     extended = await declaration(api, ZZ_SCHOOL_2)
     assert (extended["lock"], extended["editable"]) == (None, True)
     await call(api, SUBMIT, "submitDeclaration", ZZ_SCHOOL_2, org=ZZ_SCHOOL_2, version=3)
-    await call(api, ACCEPT, "acceptDeclaration", PROVINCE, org=ZZ_SCHOOL_2, version=4)
+    await call(api, APPROVE, "approveDeclaration", ZHENGZHOU, org=ZZ_SCHOOL_2, version=4)
+    approved = await declaration(api, ZZ_SCHOOL_2)
+    assert approved["lock"]["code"] == "DECLARATION_CITY_APPROVED"
+    assert approved["editable"] is False
+    await call(api, ACCEPT, "acceptDeclaration", PROVINCE, org=ZZ_SCHOOL_2, version=5)
     accepted = await declaration(api, ZZ_SCHOOL_2)
     assert accepted["status"] == "ACCEPTED"
     assert accepted["lock"]["code"] == "DECLARATION_ACCEPTED" and accepted["editable"] is False
-    assert codes(await save(api, ZZ_SCHOOL_2, 5, [row("3.1", 9)])) == ["DECLARATION_ACCEPTED"]
+    assert codes(await save(api, ZZ_SCHOOL_2, 6, [row("3.1", 9)])) == ["DECLARATION_ACCEPTED"]
     assert await rows_of(ZZ_SCHOOL_2) == {"3.1": 2}

@@ -44,8 +44,14 @@ mutation($org: String!, $v: Int!, $reason: String!) {
     declaration { ...D } errors { field code message } }
 }""" + DECL_FIELDS
 
+APPROVE = """
+mutation($org: String!, $v: Int) {
+  approveDeclaration(organizationCode: $org, version: $v) {
+    declaration { ...D } errors { field code message } }
+}""" + DECL_FIELDS
+
 ACCEPT = """
-mutation($org: String!, $v: Int!) {
+mutation($org: String!, $v: Int) {
   acceptDeclaration(organizationCode: $org, version: $v) {
     declaration { ...D } errors { field code message } }
 }""" + DECL_FIELDS
@@ -173,18 +179,24 @@ async def test_return_correct_resubmit_accept_and_the_history_tells_it(api: Api)
     assert returned["declaration"]["returnReason"] == "经费来源填写不完整"
 
     await save(api, ZZ_SCHOOL_2, ZZ_SCHOOL_2, 3, [row("3.2", 2, schoolSelf="5", sponsor="3")])
-    await api.data(SUBMIT, {"org": ZZ_SCHOOL_2, "v": 4}, school)
-    accepted = (await api.data(ACCEPT, {"org": ZZ_SCHOOL_2, "v": 5}, province))[
+    resubmitted = (await api.data(SUBMIT, {"org": ZZ_SCHOOL_2, "v": 4}, school))[
+        "submitDeclaration"]
+    assert resubmitted["declaration"]["returnReason"] is None  # the history keeps it
+    approved = (await api.data(APPROVE, {"org": ZZ_SCHOOL_2, "v": 5}, city))[
+        "approveDeclaration"]
+    assert approved["declaration"]["status"] == "CITY_APPROVED"
+    accepted = (await api.data(ACCEPT, {"org": ZZ_SCHOOL_2, "v": 6}, province))[
         "acceptDeclaration"]
     assert accepted["declaration"]["status"] == "ACCEPTED"
     assert accepted["declaration"]["lock"]["code"] == "DECLARATION_ACCEPTED"
-    frozen = await save(api, ZZ_SCHOOL_2, ZZ_SCHOOL_2, 6, [row("3.3")])
+    frozen = await save(api, ZZ_SCHOOL_2, ZZ_SCHOOL_2, 7, [row("3.3")])
     assert codes(frozen) == ["DECLARATION_ACCEPTED"]
 
     history = (await api.data(READ, {"org": ZZ_SCHOOL_2}, city))["declaration"]["history"]
     story = [(h["statusChange"] or h["rowChange"], h["actor"]["username"]) for h in history]
     assert story == [("CREATE", ZZ_SCHOOL_2), ("SUBMIT", ZZ_SCHOOL_2), ("RETURN", ZHENGZHOU),
-                     ("UPDATE", ZZ_SCHOOL_2), ("SUBMIT", ZZ_SCHOOL_2), ("ACCEPT", PROVINCE)]
+                     ("UPDATE", ZZ_SCHOOL_2), ("SUBMIT", ZZ_SCHOOL_2), ("APPROVE", ZHENGZHOU),
+                     ("ACCEPT", PROVINCE)]
     assert history[2]["reason"] == "经费来源填写不完整"
     assert history[3]["before"] == {"quantity": 2, "schoolSelf": "5.00"}
     assert history[0]["before"] is None and history[0]["after"]["quantity"] == 2
@@ -220,7 +232,8 @@ async def test_only_the_province_accepts(api: Api) -> None:
     await api.data(SUBMIT, {"org": ZZ_SCHOOL_2, "v": 1}, await api.token(ZZ_SCHOOL_2))
 
     by_city = await api.post(ACCEPT, {"org": ZZ_SCHOOL_2, "v": 2}, await api.token(ZHENGZHOU))
-    by_province = await api.data(ACCEPT, {"org": ZZ_SCHOOL_2, "v": 2},
+    await api.data(APPROVE, {"org": ZZ_SCHOOL_2, "v": 2}, await api.token(ZHENGZHOU))
+    by_province = await api.data(ACCEPT, {"org": ZZ_SCHOOL_2, "v": 3},
                                  await api.token(PROVINCE))
 
     assert by_city["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -22,8 +22,9 @@ import starlette.formparsers
 
 from models import Evidence
 from tests import sample_files
+from tests.chain import confirm
 from tests.conftest import LUOYANG, LY_SCHOOL, PROVINCE, ZHENGZHOU, ZZ_SCHOOL_2, Api
-from tests.test_declarations import ACCEPT, SUBMIT, row, save
+from tests.test_declarations import SUBMIT, row, save
 
 YEAR = 2021
 
@@ -100,9 +101,7 @@ async def accepted_undertaking(api: Api, school: str, number: str = "3.2",
     assert saved["errors"] == [], saved
     submitted = (await api.data(SUBMIT, {"org": school, "v": 1}, token))["submitDeclaration"]
     assert submitted["errors"] == [], submitted
-    accepted = (await api.data(ACCEPT, {"org": school, "v": 2}, await api.token(PROVINCE)))[
-        "acceptDeclaration"]
-    assert accepted["declaration"]["status"] == "ACCEPTED", accepted
+    await confirm(api, school)
     declared = (await api.data(DECLARED, {"org": school}, token))["declaration"]
     return str(next(u["id"] for u in declared["undertakings"] if u["item"]["number"] == number))
 

@@ -13,8 +13,9 @@ import pytest
 from openpyxl import load_workbook
 
 from tests import sample_files
+from tests.chain import APPROVE_REPORT, confirm
 from tests.conftest import LY_SCHOOL, PROVINCE, ZHENGZHOU, ZZ_SCHOOL_2, Api
-from tests.test_declarations import ACCEPT, SUBMIT, row, save
+from tests.test_declarations import SUBMIT, row, save
 
 OPEN_ROUND = """
 mutation($year: Int!, $opens: DateTime!, $closes: DateTime!) {
@@ -78,8 +79,7 @@ def _window() -> dict[str, str]:
 async def _accepted(api: Api, school: str, rows: list[dict[str, Any]]) -> None:
     await save(api, school, school, 0, rows)
     await api.data(SUBMIT, {"org": school, "v": 1}, await api.token(school))
-    accepted = await api.data(ACCEPT, {"org": school, "v": 2}, await api.token(PROVINCE))
-    assert accepted["acceptDeclaration"]["errors"] == []
+    await confirm(api, school)
 
 
 async def _upload(api: Api, token: str, undertaking: str, name: str, content: bytes
@@ -142,7 +142,14 @@ async def test_a_school_files_its_2021_report_and_it_is_reviewed(api: Api,
                                                       "entries": entries[:1]}}, school))
     assert resaved["saveReport"]["errors"] == []
     await api.data(TRANSITION, {"year": 2021, "v": 4}, school)
-    accepted = (await api.data(ACCEPT_REPORT, {"org": ZZ_SCHOOL_2, "year": 2021, "v": 5},
+    early = (await api.data(ACCEPT_REPORT, {"org": ZZ_SCHOOL_2, "year": 2021, "v": 5},
+                            province))["acceptReport"]
+    assert [e["code"] for e in early["errors"]] == ["CITY_REVIEW_PENDING"]
+    approved = (await api.data(APPROVE_REPORT, {"org": ZZ_SCHOOL_2, "year": 2021, "v": 5,
+                                                "remark": "数据属实"},
+                               await api.token(ZHENGZHOU)))["approveReport"]
+    assert approved["report"]["status"] == "CITY_APPROVED"
+    accepted = (await api.data(ACCEPT_REPORT, {"org": ZZ_SCHOOL_2, "year": 2021, "v": 6},
                                province))["acceptReport"]
     assert accepted["report"]["status"] == "ACCEPTED"
 
@@ -154,7 +161,7 @@ async def test_a_school_files_its_2021_report_and_it_is_reviewed(api: Api,
     assert [e["filename"] for e in by_item["3.2"]["evidence"]] == ["工作室照片.pdf"]
     assert [(h["statusChange"], h["actor"]["username"]) for h in final["history"]] == [
         ("SUBMIT", ZZ_SCHOOL_2), ("RETURN", ZHENGZHOU), ("SUBMIT", ZZ_SCHOOL_2),
-        ("ACCEPT", PROVINCE)]
+        ("APPROVE", ZHENGZHOU), ("ACCEPT", PROVINCE)]
     download = await api.client.get(by_item["3.2"]["evidence"][0]["downloadUrl"],
                                     headers={"Authorization": f"Bearer {province}"})
     assert download.status_code == 200 and download.content == PDF

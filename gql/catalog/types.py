@@ -118,12 +118,19 @@ class Campaign(relay.Node):
     declaration_closes_at: datetime
     performance_years: list[int] = strawberry.field(
         description="The year ends at which performance is reported.")
+    city_review: bool = strawberry.field(
+        description="Whether city bureaus approve (审核通过) their schools' forms before the"
+        " province confirms them (已确认); schools directly under the province skip it.")
+    late_return_days: int = strawberry.field(
+        description="Days a form returned or reopened after its deadline stays open for the"
+        " school to correct it (an extension that ends by itself).")
 
     @classmethod
     def of(cls, m: CampaignModel, years: list[int]) -> Campaign:
         return cls(id=m.id, code=m.code, name=m.name,
                    declaration_opens_at=m.declaration_opens_at,
-                   declaration_closes_at=m.declaration_closes_at, performance_years=years)
+                   declaration_closes_at=m.declaration_closes_at, performance_years=years,
+                   city_review=m.city_review, late_return_days=m.late_return_days)
 
     @strawberry.field(description="Whether declarations are open now, by the server's clock.")
     def declaration_open(self) -> bool:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -24,6 +25,8 @@ from permissions.classes import IsActiveUser, IsProvinceOffice
 from permissions.principal import Principal
 
 MAX_ROWS = 200
+REVIEW_VERSION = ("The version as last read, to refuse the action if the form changed since;"
+                  " leave it out to act on the form as it stands.")
 
 Operation = Callable[[OrganizationModel, CampaignModel], Awaitable[object]]
 
@@ -98,21 +101,27 @@ class DeclarationMutations:
             lambda p, org: may_edit_declaration(p, org), "只能撤回本单位的申报",
             lambda org, c: declarations.withdraw(_actor(info), org, c, version))
 
-    @strawberry.mutation(description="Send a submitted declaration back with a reason (a city"
-                         " bureau: its own schools'); editing reopens.",
-                         permission_classes=[IsActiveUser])
-    async def return_declaration(self, info: Info, organization_code: str, version: int,
-                                 reason: str,
-                                 campaign_code: str | None = None) -> DeclarationPayload:
+    @strawberry.mutation(description="Send a submitted (or city-approved) declaration back"
+                         " (退回修改) with a reason (a city bureau: its own schools'); editing"
+                         " reopens.", permission_classes=[IsActiveUser])
+    async def return_declaration(
+        self, info: Info, organization_code: str, reason: str,
+        version: Annotated[int | None, strawberry.argument(description=REVIEW_VERSION)] = None,
+        campaign_code: str | None = None,
+    ) -> DeclarationPayload:
         return await _run(
             info, organization_code, campaign_code,
             may_return_declaration, "无权退回该单位的申报",
             lambda org, c: declarations.return_(_actor(info), org, c, version, reason))
 
-    @strawberry.mutation(description="Province office: accept a submitted declaration, which"
-                         " freezes it.", permission_classes=[IsProvinceOffice])
-    async def accept_declaration(self, info: Info, organization_code: str, version: int,
-                                 campaign_code: str | None = None) -> DeclarationPayload:
+    @strawberry.mutation(description="Province office: confirm (已确认) a declaration, which"
+                         " freezes it: one its city bureau has approved, or a submitted one"
+                         " that needs no city review.", permission_classes=[IsProvinceOffice])
+    async def accept_declaration(
+        self, info: Info, organization_code: str,
+        version: Annotated[int | None, strawberry.argument(description=REVIEW_VERSION)] = None,
+        campaign_code: str | None = None,
+    ) -> DeclarationPayload:
         return await _run(
             info, organization_code, campaign_code,
             lambda p, _org: may_accept_declaration(p), "仅省教育厅可确认申报",

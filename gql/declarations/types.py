@@ -23,9 +23,11 @@ if TYPE_CHECKING:
     from gql.org.types import Organization
     from gql.undertakings.types import Undertaking
 
-strawberry.enum(DeclarationStatus, description="NOT_STARTED (nothing saved yet), DRAFT,"
-                " SUBMITTED (waiting for review), RETURNED (sent back with a reason, editable),"
-                " ACCEPTED (frozen by the province).")
+strawberry.enum(DeclarationStatus, description="NOT_STARTED (未填报: nothing saved yet),"
+                " DRAFT (草稿), SUBMITTED (已提交: waiting for review),"
+                " CITY_APPROVED (地市审核通过: waiting for the province),"
+                " RETURNED (退回修改: sent back with a reason, editable),"
+                " ACCEPTED (已确认: frozen by the province).")
 strawberry.enum(DeclarationAction, name="DeclarationAction")
 strawberry.enum(RowAction, name="RowAction", description="What a change did to a row.")
 
@@ -33,13 +35,15 @@ strawberry.enum(RowAction, name="RowAction", description="What a change did to a
 # A stored form's columns, and what they read before anything is saved (both paths).
 FORM_COLUMNS: dict[str, Any] = {
     "status": DeclarationStatus.NOT_STARTED, "version": 0, "submitted_at": None,
-    "returned_at": None, "return_reason": None, "accepted_at": None, "updated_at": None}
+    "returned_at": None, "return_reason": None, "city_approved_at": None, "accepted_at": None,
+    "updated_at": None}
 
 
 @strawberry.type(description="Why a declaration cannot be changed now.")
 class Lock:
     code: str = strawberry.field(description="DEADLINE_PASSED, NOT_OPEN_YET,"
-                                 " DECLARATION_SUBMITTED or DECLARATION_ACCEPTED.")
+                                 " DECLARATION_SUBMITTED, DECLARATION_CITY_APPROVED or"
+                                 " DECLARATION_ACCEPTED.")
     message: str
 
 
@@ -70,7 +74,8 @@ class HistoryEntry:
     at: datetime
     actor: Actor
     status_change: DeclarationAction | None = strawberry.field(
-        description="Set for a status change: SUBMIT, WITHDRAW, RETURN, ACCEPT.")
+        description="Set for a status change: SUBMIT, WITHDRAW, APPROVE (the city's 审核通过),"
+        " RETURN (退回修改), ACCEPT (已确认), REOPEN.")
     from_status: DeclarationStatus | None
     to_status: DeclarationStatus | None
     reason: str | None
@@ -81,7 +86,9 @@ class HistoryEntry:
 
 
 @strawberry.interface(description="A form reviewed upwards: a declaration, or a year's"
-                      " performance report. DRAFT -> SUBMITTED -> RETURNED or ACCEPTED.")
+                      " performance report. DRAFT -> SUBMITTED -> CITY_APPROVED (schools under a"
+                      " city-level unit, when the campaign has the city step) -> ACCEPTED;"
+                      " RETURNED from any review step.")
 class ReviewedForm:
     status: DeclarationStatus
     version: int = strawberry.field(
@@ -89,7 +96,11 @@ class ReviewedForm:
         " refused with CONFLICT. 0 while nothing is saved.")
     submitted_at: datetime | None
     returned_at: datetime | None
-    return_reason: str | None
+    return_reason: str | None = strawberry.field(
+        description="Why it was last returned or reopened; cleared when it is submitted again"
+        " (the history keeps it).")
+    city_approved_at: datetime | None = strawberry.field(
+        description="When the city bureau approved it (审核通过).")
     accepted_at: datetime | None
     updated_at: datetime | None
     window: strawberry.Private[Window]

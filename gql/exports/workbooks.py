@@ -29,11 +29,11 @@ from models.oversight import (
     target_percent,
 )
 from models.undertaking import FUNDING_SOURCES
+from models.workflow import STATUS_WORDS
 
 DASH = "——"
 FUNDING_HEADERS = ["学校自筹", "行业企业投入", "举办方投入", "地市县投入", "省财政投入"]
-STATUS_NAMES = {"not_started": "未填报", "draft": "草稿", "submitted": "已提交",
-                "returned": "已退回", "accepted": "已确认"}
+STATUS_NAMES = {s.value: word for s, word in STATUS_WORDS.items()}
 TYPE_NAMES = {"higher": "高职", "secondary": "中职", "university": "职业大学"}
 MONEY_FORMAT = "0.00"
 TITLE_CHARS_PER_LINE = 28  # Chinese characters in the 工作任务 column at width 60

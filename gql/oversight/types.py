@@ -20,6 +20,7 @@ class StatusCounts:
     not_started: int
     draft: int
     submitted: int
+    city_approved: int
     returned: int
     accepted: int
     total: int
@@ -30,7 +31,8 @@ class StatusCounts:
     def of(cls, c: oversight.StatusCounts) -> StatusCounts:
         s = DeclarationStatus
         return cls(not_started=c.by_status[s.NOT_STARTED], draft=c.by_status[s.DRAFT],
-                   submitted=c.by_status[s.SUBMITTED], returned=c.by_status[s.RETURNED],
+                   submitted=c.by_status[s.SUBMITTED],
+                   city_approved=c.by_status[s.CITY_APPROVED], returned=c.by_status[s.RETURNED],
                    accepted=c.by_status[s.ACCEPTED], total=c.total,
                    never_logged_in=c.never_logged_in)
 
@@ -73,7 +75,7 @@ class ProgressSort(StrEnum):
 
 _STATUS_ORDER = {s: i for i, s in enumerate([
     DeclarationStatus.NOT_STARTED, DeclarationStatus.DRAFT, DeclarationStatus.RETURNED,
-    DeclarationStatus.SUBMITTED, DeclarationStatus.ACCEPTED])}
+    DeclarationStatus.SUBMITTED, DeclarationStatus.CITY_APPROVED, DeclarationStatus.ACCEPTED])}
 
 
 def _sorted(rows: list[oversight.SchoolProgress], sort: ProgressSort

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 from starlette.datastructures import UploadFile
@@ -11,6 +11,7 @@ from strawberry.file_uploads import Upload
 from gql.catalog.queries import campaign_or_latest
 from gql.context import Info
 from gql.declarations.inputs import FundingInput
+from gql.declarations.mutations import REVIEW_VERSION
 from gql.errors import UserError
 from gql.nodes import decode_id
 from gql.performance.inputs import SaveReportInput
@@ -176,19 +177,26 @@ class PerformanceMutations:
                           "只能撤回本单位的绩效",
                           lambda org, r: reports.withdraw(_actor(info), org, r, version))
 
-    @strawberry.mutation(description="Send a submitted report back with a reason (a city"
-                         " bureau: its own schools').", permission_classes=[IsActiveUser])
-    async def return_report(self, info: Info, organization_code: str, year: int, version: int,
-                            reason: str, campaign_code: str | None = None
-                            ) -> PerformanceReportPayload:
+    @strawberry.mutation(description="Send a submitted (or city-approved) report back"
+                         " (退回修改) with a reason (a city bureau: its own schools').",
+                         permission_classes=[IsActiveUser])
+    async def return_report(
+        self, info: Info, organization_code: str, year: int, reason: str,
+        version: Annotated[int | None, strawberry.argument(description=REVIEW_VERSION)] = None,
+        campaign_code: str | None = None,
+    ) -> PerformanceReportPayload:
         return await _run(info, organization_code, year, campaign_code, may_return_declaration,
                           "无权退回该单位的绩效",
                           lambda org, r: reports.return_(_actor(info), org, r, version, reason))
 
-    @strawberry.mutation(description="Province office: accept a submitted report.",
+    @strawberry.mutation(description="Province office: confirm (已确认) a report its city"
+                         " bureau has approved, or a submitted one that needs no city review.",
                          permission_classes=[IsProvinceOffice])
-    async def accept_report(self, info: Info, organization_code: str, year: int, version: int,
-                            campaign_code: str | None = None) -> PerformanceReportPayload:
+    async def accept_report(
+        self, info: Info, organization_code: str, year: int,
+        version: Annotated[int | None, strawberry.argument(description=REVIEW_VERSION)] = None,
+        campaign_code: str | None = None,
+    ) -> PerformanceReportPayload:
         return await _run(info, organization_code, year, campaign_code,
                           lambda p, _o: may_accept_declaration(p), "仅省教育厅可确认",
                           lambda org, r: reports.accept(_actor(info), org, r, version))

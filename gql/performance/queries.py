@@ -24,6 +24,7 @@ from models.declaration import DeclarationStatus
 from models.enums import OrgKind
 from models.errors import DomainError
 from models.performance import RequestStatus
+from models.workflow import SUBMITTED_OR_BEYOND
 from permissions.classes import IsActiveUser, IsProvinceOrCity
 from permissions.scoping import visible_change_requests
 
@@ -67,8 +68,7 @@ class ReportingProgress:
 
     @strawberry.field(description="Schools that have not submitted yet: to be pushed.")
     def not_reported(self) -> list[Organization]:
-        done = {DeclarationStatus.SUBMITTED, DeclarationStatus.ACCEPTED}
-        return [s.school for s in self.schools if s.status not in done]
+        return [s.school for s in self.schools if s.status not in SUBMITTED_OR_BEYOND]
 
 
 @strawberry.type(description="Certified undertakings of one item against the national target.")

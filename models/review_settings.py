@@ -1,0 +1,26 @@
+"""A campaign's review settings: the city step on or off, and the late-return extension."""
+
+from __future__ import annotations
+
+from models.catalog import Campaign
+from models.errors import Code, DomainError
+
+MAX_LATE_RETURN_DAYS = 60
+
+
+async def update(campaign: Campaign, *, city_review: bool | None,
+                 late_return_days: int | None) -> Campaign:
+    """Change what is given, leave the rest. Forms already approved by a city stay so."""
+    changed: list[str] = []
+    if late_return_days is not None:
+        if not 1 <= late_return_days <= MAX_LATE_RETURN_DAYS:
+            raise DomainError(Code.INVALID_VALUE,
+                              f"退回后的修改期限应为1至{MAX_LATE_RETURN_DAYS}天", "lateReturnDays")
+        campaign.late_return_days = late_return_days
+        changed.append("late_return_days")
+    if city_review is not None:
+        campaign.city_review = city_review
+        changed.append("city_review")
+    if changed:
+        await campaign.save(update_fields=changed)
+    return campaign
