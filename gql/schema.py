@@ -38,6 +38,7 @@ from gql.one_login import OneLoginPerRequest
 from gql.org.queries import OrgQueries
 from gql.org.types import Organization
 from gql.oversight.queries import OversightQueries
+from gql.oversight.totals import TotalsQueries
 from gql.performance.mutations import PerformanceMutations
 from gql.performance.queries import PerformanceQueries
 from gql.performance.types import ChangeRequestType, EvidenceFile
@@ -67,7 +68,8 @@ class NodeQueries:
 
 
 Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
-                              DeclarationQueries, OversightQueries, PerformanceQueries))
+                              DeclarationQueries, OversightQueries, PerformanceQueries,
+                              TotalsQueries))
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations,
                                     PerformanceMutations, ReviewMutations))
 

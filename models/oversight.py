@@ -21,6 +21,7 @@ from models.declaration import Declaration, DeclarationStatus
 from models.enums import OrgKind, TaskLevel
 from models.org import Organization
 from models.performance import PerformanceEntry, PerformanceReport
+from models.totals import counted_entries, reported_undertakings
 from models.undertaking import FUNDING_SOURCES, Undertaking
 
 S = DeclarationStatus
@@ -172,14 +173,18 @@ class PerformanceSum:
 
 async def performance_sums(undertakings: QuerySet[Undertaking],
                            entries: QuerySet[PerformanceEntry], round_: ReportingRound, *,
-                           by_group: bool) -> list[PerformanceSum]:
+                           by_group: bool, report_statuses: list[DeclarationStatus]
+                           ) -> list[PerformanceSum]:
     """Per item (and city-level unit): planned against achieved quantity, planned against
-    spent funding per source, for one year's reports. Two GROUP BY queries."""
+    spent funding per source, for the year's report lines in `report_statuses`. The planned
+    side covers the same undertakings as those lines (like with like). Two GROUP BY queries."""
+    counted = counted_entries(entries, round_, report_statuses)
     plan = {(s.item_id, s.group_id): s for s in await item_sums(
-        undertakings, await Campaign.get(id=round_.campaign_id), by_group=by_group)}
+        reported_undertakings(undertakings, counted),
+        await Campaign.get(id=round_.campaign_id), by_group=by_group)}
     keys = ["undertaking__item_id", "undertaking__organization__parent_id"] if by_group else [
         "undertaking__item_id"]
-    rows = await entries.filter(report__round_id=round_.id).annotate(
+    rows = await counted.annotate(
         done=Sum("completed_quantity"),
         **{s: cents_sum(PerformanceEntry, s) for s in FUNDING_SOURCES},
     ).group_by(*keys).values(*keys, "done", *FUNDING_SOURCES)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from tests.conftest import LUOYANG, LY_SCHOOL, PROVINCE, ZHENGZHOU, ZZ_SCHOOL, ZZ_SCHOOL_2, Api
-from tests.test_declarations import row, save
+from tests.test_declarations import SUBMIT, row, save
 
 
 async def _get(api: Api, path: str, user: str | None) -> tuple[int, bytes, dict[str, str]]:
@@ -71,30 +71,49 @@ async def test_must_change_password_first(api: Api) -> None:
 
 async def test_city_summary_workbook_holds_only_its_schools(api: Api) -> None:
     await save(api, ZZ_SCHOOL_2, ZZ_SCHOOL_2, 0, [row("3.2", 2, schoolSelf="1.10")])
-    await save(api, LY_SCHOOL, LY_SCHOOL, 0, [row("3.2", 4, schoolSelf="2")])
+    await api.data(SUBMIT, {"org": ZZ_SCHOOL_2, "v": 1}, await api.token(ZZ_SCHOOL_2))
+    await save(api, LY_SCHOOL, LY_SCHOOL, 0, [row("3.2", 4, schoolSelf="2")])  # a draft
 
     status, content, _ = await _get(api, "/exports/summary.xlsx", ZHENGZHOU)
     _, province_content, _ = await _get(api, "/exports/summary.xlsx", PROVINCE)
+    _, with_drafts, _ = await _get(api, "/exports/summary.xlsx?statuses=draft,submitted",
+                                   PROVINCE)
+    bad, body, _ = await _get(api, "/exports/summary.xlsx?statuses=nonsense", PROVINCE)
 
     assert status == 200
     book = load_workbook(io.BytesIO(content))
-    assert book.sheetnames == ["按任务汇总", "按地市", "学校进度"]
+    assert book.sheetnames == ["按任务汇总", "按地市", "学校进度", "按地市和经费来源", "学校明细",
+                               "统计口径"]
     sums = list(book["按任务汇总"].iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[4], r[5], r[6], r[7]) for r in sums] == [("3.2", 1, 2, 2, 1.1)]
     schools = [r[0] for r in book["学校进度"].iter_rows(min_row=2, values_only=True)]
     assert sorted(schools) == ["4199000005", ZZ_SCHOOL, ZZ_SCHOOL_2, "4199200003"]
+    assert book["统计口径"]["B2"].value == "已提交、地市审核通过、已确认"
     province = load_workbook(io.BytesIO(province_content))
     groups = [(r[0], r[2], r[4]) for r in province["按地市"].iter_rows(min_row=2,
                                                                       values_only=True)]
-    assert groups == [("3.2", "郑州市", 2), ("3.2", "洛阳市", 4)]
+    assert groups == [("3.2", "郑州市", 2)]  # 洛阳's draft is not counted
     assert len(list(province["学校进度"].iter_rows(min_row=2))) == 30
+    drafts = load_workbook(io.BytesIO(with_drafts))
+    groups = [(r[0], r[2], r[4]) for r in drafts["按地市"].iter_rows(min_row=2,
+                                                                    values_only=True)]
+    assert groups == [("3.2", "郑州市", 2), ("3.2", "洛阳市", 4)]
+    assert drafts["统计口径"]["B2"].value == "草稿、已提交"
+    by_city = list(drafts["按地市和经费来源"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1], r[2], r[3], r[8]) for r in by_city] == [
+        ("郑州市", 1, 1, 1.1, 1.1), ("洛阳市", 1, 1, 2, 2), ("合计", 2, 2, 3.1, 3.1)]
+    detail = list(drafts["学校明细"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[4], r[6], r[7]) for r in detail] == [
+        (ZZ_SCHOOL_2, "3.2", 2, 1.1), (LY_SCHOOL, "3.2", 4, 2)]
+    assert bad == 400 and b"BAD_USER_INPUT" in body
 
 
 async def test_csv_exports_open_in_excel(api: Api) -> None:
     await save(api, ZZ_SCHOOL_2, ZZ_SCHOOL_2, 0, [row("3.2", 2, schoolSelf="1.10")])
 
     status, content, headers = await _get(api, "/exports/progress.csv", ZHENGZHOU)
-    _, sums, _ = await _get(api, "/exports/sums.csv", ZHENGZHOU)
+    _, sums, _ = await _get(api, "/exports/sums.csv?statuses=draft", ZHENGZHOU)
+    _, submitted_only, _ = await _get(api, "/exports/sums.csv", ZHENGZHOU)
 
     assert status == 200 and headers["content-type"].startswith("text/csv")
     assert content.startswith("\ufeff".encode())
@@ -104,3 +123,4 @@ async def test_csv_exports_open_in_excel(api: Api) -> None:
     assert by_code[ZZ_SCHOOL_2][5] == "草稿" and Decimal(by_code[ZZ_SCHOOL_2][7]) == Decimal("1.10")
     assert by_code["4199200003"][9] == "从未登录"
     assert "郑州市" in sums.decode("utf-8-sig")
+    assert "郑州市" not in submitted_only.decode("utf-8-sig")  # a draft is not counted

@@ -58,8 +58,8 @@ mutation($id: ID!, $year: Int!, $file: Upload!) {
     evidence { id filename size sha256 contentType } errors { field code message } } }"""
 
 SUMS = """
-query($year: Int!, $city: String) {
-  performanceSums(year: $year, cityCode: $city) {
+query($year: Int!, $city: String, $reports: [DeclarationStatus!]) {
+  performanceSums(year: $year, cityCode: $city, reportStatuses: $reports) {
     item { number } plannedQuantity achievedQuantity planned { total } spent { schoolSelf total }
     byGroup { label plannedQuantity achievedQuantity }
   }
@@ -188,27 +188,39 @@ async def test_sums_compare_planned_and_achieved_and_show_who_has_not_reported(
         "spent": {"schoolSelf": "1.25"}, "progress": "DELAYED"}]}}, school)
     await api.data(TRANSITION, {"year": 2021, "v": 1}, school)
 
-    everything = await api.data(SUMS, {"year": 2021}, province)
-    city = await api.data(SUMS, {"year": 2021}, await api.token(ZHENGZHOU))
+    # By default only accepted reports count as achieved: nothing is accepted yet
+    default = await api.data(SUMS, {"year": 2021}, province)
+    assert default["performanceSums"] == []
+    # Asked to count submitted reports too, planned is taken over the same undertakings
+    submitted = {"year": 2021, "reports": ["SUBMITTED", "CITY_APPROVED", "ACCEPTED"]}
+    everything = await api.data(SUMS, submitted, province)
+    city = await api.data(SUMS, submitted, await api.token(ZHENGZHOU))
 
     s = everything["performanceSums"][0]
-    assert (s["item"]["number"], s["plannedQuantity"], s["achievedQuantity"]) == ("3.2", 6, 1)
-    assert s["planned"]["total"] == "16.00" and s["spent"] == {"schoolSelf": "1.25",
-                                                                "total": "1.25"}
+    assert (s["item"]["number"], s["plannedQuantity"], s["achievedQuantity"]) == ("3.2", 2, 1)
+    assert s["planned"]["total"] == "6.00" and s["spent"] == {"schoolSelf": "1.25",
+                                                               "total": "1.25"}
     assert [(g["label"], g["plannedQuantity"], g["achievedQuantity"]) for g in s["byGroup"]] == [
-        ("郑州市", 2, 1), ("洛阳市", 4, 0)]
+        ("郑州市", 2, 1)]
     progress = everything["reportingProgress"]
     assert progress["counts"]["total"] == 2 and progress["counts"]["submitted"] == 1
     assert progress["notReported"] == [{"code": LY_SCHOOL}]
     assert [g["label"] for g in city["performanceSums"][0]["byGroup"]] == ["郑州市"]
     assert city["reportingProgress"]["notReported"] == []
 
-    export = await api.client.get("/exports/performance.xlsx?year=2021",
-                                  headers={"Authorization": f"Bearer {province}"})
+    headers = {"Authorization": f"Bearer {province}"}
+    export = await api.client.get("/exports/performance.xlsx?year=2021"
+                                  "&reportStatuses=submitted,accepted", headers=headers)
     book = load_workbook(io.BytesIO(export.content))
     rows = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
-    assert [(r[0], r[2], r[3], r[4]) for r in rows] == [("3.2", "郑州市", 2, 1),
-                                                        ("3.2", "洛阳市", 4, 0)]
+    assert [(r[0], r[2], r[3], r[4]) for r in rows] == [("3.2", "郑州市", 2, 1)]
+    note = dict(book["统计口径"].iter_rows(min_row=2, max_row=2, values_only=True))
+    assert note == {"统计的绩效报告状态": "已提交、已确认"}
+    default_export = await api.client.get("/exports/performance.xlsx?year=2021",
+                                          headers=headers)
+    book = load_workbook(io.BytesIO(default_export.content))
+    assert list(book.worksheets[0].iter_rows(min_row=2, values_only=True)) == []
+    assert book["统计口径"]["B2"].value == "已确认"
 
 
 async def test_reports_outside_ones_scope_are_not_found(api: Api) -> None:

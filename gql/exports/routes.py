@@ -1,12 +1,15 @@
 """Spreadsheet downloads over HTTP, with the same bearer token and scope as the API.
 
 GET /exports/declarations/{code}.xlsx   one organisation's declaration (the notice's table)
-GET /exports/summary.xlsx[?city=CODE]   sums per item, per item and city, school progress
+GET /exports/summary.xlsx[?city=CODE]   sums per item, per item and city, per city and funding
+                                        source, per school and item, school progress
 GET /exports/progress.csv[?city=CODE]   school progress
 GET /exports/sums.csv[?city=CODE]       sums per item and city
 GET /exports/performance.xlsx?year=Y[&city=CODE]  planned against achieved, who has reported
 GET /files/evidence/{id}                an evidence file, for whoever sees its undertaking
 GET /exports/initial-passwords/{code}.xlsx  the province office: one-time passwords, once
+Sums count the declarations in ?statuses=submitted,city_approved,accepted (the default) and
+the report lines in ?reportStatuses=accepted (the default); the workbooks say which.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from tortoise.queryset import QuerySet
 
 from gql.catalog.queries import campaign_or_latest
 from gql.context import Context, bearer_token, build_context
 from gql.errors import ApiError
+from gql.exports import sheets
 from gql.exports import workbooks as wb
 from gql.input_limits import check_text
 from gql.nodes import db_id
@@ -35,6 +40,7 @@ from models import (
     initial_passwords,
     oversight,
     reports,
+    totals,
 )
 from models.clock import beijing, now_utc
 from models.declaration import DeclarationStatus
@@ -108,12 +114,27 @@ async def _scope(request: Request, context: Context) -> OversightScope | Respons
     return scope if scope is not None else _error(404, Code.NOT_FOUND, "地市不存在")
 
 
-async def _sums(scope: OversightScope) -> tuple[list[list[object]], list[list[object]]]:
-    totals = await oversight.item_sums(scope.undertakings, scope.campaign, by_group=False)
-    groups = await oversight.item_sums(scope.undertakings, scope.campaign, by_group=True)
+def _statuses(request: Request, name: str, default: list[DeclarationStatus]
+              ) -> list[DeclarationStatus]:
+    """?name=submitted,accepted: the statuses to count (DomainError on a bad one)."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return list(default)
+    try:
+        given = [DeclarationStatus(part.strip().lower()) for part in raw.split(",")
+                 if part.strip()]
+    except ValueError as e:
+        raise DomainError(Code.BAD_USER_INPUT, f"无法识别的状态：{raw}", name) from e
+    return totals.statuses_or_default(given, default)
+
+
+async def _sums(scope: OversightScope, counted: QuerySet[Undertaking]
+                ) -> tuple[list[list[object]], list[list[object]]]:
+    all_items = await oversight.item_sums(counted, scope.campaign, by_group=False)
+    groups = await oversight.item_sums(counted, scope.campaign, by_group=True)
     items = {e.id: e for e in await TaskEntry.filter(campaign_id=scope.campaign.id)}
     units = await _units({g.group_id for g in groups if g.group_id is not None})
-    return wb.sums_rows(totals, items), wb.group_rows(groups, items, units)
+    return wb.sums_rows(all_items, items), wb.group_rows(groups, items, units)
 
 
 async def _progress(scope: OversightScope) -> list[list[object]]:
@@ -130,8 +151,19 @@ async def summary_xlsx(request: Request, context: Context) -> Response:
     scope = await _scope(request, context)
     if isinstance(scope, Response):
         return scope
-    sums, groups = await _sums(scope)
-    content = wb.summary_workbook(scope.campaign.name, sums, groups, await _progress(scope))
+    try:
+        statuses = _statuses(request, "statuses", totals.DEFAULT_DECLARATIONS)
+    except DomainError as e:
+        return _error(400, Code.BAD_USER_INPUT, e.message)
+    counted = totals.counted_undertakings(scope.undertakings, scope.campaign, statuses)
+    sums, groups = await _sums(scope, counted)
+    cities = await totals.city_funding(counted)
+    detail = await totals.school_item_rows(counted)
+    units = await _units({c.group_id for c in cities} | {u.organization.parent_id
+                                                         for u in detail})
+    content = wb.summary_workbook(scope.campaign.name, sums, groups, await _progress(scope), [
+        sheets.city_funding_sheet(cities, units), sheets.school_item_sheet(detail, units),
+        sheets.counted_note(statuses, now_utc())])
     return _file(content, "承接任务汇总.xlsx", wb.XLSX_TYPE)
 
 
@@ -147,7 +179,12 @@ async def sums_csv(request: Request, context: Context) -> Response:
     scope = await _scope(request, context)
     if isinstance(scope, Response):
         return scope
-    _, groups = await _sums(scope)
+    try:
+        statuses = _statuses(request, "statuses", totals.DEFAULT_DECLARATIONS)
+    except DomainError as e:
+        return _error(400, Code.BAD_USER_INPUT, e.message)
+    _, groups = await _sums(scope, totals.counted_undertakings(scope.undertakings,
+                                                               scope.campaign, statuses))
     return _file(wb.csv_bytes(wb.GROUP_HEADER, groups), "承接任务按地市汇总.csv",
                  "text/csv; charset=utf-8")
 
@@ -156,6 +193,10 @@ async def performance_xlsx(request: Request, context: Context) -> Response:
     scope = await _scope(request, context)
     if isinstance(scope, Response):
         return scope
+    try:
+        counted = _statuses(request, "reportStatuses", totals.DEFAULT_REPORTS)
+    except DomainError as e:
+        return _error(400, Code.BAD_USER_INPUT, e.message)
     try:
         year = int(request.query_params["year"])
         if not 2000 <= year <= 2999:  # a 30-digit year overflowed the database's integer
@@ -166,12 +207,13 @@ async def performance_xlsx(request: Request, context: Context) -> Response:
     except DomainError as e:
         return _error(404, e.code, e.message)
     groups = await oversight.performance_sums(scope.undertakings, scope.entries, round_,
-                                              by_group=True)
+                                              by_group=True, report_statuses=counted)
     items = {e.id: e for e in await TaskEntry.filter(campaign_id=scope.campaign.id)}
     units = await _units({g.group_id for g in groups if g.group_id is not None})
     progress = await oversight.report_progress(scope.organizations, round_)
     content = wb.performance_workbook(round_.year, wb.performance_rows(groups, items, units),
-                                      wb.report_status_rows(progress))
+                                      wb.report_status_rows(progress),
+                                      [sheets.counted_note(counted, now_utc(), reports=True)])
     return _file(content, f"{round_.year}年度执行绩效汇总.xlsx", wb.XLSX_TYPE)
 
 

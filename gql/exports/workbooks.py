@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -146,7 +147,7 @@ def _printable(ws: Worksheet, header_rows: str) -> None:
     ws.print_title_rows = header_rows
 
 
-def _group_name(group_id: int | None, units: dict[int, Organization]) -> str:
+def group_name(group_id: int | None, units: dict[int, Organization]) -> str:
     if group_id is None:
         return "省教育厅（省级任务）"
     unit = units[group_id]
@@ -167,7 +168,7 @@ def group_rows(groups: list[ItemSum], items: dict[int, TaskEntry],
                units: dict[int, Organization]) -> list[list[Any]]:
     ordered = sorted(groups, key=lambda g: (items[g.item_id].sort_key,
                                             units[g.group_id].code if g.group_id else ""))
-    return [[items[g.item_id].number, items[g.item_id].title, _group_name(g.group_id, units),
+    return [[items[g.item_id].number, items[g.item_id].title, group_name(g.group_id, units),
              g.organizations, g.quantity, *g.funding.values(), g.funding_total]
             for g in ordered]
 
@@ -178,7 +179,7 @@ def progress_rows(rows: list[SchoolProgress], units: dict[int, Organization]
         return beijing(value) if value else ""
 
     return [[r.school.code, r.school.name,
-             _group_name(r.school.parent_id, units) if r.school.parent_id else "",
+             group_name(r.school.parent_id, units) if r.school.parent_id else "",
              TYPE_NAMES.get(r.school.school_type.value if r.school.school_type else "", ""),
              "是" if r.school.must_undertake_all else "否", STATUS_NAMES[r.status.value],
              r.item_count, r.funding_total, when(r.last_change_at),
@@ -194,7 +195,7 @@ PROGRESS_HEADER = ["学校代码", "学校名称", "所属地市", "类型", "�
 
 
 def summary_workbook(title: str, sums: list[list[Any]], groups: list[list[Any]],
-                     progress: list[list[Any]]) -> bytes:
+                     progress: list[list[Any]], extra: Sequence[Sheet] = ()) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "按任务汇总"
@@ -209,8 +210,28 @@ def summary_workbook(title: str, sums: list[list[Any]], groups: list[list[Any]],
     _table(ws, PROGRESS_HEADER, progress, money_columns=[8])
     _widths(ws, [13, 36, 14, 8, 10, 10, 10, 16, 18, 18])
     _printable(ws, header_rows="1:1")
+    _add_sheets(wb, extra)
     wb.properties.title = title
     return _save(wb)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One more table for a workbook: its tab, header, rows, money columns and widths."""
+
+    title: str
+    header: Sequence[str]
+    rows: list[list[Any]]
+    money_columns: Sequence[int] = ()
+    widths: Sequence[int] = ()
+
+
+def _add_sheets(wb: Workbook, extra: Sequence[Sheet]) -> None:
+    for sheet in extra:
+        ws = wb.create_sheet(sheet.title)
+        _table(ws, sheet.header, sheet.rows, money_columns=sheet.money_columns)
+        _widths(ws, sheet.widths)
+        _printable(ws, header_rows="1:1")
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -233,7 +254,7 @@ def performance_rows(groups: list[PerformanceSum], items: dict[int, TaskEntry],
                      units: dict[int, Organization]) -> list[list[Any]]:
     ordered = sorted(groups, key=lambda g: (items[g.item_id].sort_key,
                                             units[g.group_id].code if g.group_id else ""))
-    return [[items[g.item_id].number, items[g.item_id].title, _group_name(g.group_id, units),
+    return [[items[g.item_id].number, items[g.item_id].title, group_name(g.group_id, units),
              g.planned_quantity, g.achieved_quantity, *g.planned.values(), *g.spent.values(),
              sum(g.planned.values(), Decimal("0.00")), sum(g.spent.values(), Decimal("0.00"))]
             for g in ordered]
@@ -244,7 +265,8 @@ def report_status_rows(rows: list[ReportStatusRow]) -> list[list[Any]]:
              beijing(r.last_change_at) if r.last_change_at else ""] for r in rows]
 
 
-def performance_workbook(year: int, sums: list[list[Any]], statuses: list[list[Any]]) -> bytes:
+def performance_workbook(year: int, sums: list[list[Any]], statuses: list[list[Any]],
+                         extra: Sequence[Sheet] = ()) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = f"{year}年度计划与完成"
@@ -255,6 +277,7 @@ def performance_workbook(year: int, sums: list[list[Any]], statuses: list[list[A
     _table(ws, REPORT_STATUS_HEADER, statuses)
     _widths(ws, [13, 36, 14, 18])
     _printable(ws, header_rows="1:1")
+    _add_sheets(wb, extra)
     return _save(wb)
 
 

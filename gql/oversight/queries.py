@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Annotated
 
 import strawberry
+from tortoise.queryset import QuerySet
 
 from gql.catalog.types import TaskEntry
 from gql.context import Info
+from gql.errors import ApiError
 from gql.org.types import Organization
 from gql.oversight.scope import oversight_scope
 from gql.oversight.types import (
@@ -18,17 +21,62 @@ from gql.oversight.types import (
     funding_of,
 )
 from gql.undertakings.types import Undertaking
+from models import Campaign as CampaignModel
 from models import Organization as OrganizationModel
 from models import TaskEntry as TaskEntryModel
-from models import oversight
+from models import Undertaking as UndertakingModel
+from models import oversight, totals
+from models.declaration import DeclarationStatus
 from models.enums import OrgKind
+from models.errors import Code, DomainError
+from models.totals import counted_undertakings
 from permissions.classes import IsProvinceOrCity
 
+STATUSES = ("Which declaration statuses to count; default SUBMITTED, CITY_APPROVED and ACCEPTED"
+            " (drafts and returned forms are left out).")
+StatusesArg = Annotated[list[DeclarationStatus] | None,
+                        strawberry.argument(description=STATUSES)]
 CITY_ARG = "Narrow to one city-level unit (the province office only; a city bureau sees its own)."
 
 
 def _group_label(unit: OrganizationModel) -> str:
     return "省直属学校" if unit.kind is OrgKind.PROVINCE else unit.name
+
+
+def statuses_or_raise(given: list[DeclarationStatus] | None,
+                      default: list[DeclarationStatus]) -> list[DeclarationStatus]:
+    try:
+        return totals.statuses_or_default(given, default)
+    except DomainError as e:
+        raise ApiError(Code.BAD_USER_INPUT, e.message) from e
+
+
+async def item_sums_of(undertakings: QuerySet[UndertakingModel], campaign: CampaignModel
+                       ) -> list[ItemSum]:
+    """Per item and per city-level unit, of the undertakings given (already counted)."""
+    all_items = await oversight.item_sums(undertakings, campaign, by_group=False)
+    groups = await oversight.item_sums(undertakings, campaign, by_group=True)
+    items = {e.id: e for e in await TaskEntryModel.filter(
+        id__in=[t.item_id for t in all_items])}
+    province = await OrganizationModel.get(kind=OrgKind.PROVINCE)
+    units = {u.id: u for u in await OrganizationModel.filter(
+        id__in={g.group_id for g in groups if g.group_id is not None})}
+    per_item: dict[int, list[GroupItemSum]] = defaultdict(list)
+    for g in sorted(groups, key=lambda g: units[g.group_id].code if g.group_id else ""):
+        unit = units[g.group_id] if g.group_id is not None else province
+        label = _group_label(unit) if g.group_id is not None else "省教育厅（省级任务）"
+        per_item[g.item_id].append(GroupItemSum(
+            unit=Organization.of(unit), label=label, organizations=g.organizations,
+            quantity=g.quantity, funding=funding_of(g)))
+    result = []
+    for t in sorted(all_items, key=lambda t: items[t.item_id].sort_key):
+        item = items[t.item_id]
+        result.append(ItemSum(
+            item=TaskEntry.of(item), organizations=t.organizations, quantity=t.quantity,
+            funding=funding_of(t),
+            target_percent=oversight.target_percent(t.quantity, item.target_quantity),
+            by_group=per_item[t.item_id]))
+    return result
 
 
 @strawberry.type(description="Compliance checks before the deadline.")
@@ -42,7 +90,8 @@ class Compliance:
 @strawberry.type
 class OversightQueries:
     @strawberry.field(description="Declaration progress of the caller's schools: counts per"
-                      " status, per city-level unit, and per school. " + CITY_ARG,
+                      " status, per city-level unit (every unit, with zeros where it has no"
+                      " school), and per school. " + CITY_ARG,
                       permission_classes=[IsProvinceOrCity])
     async def declaration_progress(self, info: Info, city_code: str | None = None,
                                    campaign_code: str | None = None) -> Progress | None:
@@ -52,6 +101,9 @@ class OversightQueries:
         rows = await oversight.school_progress(scope.organizations, scope.campaign)
         total = oversight.StatusCounts()
         by_group: dict[int, oversight.StatusCounts] = defaultdict(oversight.StatusCounts)
+        # Every city-level unit shows, with zeros where it has no school yet.
+        for unit in await scope.organizations.filter(kind=OrgKind.CITY).only("id"):
+            by_group.setdefault(unit.id, oversight.StatusCounts())
         for row in rows:
             total.add(row)
             if row.school.parent_id is not None:
@@ -64,36 +116,19 @@ class OversightQueries:
 
     @strawberry.field(description="Per item: undertakers, quantity and planned funding per"
                       " source, against the national target; broken down by city-level unit."
-                      " Only what the caller may see. " + CITY_ARG,
-                      permission_classes=[IsProvinceOrCity])
+                      " Counts the declarations in `statuses` (default: submitted or beyond;"
+                      " undertakingTotals also says which were counted). Only what the caller"
+                      " may see. " + CITY_ARG, permission_classes=[IsProvinceOrCity])
     async def undertaking_sums(self, info: Info, city_code: str | None = None,
-                               campaign_code: str | None = None) -> list[ItemSum] | None:
+                               campaign_code: str | None = None,
+                               statuses: StatusesArg = None) -> list[ItemSum] | None:
         scope = await oversight_scope(info.context, city_code, campaign_code)
         if scope is None:
             return None
-        totals = await oversight.item_sums(scope.undertakings, scope.campaign, by_group=False)
-        groups = await oversight.item_sums(scope.undertakings, scope.campaign, by_group=True)
-        items = {e.id: e for e in await TaskEntryModel.filter(
-            id__in=[t.item_id for t in totals])}
-        province = await OrganizationModel.get(kind=OrgKind.PROVINCE)
-        units = {u.id: u for u in await OrganizationModel.filter(
-            id__in={g.group_id for g in groups if g.group_id is not None})}
-        per_item: dict[int, list[GroupItemSum]] = defaultdict(list)
-        for g in sorted(groups, key=lambda g: units[g.group_id].code if g.group_id else ""):
-            unit = units[g.group_id] if g.group_id is not None else province
-            label = _group_label(unit) if g.group_id is not None else "省教育厅（省级任务）"
-            per_item[g.item_id].append(GroupItemSum(
-                unit=Organization.of(unit), label=label, organizations=g.organizations,
-                quantity=g.quantity, funding=funding_of(g)))
-        result = []
-        for t in sorted(totals, key=lambda t: items[t.item_id].sort_key):
-            item = items[t.item_id]
-            result.append(ItemSum(
-                item=TaskEntry.of(item), organizations=t.organizations, quantity=t.quantity,
-                funding=funding_of(t),
-                target_percent=oversight.target_percent(t.quantity, item.target_quantity),
-                by_group=per_item[t.item_id]))
-        return result
+        counted = counted_undertakings(
+            scope.undertakings, scope.campaign,
+            statuses_or_raise(statuses, totals.DEFAULT_DECLARATIONS))
+        return await item_sums_of(counted, scope.campaign)
 
     @strawberry.field(description="Must-undertake-all schools still missing items, and"
                       " undertakings without any planned funding. " + CITY_ARG,

@@ -73,6 +73,8 @@ class ProgressSort(StrEnum):
     LAST_LOGIN = "last_login"
 
 
+NOT_SUBMITTED = frozenset({DeclarationStatus.NOT_STARTED, DeclarationStatus.DRAFT,
+                           DeclarationStatus.RETURNED})
 _STATUS_ORDER = {s: i for i, s in enumerate([
     DeclarationStatus.NOT_STARTED, DeclarationStatus.DRAFT, DeclarationStatus.RETURNED,
     DeclarationStatus.SUBMITTED, DeclarationStatus.CITY_APPROVED, DeclarationStatus.ACCEPTED])}
@@ -106,6 +108,11 @@ class Progress:
     def schools(
         self,
         status: DeclarationStatus | None = None,
+        statuses: Annotated[list[DeclarationStatus] | None, strawberry.argument(
+            description="Any of these statuses.")] = None,
+        not_submitted: Annotated[bool | None, strawberry.argument(
+            description="true: not yet submitted (未填报, 草稿 or 退回修改); false: the"
+            " others.")] = None,
         search: Annotated[str | None, strawberry.argument(
             description="Part of the name, or the start of the code.")] = None,
         never_logged_in: bool | None = None,
@@ -116,6 +123,10 @@ class Progress:
         rows = self.rows
         if status is not None:
             rows = [r for r in rows if r.status is status]
+        if statuses is not None:
+            rows = [r for r in rows if r.status in statuses]
+        if not_submitted is not None:
+            rows = [r for r in rows if (r.status in NOT_SUBMITTED) is not_submitted]
         if never_logged_in is not None:
             rows = [r for r in rows if r.never_logged_in is never_logged_in]
         if search and search.strip():

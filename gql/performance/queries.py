@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from gql.catalog.queries import campaign_or_latest
@@ -7,6 +9,7 @@ from gql.catalog.types import TaskEntry
 from gql.context import Info
 from gql.errors import ApiError
 from gql.org.types import Organization
+from gql.oversight.queries import statuses_or_raise
 from gql.oversight.scope import oversight_scope
 from gql.oversight.types import StatusCounts
 from gql.performance.resolve import report_of, round_target
@@ -20,6 +23,7 @@ from gql.undertakings.types import Funding
 from models import Organization as OrganizationModel
 from models import ReportingRound, certification, oversight, reports
 from models import TaskEntry as TaskEntryModel
+from models import totals as totals_rules
 from models.declaration import DeclarationStatus
 from models.enums import OrgKind
 from models.errors import DomainError
@@ -99,6 +103,48 @@ async def _round(info: Info, year: int, campaign_code: str | None) -> ReportingR
         raise ApiError(e.code, e.message) from e
 
 
+REPORT_STATUSES = ("Which report statuses to count as achieved; default ACCEPTED (lines of"
+                   " reports the province has confirmed).")
+ReportStatusesArg = Annotated[list[DeclarationStatus] | None,
+                              strawberry.argument(description=REPORT_STATUSES)]
+
+
+@strawberry.type(description="Planned against achieved, saying which report statuses count.")
+class PerformanceTotals:
+    counted_report_statuses: list[DeclarationStatus]
+    items: list[PerformanceItemSum]
+
+
+async def _performance(info: Info, year: int, city_code: str | None,
+                       campaign_code: str | None, report_statuses: list[DeclarationStatus] | None
+                       ) -> PerformanceTotals | None:
+    scope = await oversight_scope(info.context, city_code, campaign_code)
+    if scope is None:
+        return None
+    round_ = await _round(info, year, campaign_code)
+    counted = statuses_or_raise(report_statuses, totals_rules.DEFAULT_REPORTS)
+    totals = await oversight.performance_sums(scope.undertakings, scope.entries, round_,
+                                              by_group=False, report_statuses=counted)
+    groups = await oversight.performance_sums(scope.undertakings, scope.entries, round_,
+                                              by_group=True, report_statuses=counted)
+    items = {e.id: e for e in await TaskEntryModel.filter(id__in={t.item_id for t in totals})}
+    units = {u.id: u for u in await OrganizationModel.filter(
+        id__in={g.group_id for g in groups if g.group_id})}
+    result = []
+    for t in sorted(totals, key=lambda t: items[t.item_id].sort_key):
+        result.append(PerformanceItemSum(
+            item=TaskEntry.of(items[t.item_id]), planned_quantity=t.planned_quantity,
+            achieved_quantity=t.achieved_quantity, planned=Funding(**t.planned),
+            spent=Funding(**t.spent),
+            by_group=[PerformanceGroupSum(
+                unit=Organization.of(units[g.group_id]) if g.group_id else None,
+                label=_label(units[g.group_id] if g.group_id else None),
+                planned_quantity=g.planned_quantity, achieved_quantity=g.achieved_quantity,
+                planned=Funding(**g.planned), spent=Funding(**g.spent))
+                for g in groups if g.item_id == t.item_id]))
+    return PerformanceTotals(counted_report_statuses=counted, items=result)
+
+
 @strawberry.type
 class PerformanceQueries:
     @strawberry.field(description="The year-end reporting rounds (2021-2023) and their windows.",
@@ -134,34 +180,23 @@ class PerformanceQueries:
 
     @strawberry.field(description="Per item and city-level unit: planned against achieved"
                       " quantity, planned against spent funding per source, for one year's"
-                      " reports. " + CITY_ARG, permission_classes=[IsProvinceOrCity])
+                      " report lines in `reportStatuses` (default ACCEPTED), the planned side"
+                      " over the same undertakings. " + CITY_ARG,
+                      permission_classes=[IsProvinceOrCity])
     async def performance_sums(self, info: Info, year: int, city_code: str | None = None,
-                               campaign_code: str | None = None
+                               campaign_code: str | None = None,
+                               report_statuses: ReportStatusesArg = None,
                                ) -> list[PerformanceItemSum] | None:
-        scope = await oversight_scope(info.context, city_code, campaign_code)
-        if scope is None:
-            return None
-        round_ = await _round(info, year, campaign_code)
-        totals = await oversight.performance_sums(scope.undertakings, scope.entries, round_,
-                                                  by_group=False)
-        groups = await oversight.performance_sums(scope.undertakings, scope.entries, round_,
-                                                  by_group=True)
-        items = {e.id: e for e in await TaskEntryModel.filter(id__in={t.item_id for t in totals})}
-        units = {u.id: u for u in await OrganizationModel.filter(
-            id__in={g.group_id for g in groups if g.group_id})}
-        result = []
-        for t in sorted(totals, key=lambda t: items[t.item_id].sort_key):
-            result.append(PerformanceItemSum(
-                item=TaskEntry.of(items[t.item_id]), planned_quantity=t.planned_quantity,
-                achieved_quantity=t.achieved_quantity, planned=Funding(**t.planned),
-                spent=Funding(**t.spent),
-                by_group=[PerformanceGroupSum(
-                    unit=Organization.of(units[g.group_id]) if g.group_id else None,
-                    label=_label(units[g.group_id] if g.group_id else None),
-                    planned_quantity=g.planned_quantity, achieved_quantity=g.achieved_quantity,
-                    planned=Funding(**g.planned), spent=Funding(**g.spent))
-                    for g in groups if g.item_id == t.item_id]))
-        return result
+        found = await _performance(info, year, city_code, campaign_code, report_statuses)
+        return found.items if found else None
+
+    @strawberry.field(description="performanceSums, saying which report statuses it counts.",
+                      permission_classes=[IsProvinceOrCity])
+    async def performance_totals(self, info: Info, year: int, city_code: str | None = None,
+                                 campaign_code: str | None = None,
+                                 report_statuses: ReportStatusesArg = None,
+                                 ) -> PerformanceTotals | None:
+        return await _performance(info, year, city_code, campaign_code, report_statuses)
 
     @strawberry.field(description="Who has and has not reported for a year. " + CITY_ARG,
                       permission_classes=[IsProvinceOrCity])
