@@ -90,11 +90,20 @@ def too_long(path: str, value: str, cap: int) -> ApiError:
                     reason="TOO_LONG", argument=path)
 
 
+def nul_character(path: str) -> ApiError:
+    # PostgreSQL text cannot hold U+0000: asyncpg fails on it ("internal error" before).
+    return ApiError(Code.BAD_USER_INPUT, f"参数 {path} 不能包含空字符（U+0000）",
+                    reason="INVALID_CHARACTER", argument=path)
+
+
 def check_text(name: str, value: str, path: str | None = None) -> None:
-    """Refuse `value` sent as `name` if it is longer than its cap (also for HTTP routes)."""
+    """Refuse `value` sent as `name` if it is longer than its cap or holds U+0000 (also for
+    HTTP routes)."""
     cap = max_length(name)
     if len(value) > cap:
         raise too_long(path or name, value, cap)
+    if "\x00" in value:
+        raise nul_character(path or name)
 
 
 _MISSING = object()
@@ -159,6 +168,9 @@ def check_document(schema: GraphQLSchema, document: DocumentNode,
                     cap = max_length(key, scalar)
                     if len(text) > cap:
                         problems.append(too_long(path, text, cap))
+                        return
+                    if "\x00" in text:
+                        problems.append(nul_character(path))
                         return
 
     visit(document, TypeInfoVisitor(type_info, Arguments()))

@@ -267,3 +267,13 @@ async def test_a_value_no_cap_covers_is_still_bad_input_not_internal_error(
     assert bad_input(body)["extensions"]["reason"] == "TOO_LONG"
     assert_no_traceback(server_log)
     assert any("add a cap" in r.getMessage() for r in server_log.records)
+
+
+async def test_a_nul_character_is_refused_before_the_database(api: Api) -> None:
+    """PostgreSQL text cannot hold U+0000 (the fuzz test found it answering internal error)."""
+    token = await api.token(PROVINCE)
+
+    body = await api.post("query($c: String) { compliance(cityCode: $c) { __typename } }",
+                          {"c": "41\x000100"}, token)
+
+    assert bad_input(body)["extensions"]["reason"] == "INVALID_CHARACTER"
