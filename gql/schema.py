@@ -13,7 +13,9 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.file_uploads import Upload
 from strawberry.schema.config import StrawberryConfig
@@ -51,6 +53,10 @@ from permissions.classes import IsActiveUser
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
+DOCUMENT_CACHE_SIZE = 256
+LIMIT_RULES = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+               *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+               QueryCost, DirectiveLimit, OneLoginPerRequest]
 
 NODE_TYPES: dict[str, Any] = {
     "Organization": Organization, "TaskEntry": TaskEntry, "Undertaking": Undertaking,
@@ -93,10 +99,13 @@ def build_schema(*, production: bool = False, introspection: bool = True) -> str
                                 disable_field_suggestions=production),
         extensions=[
             FragmentExpansionLimit,  # first: the depth and alias limiters walk every path
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: AddValidationRules([QueryCost, DirectiveLimit, OneLoginPerRequest]),
+            # A document sent again (every client sends the same few) is neither parsed nor
+            # validated again. The limits' rules are made once: the validation cache is keyed
+            # by the rule classes, and a limiter built per request makes new ones each time.
+            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+            lambda: AddValidationRules(LIMIT_RULES),
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             InputLimits,
             CompiledReads,
             lambda: MaskUnexpected(should_mask_error=should_mask, error_message="internal error"),
