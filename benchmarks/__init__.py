@@ -1,0 +1,1 @@
+"""Benchmarks of the platform (BENCHMARKS.md): run them, never assert their times."""

@@ -1,0 +1,174 @@
+"""The four reads through the GraphQL endpoint (in process, over ASGI, as the province
+office), each beside its raw-SQL floor measured in the same run."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import asyncpg
+import httpx
+
+from benchmarks.data import Sizes
+from benchmarks.floors import READS, Read
+from benchmarks.instrument import Statements, peak_rss_mib, reset_peak_rss
+from gql.app import create_app
+from gql.settings import Settings
+from models import User
+from models.accounts import reset_password
+
+PROVINCE_PASSWORD = "Bench-2020-province"
+
+
+@dataclass
+class Timing:
+    median_ms: float
+    runs: int
+    statements: int | None = None
+    peak_rss_mib: float | None = None
+    same_as_floor: bool | None = None
+    size_kib: float | None = None
+
+
+@dataclass
+class ReadResult:
+    read: str
+    floor: Timing
+    paths: dict[str, Timing]  # "compiled", "resolvers"
+
+    def ratio(self, path: str) -> float:
+        return self.paths[path].median_ms / self.floor.median_ms
+
+
+class Floor:
+    """One statement per read on a connection of its own: asyncpg or sqlite3, no HTTP."""
+
+    def __init__(self, dialect: str, target: str) -> None:
+        self.dialect, self.target = dialect, target
+        self.pg: asyncpg.Connection | None = None
+        self.lite: sqlite3.Connection | None = None
+
+    async def __aenter__(self) -> Floor:
+        if self.dialect == "postgres":
+            self.pg = await asyncpg.connect(self.target)
+        else:
+            self.lite = sqlite3.connect(self.target)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.pg is not None:
+            await self.pg.close()
+        if self.lite is not None:
+            self.lite.close()
+
+    async def fetch(self, read: Read, sizes: Sizes) -> str:
+        sql, args = read.sql[self.dialect], read.args(sizes)
+        if self.pg is not None:
+            text: str = await self.pg.fetchval(sql, *args)
+        else:
+            assert self.lite is not None
+            text = self.lite.execute(sql, args).fetchone()[0]
+        return text
+
+
+async def province_token(client: httpx.AsyncClient) -> str:
+    """Log in as the province office (its seeded password is random: reset it first)."""
+    admin = await User.get(username="410000")
+    once = await reset_password(admin)
+    login = await graphql(client, 'mutation($p: String!) { login(username: "410000",'
+                          ' password: $p) { token } }', {"p": once})
+    token: str = login["login"]["token"]
+    await graphql(client, "mutation($o: String!, $n: String!) { changePassword("
+                  "oldPassword: $o, newPassword: $n) { errors { code } } }",
+                  {"o": once, "n": PROVINCE_PASSWORD}, token)
+    return token
+
+
+async def graphql(client: httpx.AsyncClient, query: str, variables: dict[str, Any],
+                  token: str | None = None) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    r = await client.post("/graphql", json={"query": query, "variables": variables},
+                          headers=headers)
+    body = r.json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def _timed(call: Callable[[], Awaitable[Any]], runs: int) -> tuple[float, Any]:
+    times, last = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        last = await call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, last
+
+
+def app_client(compiled: bool) -> httpx.AsyncClient:
+    app = create_app(Settings(database_url="unused", compiled_reads=compiled),
+                     manage_database=False)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+                             timeout=None)
+
+
+async def api_answer(client: httpx.AsyncClient, token: str, read: Read, sizes: Sizes
+                     ) -> bytes:
+    r = await client.post("/graphql", json={"query": read.document,
+                                            "variables": read.variables(sizes)},
+                          headers={"Authorization": f"Bearer {token}"})
+    return r.content
+
+
+# Timed runs of one read on one path stop at this many seconds (at least one run): a read
+# that takes half a minute is measured once or twice, not fifteen times.
+BUDGET_S = 20.0
+
+
+async def measure_reads(dialect: str, floor_target: str, sizes: Sizes, runs: int,
+                        resolver_runs: int | None = None,
+                        skip: dict[str, dict[str, float]] | None = None) -> list[ReadResult]:
+    """Each read: warm-up, then up to `runs` of the floor and of each path, medians
+    compared. `skip` names (read, path) pairs not to run, with their estimated seconds."""
+    results = []
+    clients = {"compiled": app_client(True), "resolvers": app_client(False)}
+    try:
+        token = await province_token(clients["compiled"])
+        async with Floor(dialect, floor_target) as floor:
+            for read in READS:
+                await floor.fetch(read, sizes)
+                floor_ms, floor_text = await _timed(partial(floor.fetch, read, sizes), runs)
+                expected = json.loads(floor_text)
+                paths = {}
+                for path, client in clients.items():
+                    n = runs if path == "compiled" else (resolver_runs or runs)
+                    estimate = (skip or {}).get(read.name, {}).get(path)
+                    paths[path] = (Timing(estimate * 1000, 0) if estimate is not None else
+                                   await _measure_path(client, token, read, sizes, n,
+                                                       expected))
+                results.append(ReadResult(read.name, Timing(floor_ms, runs, size_kib=len(
+                    floor_text.encode()) / 1024), paths))
+    finally:
+        for client in clients.values():
+            await client.aclose()
+    return results
+
+
+async def _measure_path(client: httpx.AsyncClient, token: str, read: Read, sizes: Sizes,
+                        runs: int, expected: Any) -> Timing:
+    start, began = Statements.count, time.perf_counter()
+    answer = await api_answer(client, token, read, sizes)  # warm-up, and the statements
+    warm_up = time.perf_counter() - began
+    statements = await Statements.since(start)
+    body = json.loads(answer)
+    same = "errors" not in body and body.get("data") == expected
+    del body
+    runs = max(1, min(runs, int(BUDGET_S / max(warm_up, 1e-6))))
+    reset_peak_rss()
+    median, _ = await _timed(partial(api_answer, client, token, read, sizes), runs)
+    return Timing(median, runs, statements, peak_rss_mib(), same, len(answer) / 1024)

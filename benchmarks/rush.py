@@ -1,0 +1,156 @@
+"""The rush: schools logging in, saving 10 rows and submitting, all at once.
+
+Each school's flow is three requests through the GraphQL endpoint (in process, over ASGI):
+`login` with its real argon2id password, `saveUndertakings` with 10 rows, and
+`submitDeclaration`; `concurrency` flows run at a time. The yardstick, measured in the same
+run, is the same number of password verifications alone on the server's own hashing pool:
+the CPU-bound part no server can skip. Afterwards the database is checked: every school
+submitted, every row and its history written once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from benchmarks.data import add_rush_schools
+from benchmarks.instrument import peak_rss_mib, reset_peak_rss
+from benchmarks.reads import app_client
+from models import Declaration, Organization, TaskEntry, Undertaking
+from models.account import LoginAttempt
+from models.declaration import DeclarationEvent, DeclarationStatus, UndertakingChange
+from models.enums import SchoolType, TaskLevel
+from models.passwords import hash_password_sync, verify_password
+
+PASSWORD = "Rush-2020-school"
+ROWS = 10
+
+LOGIN = """mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
+  token errors { code message } } }"""
+SAVE = """mutation($input: SaveUndertakingsInput!) { saveUndertakings(input: $input) {
+  declaration { version } errors { field code message } } }"""
+SUBMIT = """mutation($org: String!, $v: Int!) { submitDeclaration(organizationCode: $org,
+  version: $v) { declaration { status version } errors { field code message } } }"""
+
+
+@dataclass
+class RushResult:
+    schools: int
+    concurrency: int
+    errors: list[str]
+    lost: list[str]  # what the database lacks afterwards
+    total_s: float
+    verifications_s: float
+    p50_s: float
+    p95_s: float
+    peak_rss_mib: float
+
+    @property
+    def ratio(self) -> float:
+        return self.total_s / self.verifications_s
+
+
+async def _post(client: httpx.AsyncClient, query: str, variables: dict[str, Any],
+                token: str | None = None) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    r = await client.post("/graphql", json={"query": query, "variables": variables},
+                          headers=headers)
+    body: dict[str, Any] = r.json()
+    if "errors" in body:
+        raise RuntimeError(str(body["errors"])[:300])
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def _flow(client: httpx.AsyncClient, code: str, numbers: list[str]) -> float:
+    start = time.perf_counter()
+    login = (await _post(client, LOGIN, {"u": code, "p": PASSWORD}))["login"]
+    if login["errors"]:
+        raise RuntimeError(f"login {code}: {login['errors']}")
+    token = login["token"]
+    rows = [{"itemNumber": n, "quantity": 1 + k % 3,
+             "funding": {"schoolSelf": f"{k}.50", "provincial": "2"}}
+            for k, n in enumerate(numbers)]
+    saved = (await _post(client, SAVE, {"input": {"organizationCode": code, "version": 0,
+                                                  "rows": rows}}, token))["saveUndertakings"]
+    if saved["errors"]:
+        raise RuntimeError(f"save {code}: {saved['errors']}")
+    submitted = (await _post(client, SUBMIT, {"org": code,
+                                              "v": saved["declaration"]["version"]},
+                             token))["submitDeclaration"]
+    if submitted["errors"]:
+        raise RuntimeError(f"submit {code}: {submitted['errors']}")
+    return time.perf_counter() - start
+
+
+async def run_rush(schools: int, concurrency: int) -> RushResult:
+    password_hash = hash_password_sync(PASSWORD)
+    codes = await add_rush_schools(schools, password_hash)
+    items = await TaskEntry.filter(level=TaskLevel.SCHOOL, is_group=False,
+                                   retired_at=None).order_by("sort_key")
+    numbers = [i.number for i in items if i.eligible_for(SchoolType.SECONDARY)][:ROWS]
+
+    # The yardstick: the same number of verifications, alone, on the same pool.
+    start = time.perf_counter()
+    checks = await asyncio.gather(*(verify_password(password_hash, PASSWORD)
+                                    for _ in range(schools)))
+    verifications = time.perf_counter() - start
+    assert all(checks)
+
+    gate = asyncio.Semaphore(concurrency)
+    errors: list[str] = []
+
+    async def one(code: str) -> float | None:
+        async with gate:
+            try:
+                return await _flow(client, code, numbers)
+            except Exception as exc:  # every failure is counted, none stops the rush
+                errors.append(f"{type(exc).__name__}: {exc}"[:300])
+                return None
+
+    client = app_client(True)
+    try:
+        reset_peak_rss()
+        start = time.perf_counter()
+        times = await asyncio.gather(*(one(code) for code in codes))
+        total = time.perf_counter() - start
+        peak = peak_rss_mib()
+    finally:
+        await client.aclose()
+    done = sorted(t for t in times if t is not None)
+    return RushResult(
+        schools=schools, concurrency=concurrency, errors=errors,
+        lost=await _check(codes, numbers), total_s=total, verifications_s=verifications,
+        p50_s=statistics.median(done) if done else 0.0,
+        p95_s=done[int(0.95 * (len(done) - 1))] if done else 0.0, peak_rss_mib=peak)
+
+
+async def _check(codes: list[str], numbers: list[str]) -> list[str]:
+    """What the database should hold after the rush, and what it lacks."""
+    orgs = await Organization.filter(code__in=codes).values_list("id", flat=True)
+    n = len(codes)
+    expected: dict[str, tuple[Any, Any]] = {
+        "submitted declarations at version 2": (await Declaration.filter(
+            organization_id__in=orgs, status=DeclarationStatus.SUBMITTED,
+            version=2).count(), n),
+        "undertakings": (await Undertaking.filter(organization_id__in=orgs).count(),
+                         n * len(numbers)),
+        "row history lines": (await UndertakingChange.filter(
+            declaration__organization_id__in=orgs).count(), n * len(numbers)),
+        "submission events": (await DeclarationEvent.filter(
+            declaration__organization_id__in=orgs).count(), n),
+        "successful logins": (await LoginAttempt.filter(username__in=codes,
+                                                        success=True).count(), n),
+    }
+    total = await Undertaking.filter(organization_id__in=orgs).values_list(
+        "school_self", flat=True)
+    want = sum((Decimal(f"{k}.50") for k in range(len(numbers))), Decimal(0)) * n
+    expected["planned school funding"] = (sum((Decimal(t) for t in total), Decimal(0)), want)
+    return [f"{what}: {got} of {wanted}" for what, (got, wanted) in expected.items()
+            if got != wanted]
