@@ -22,6 +22,12 @@ M = TypeVar("M", bound=Model)
 MAX_PARAMETERS = 30_000
 
 
+def insertable(model: type[Model]) -> list[str]:
+    """The fields an INSERT writes: all but the generated primary key."""
+    meta = model._meta
+    return [n for n in meta.fields_db_projection if not meta.fields_map[n].generated]
+
+
 async def insert_rows(rows: Sequence[M], *, conflict: Sequence[str] = (),
                       update: Sequence[str] = ()) -> None:
     """Insert `rows` (unsaved instances of one model); on a `conflict` on the given
@@ -29,21 +35,30 @@ async def insert_rows(rows: Sequence[M], *, conflict: Sequence[str] = (),
     if not rows:
         return
     model = type(rows[0])
+    names = insertable(model)
+    fields = [model._meta.fields_map[n] for n in names]
+    await insert_values(model, names, [
+        [f.to_db_value(getattr(row, n), row) for n, f in zip(names, fields, strict=True)]
+        for row in rows], conflict=conflict, update=update)
+
+
+async def insert_values(model: type[Model], names: Sequence[str],
+                        rows: Sequence[Sequence[Any]], *, conflict: Sequence[str] = (),
+                        update: Sequence[str] = ()) -> None:
+    """Insert rows already converted for the database, one value per field of `names`."""
     meta = model._meta
-    names = [n for n in meta.fields_db_projection if not meta.fields_map[n].generated]
     columns = [meta.fields_db_projection[n] for n in names]
     db = model._choose_db(for_write=True)
-    per_statement = max(1, MAX_PARAMETERS // len(columns))
+    width = len(columns)
+    per_statement = max(1, MAX_PARAMETERS // width)
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
-        query = db.query_class.into(meta.basetable).columns(*columns)
-        values: list[Any] = []
-        for row in chunk:
-            query = query.insert(*[Parameter(idx=len(values) + i + 1)
-                                   for i in range(len(names))])
-            values += [meta.fields_map[n].to_db_value(getattr(row, n), row) for n in names]
+        # All rows in one call: each call of the builder copies the whole query.
+        query = db.query_class.into(meta.basetable).columns(*columns).insert(
+            *[tuple(Parameter(idx=r * width + i + 1) for i in range(width))
+              for r in range(len(chunk))])
         if update:
             query = query.on_conflict(*conflict)
             for name in update:
                 query = query.do_update(meta.fields_db_projection[name])
-        await db.execute_query(query.get_sql(), values)
+        await db.execute_query(query.get_sql(), [v for row in chunk for v in row])
