@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -50,6 +51,8 @@ from gql.scalars import DATETIME, DECIMAL, UPLOAD
 from gql.undertakings.types import Undertaking
 from permissions.classes import IsActiveUser
 
+log = logging.getLogger("gql")
+
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
@@ -84,9 +87,11 @@ class Schema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
         # Expected refusals (not logged in, forbidden, bad page) are answers, not incidents:
-        # only the rest reaches the server log, with its traceback.
-        unexpected = [e for e in errors if not is_expected(e)]
-        super().process_errors(unexpected, execution_context)
+        # only the rest reaches the server log, with its traceback. Not as strawberry logs
+        # it (str(error)): that quotes the document's lines, and a login's hold a password.
+        for e in errors:
+            if not is_expected(e):
+                log.error("unexpected error at %s", e.path, exc_info=e.original_error)
 
 
 def build_schema(*, production: bool = False, introspection: bool = True) -> strawberry.Schema:

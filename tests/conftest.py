@@ -24,6 +24,7 @@ from gql.settings import Settings
 from models.config import tortoise_config
 from models.database import migrate_database
 from models.seeding import INITIAL_PASSWORD, seed_if_empty
+from tests import log_secrecy
 
 NEW_PASSWORD = "Chang3d-pass"
 
@@ -35,6 +36,22 @@ ZZ_SCHOOL = "4199200001"  # secondary, 郑州, must undertake every item
 ZZ_SCHOOL_2 = "4199200002"  # secondary, 郑州
 LY_SCHOOL = "4199200005"  # secondary, 洛阳
 HIGHER_SCHOOL = "4199000001"  # higher vocational, directly under the province
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The whole suite's logs, as a server at INFO would write them (tests/log_secrecy.py).
+    root = logging.getLogger()
+    root.addHandler(log_secrecy.CAPTURE)
+    if root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    leaks = log_secrecy.leaks()
+    if leaks:
+        print(f"\n{len(leaks)} log lines hold a password or token of the suite:", *leaks[:20],
+              sep="\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _database_url() -> str:
@@ -76,10 +93,12 @@ class Api:
     async def post(self, query: str, variables: dict[str, Any] | None = None,
                    token: str | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        log_secrecy.remember_request(query, variables)
         response = await self.client.post("/graphql", json={"query": query,
                                           "variables": variables or {}}, headers=headers)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
+        log_secrecy.remember_response(body)
         return body
 
     async def data(self, query: str, variables: dict[str, Any] | None = None,

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import websockets
 
+from tests import log_secrecy
 from tests.test_server import running_server
 
 SUBSCRIBE = ("subscription { declarationStatusChanged { organization { code } action"
@@ -19,8 +20,10 @@ SUBSCRIBE = ("subscription { declarationStatusChanged { organization { code } ac
 
 def _post(base: str, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    log_secrecy.remember_request(query, variables)
     body: dict[str, Any] = httpx.post(f"{base}/graphql", headers=headers,
                                       json={"query": query, "variables": variables}).json()
+    log_secrecy.remember_response(body)
     return body
 
 

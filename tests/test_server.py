@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from tests import log_secrecy
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -54,6 +56,7 @@ def running_server(data_dir: Path, **env: str) -> Iterator[Server]:
     finally:
         proc.send_signal(signal.SIGINT)
         server.output, _ = proc.communicate(timeout=20)
+        log_secrecy.SERVER_OUTPUTS.append(server.output)
 
 
 LOGIN = ('mutation { login(username: "4199000001", password: "123456") '
