@@ -34,6 +34,7 @@ from gql.context import Info
 from gql.declarations.live import DeclarationSubscriptions
 from gql.declarations.mutations import DeclarationMutations
 from gql.declarations.queries import DeclarationQueries
+from gql.declarations.types import Declaration
 from gql.errors import MaskUnexpected, is_expected, should_mask
 from gql.input_limits import InputLimits
 from gql.nodes import resolve_global_id
@@ -42,9 +43,15 @@ from gql.org.queries import OrgQueries
 from gql.org.types import Organization
 from gql.oversight.queries import OversightQueries
 from gql.oversight.totals import TotalsQueries
+from gql.oversight.types import SchoolProgress
 from gql.performance.mutations import PerformanceMutations
 from gql.performance.queries import PerformanceQueries
-from gql.performance.types import ChangeRequestType, EvidenceFile
+from gql.performance.types import (
+    ChangeRequestType,
+    EvidenceFile,
+    PerformanceReport,
+    ReportingRoundType,
+)
 from gql.query_limits import DirectiveLimit, FragmentExpansionLimit, QueryCost
 from gql.reviews.mutations import ReviewMutations
 from gql.scalars import DATETIME, DECIMAL, UPLOAD
@@ -64,7 +71,9 @@ LIMIT_RULES = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
 NODE_TYPES: dict[str, Any] = {
     "Organization": Organization, "TaskEntry": TaskEntry, "Undertaking": Undertaking,
     "User": User, "Campaign": Campaign, "EvidenceFile": EvidenceFile,
-    "ChangeRequest": ChangeRequestType,
+    "ChangeRequest": ChangeRequestType, "Declaration": Declaration,
+    "PerformanceReport": PerformanceReport, "SchoolProgress": SchoolProgress,
+    "ReportingRound": ReportingRoundType,
 }
 
 

@@ -4,10 +4,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry import relay
 
 from gql.compiled.declare import Embedded, Lookup, Relation, WindowPart, declare
 from gql.context import Info
 from gql.errors import UserError
+from gql.nodes import compose, decompose
 from models import Campaign as CampaignModel
 from models import DeclarationEvent, UndertakingChange
 from models import Organization as OrganizationModel
@@ -134,8 +136,11 @@ class ReviewedForm:
         return self.lock() is None
 
 
-@strawberry.type(description="One organisation's declaration for one campaign.")
-class Declaration(ReviewedForm):
+@strawberry.type(description="One organisation's declaration for one campaign. Its id names"
+                 " the organisation and campaign, so it is the same before and after the first"
+                 " save: a client cache keeps one entry per declaration.")
+class Declaration(ReviewedForm, relay.Node):
+    id: relay.NodeID[str]
     org: strawberry.Private[OrganizationModel]
     campaign_model: strawberry.Private[CampaignModel]
     model: strawberry.Private[DeclarationModel | None]
@@ -143,8 +148,21 @@ class Declaration(ReviewedForm):
     @classmethod
     def of(cls, org: OrganizationModel, campaign: CampaignModel,
            model: DeclarationModel | None, window: Window) -> Declaration:
-        return cls(**cls.fields_of(model, window), org=org, campaign_model=campaign,
-                   model=model)
+        return cls(**cls.fields_of(model, window), id=compose(org.id, campaign.id), org=org,
+                   campaign_model=campaign, model=model)
+
+    @classmethod
+    async def load_key(cls, info: Info, key: str) -> Declaration | None:
+        from gql.declarations.resolve import declaration_of
+
+        ids = decompose(key, 2)
+        if ids is None:
+            return None
+        org = await info.context.loaders.organization_by_id.load(ids[0])
+        campaign = await CampaignModel.get_or_none(id=ids[1])
+        if org is None or campaign is None:
+            return None
+        return await declaration_of(info.context, org, campaign)
 
     @strawberry.field
     async def organization(

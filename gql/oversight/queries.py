@@ -9,6 +9,7 @@ from tortoise.queryset import QuerySet
 from gql.catalog.types import TaskEntry
 from gql.context import Info
 from gql.errors import ApiError
+from gql.nodes import scoped_id
 from gql.org.types import Organization
 from gql.oversight.scope import oversight_scope
 from gql.oversight.types import (
@@ -51,8 +52,8 @@ def statuses_or_raise(given: list[DeclarationStatus] | None,
         raise ApiError(Code.BAD_USER_INPUT, e.message) from e
 
 
-async def item_sums_of(undertakings: QuerySet[UndertakingModel], campaign: CampaignModel
-                       ) -> list[ItemSum]:
+async def item_sums_of(undertakings: QuerySet[UndertakingModel], campaign: CampaignModel,
+                       unit_id: int) -> list[ItemSum]:
     """Per item and per city-level unit, of the undertakings given (already counted)."""
     all_items = await oversight.item_sums(undertakings, campaign, by_group=False)
     groups = await oversight.item_sums(undertakings, campaign, by_group=True)
@@ -66,12 +67,15 @@ async def item_sums_of(undertakings: QuerySet[UndertakingModel], campaign: Campa
         unit = units[g.group_id] if g.group_id is not None else province
         label = _group_label(unit) if g.group_id is not None else "省教育厅（省级任务）"
         per_item[g.item_id].append(GroupItemSum(
+            # 0: the province's own items, apart from its directly attached schools
+            id=scoped_id("GroupItemSum", g.group_id or 0, campaign.id, g.item_id),
             unit=Organization.of(unit), label=label, organizations=g.organizations,
             quantity=g.quantity, funding=funding_of(g)))
     result = []
     for t in sorted(all_items, key=lambda t: items[t.item_id].sort_key):
         item = items[t.item_id]
         result.append(ItemSum(
+            id=scoped_id("ItemSum", unit_id, campaign.id, item.id),
             item=TaskEntry.of(item), organizations=t.organizations, quantity=t.quantity,
             funding=funding_of(t),
             target_percent=oversight.target_percent(t.quantity, item.target_quantity),
@@ -109,10 +113,12 @@ class OversightQueries:
             if row.school.parent_id is not None:
                 by_group[row.school.parent_id].add(row)
         units = {u.id: u for u in await OrganizationModel.filter(id__in=list(by_group))}
-        groups = [GroupProgress(unit=Organization.of(units[g]), label=_group_label(units[g]),
+        groups = [GroupProgress(id=scoped_id("GroupProgress", g, scope.campaign.id),
+                                unit=Organization.of(units[g]), label=_group_label(units[g]),
                                 counts=StatusCounts.of(c))
                   for g, c in sorted(by_group.items(), key=lambda kv: units[kv[0]].code)]
-        return Progress(counts=StatusCounts.of(total), groups=groups, rows=rows)
+        return Progress(counts=StatusCounts.of(total), groups=groups, rows=rows,
+                        campaign_id=scope.campaign.id)
 
     @strawberry.field(description="Per item: undertakers, quantity and planned funding per"
                       " source, against the national target; broken down by city-level unit."
@@ -128,7 +134,7 @@ class OversightQueries:
         counted = counted_undertakings(
             scope.undertakings, scope.campaign,
             statuses_or_raise(statuses, totals.DEFAULT_DECLARATIONS))
-        return await item_sums_of(counted, scope.campaign)
+        return await item_sums_of(counted, scope.campaign, scope.unit_id)
 
     @strawberry.field(description="Must-undertake-all schools still missing items, and"
                       " undertakings without any planned funding. " + CITY_ARG,
@@ -142,6 +148,7 @@ class OversightQueries:
         zero = await oversight.zero_funding(scope.undertakings, scope.campaign)
         return Compliance(
             missing_mandatory=[MissingMandatory(
+                id=scoped_id("MissingMandatory", m.school.id, scope.campaign.id),
                 school=Organization.of(m.school),
                 missing_items=[TaskEntry.of(e) for e in m.missing]) for m in missing],
             zero_funding=[Undertaking.of(u) for u in zero])

@@ -25,6 +25,7 @@ class OversightScope:
     undertakings: QuerySet[Undertaking]
     entries: QuerySet[PerformanceEntry]
     campaign: Campaign
+    unit_id: int  # the unit whose schools it covers: the city asked for, or the caller's own
 
 
 async def oversight_scope(context: Context, city_code: str | None,
@@ -35,6 +36,7 @@ async def oversight_scope(context: Context, city_code: str | None,
     orgs = managed_organizations(principal)
     undertakings = visible_undertakings(principal)
     entries = visible_performance_entries(principal)
+    unit_id = principal.org_id
     if city_code:
         city = await Organization.get_or_none(code=city_code.strip(), kind=OrgKind.CITY)
         if city is None or not manages(principal, city):
@@ -44,5 +46,6 @@ async def oversight_scope(context: Context, city_code: str | None,
             Q(organization_id=city.id) | Q(organization__parent_id=city.id))
         entries = entries.filter(Q(undertaking__organization_id=city.id)
                                  | Q(undertaking__organization__parent_id=city.id))
+        unit_id = city.id
     campaign = await campaign_or_latest(context.loaders, campaign_code)
-    return OversightScope(orgs, undertakings, entries, campaign)
+    return OversightScope(orgs, undertakings, entries, campaign, unit_id)

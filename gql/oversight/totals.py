@@ -75,5 +75,5 @@ class TotalsQueries:
                 funding=Funding(**c.funding)))
         grand = {s: sum((c.funding[s] for c in cities), Decimal("0.00")) for s in FUNDING_SOURCES}
         return UndertakingTotals(counted_statuses=counted_statuses,
-                                 items=await item_sums_of(counted, scope.campaign),
+                                 items=await item_sums_of(counted, scope.campaign, scope.unit_id),
                                  by_city=by_city, funding=Funding(**grand))

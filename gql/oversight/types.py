@@ -6,13 +6,20 @@ from enum import StrEnum
 from typing import Annotated
 
 import strawberry
+from strawberry import relay
 
 from gql.catalog.types import TaskEntry
+from gql.context import Info
+from gql.errors import ApiError
+from gql.nodes import compose, decompose
 from gql.org.types import Organization
 from gql.pagination import Connection, paginate_list
 from gql.undertakings.types import Funding
+from models import Campaign as CampaignModel
 from models import oversight
 from models.declaration import DeclarationStatus
+from permissions.classes import IsProvinceOrCity
+from permissions.scoping import managed_organizations
 
 
 @strawberry.type(description="How many schools are in each declaration status.")
@@ -37,8 +44,9 @@ class StatusCounts:
                    never_logged_in=c.never_logged_in)
 
 
-@strawberry.type(description="One school's progress.")
-class SchoolProgress:
+@strawberry.type(description="One school's progress in one campaign (its id names both).")
+class SchoolProgress(relay.Node):
+    id: relay.NodeID[str]
     school: Organization
     status: DeclarationStatus
     item_count: int = strawberry.field(description="Items undertaken.")
@@ -49,16 +57,33 @@ class SchoolProgress:
                                              " yet: the first to push.")
 
     @classmethod
-    def of(cls, row: oversight.SchoolProgress) -> SchoolProgress:
-        return cls(school=Organization.of(row.school), status=row.status,
+    def of(cls, row: oversight.SchoolProgress, campaign_id: int) -> SchoolProgress:
+        return cls(id=compose(row.school.id, campaign_id),
+                   school=Organization.of(row.school), status=row.status,
                    item_count=row.item_count, funding_total=row.funding_total,
                    last_change_at=row.last_change_at, last_login_at=row.last_login_at,
                    never_logged_in=row.never_logged_in)
+
+    @classmethod
+    async def load_key(cls, info: Info, key: str) -> SchoolProgress | None:
+        ids = decompose(key, 2)
+        principal = info.context.principal
+        if ids is None or principal is None:
+            return None
+        try:
+            IsProvinceOrCity().has_permission(None, info)
+        except ApiError:
+            return None  # schools do not oversee: as not found
+        campaign = await CampaignModel.get_or_none(id=ids[1])
+        rows = await oversight.school_progress(
+            managed_organizations(principal).filter(id=ids[0]), campaign) if campaign else []
+        return cls.of(rows[0], ids[1]) if rows else None
 
 
 @strawberry.type(description="The counts of one city-level unit, or of the schools attached"
                  " directly to the province.")
 class GroupProgress:
+    id: strawberry.ID = strawberry.field(description="Names the unit and the campaign.")
     unit: Organization
     label: str
     counts: StatusCounts
@@ -99,6 +124,7 @@ def _sorted(rows: list[oversight.SchoolProgress], sort: ProgressSort
 @strawberry.type(description="Where the declarations of a city, or of the province, stand.")
 class Progress:
     counts: StatusCounts
+    campaign_id: strawberry.Private[int]
     groups: list[GroupProgress] = strawberry.field(
         description="Per city-level unit, plus the schools attached directly to the province"
         " (for the province office); the city itself for a city bureau.")
@@ -132,12 +158,16 @@ class Progress:
         if search and search.strip():
             term = search.strip()
             rows = [r for r in rows if term in r.school.name or r.school.code.startswith(term)]
-        return paginate_list(_sorted(rows, sort), SchoolProgress.of, first=first, after=after)
+        return paginate_list(_sorted(rows, sort),
+                             lambda r: SchoolProgress.of(r, self.campaign_id),
+                             first=first, after=after)
 
 
 @strawberry.type(description="Sums of one group (a city-level unit, the province's directly"
                  " attached schools, or the province office itself) for one item.")
 class GroupItemSum:
+    id: strawberry.ID = strawberry.field(description="Names the group's unit, the campaign and"
+                                         " the item.")
     unit: Organization
     label: str
     organizations: int
@@ -147,6 +177,9 @@ class GroupItemSum:
 
 @strawberry.type(description="What the declarations add up to for one item.")
 class ItemSum:
+    id: strawberry.ID = strawberry.field(description="Names the unit whose schools it sums (the"
+                                         " city asked for, or the caller's own), the campaign"
+                                         " and the item.")
     item: TaskEntry
     organizations: int = strawberry.field(description="Organisations undertaking it.")
     quantity: int = strawberry.field(description="Total quantity undertaken.")
@@ -159,6 +192,7 @@ class ItemSum:
 
 @strawberry.type(description="A school bound to undertake every item shown, and what it lacks.")
 class MissingMandatory:
+    id: strawberry.ID = strawberry.field(description="Names the school and the campaign.")
     school: Organization
     missing_items: list[TaskEntry]
 

@@ -24,6 +24,7 @@ from gql.performance.types import (
     PerformanceReport,
     ReportingRoundType,
 )
+from gql.undertakings.types import Undertaking
 from models import (
     ChangeRequest,
     Organization,
@@ -33,6 +34,7 @@ from models import (
     evidence,
     reports,
 )
+from models import PerformanceReport as ReportModel
 from models import certification as certifying
 from models.errors import Code, DomainError, DomainErrors
 from models.evidence import max_bytes
@@ -68,6 +70,17 @@ class ReportingRoundPayload:
 class EvidencePayload:
     evidence: EvidenceFile | None
     errors: list[UserError]
+    report_id: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="The report the file belongs to, as it is now: a client"
+                      " cache updates the line's evidence list from it.")
+    async def report(self, info: Info) -> PerformanceReport | None:
+        if self.report_id is None:
+            return None
+        model = await ReportModel.get(id=self.report_id)
+        org = await info.context.loaders.organization_by_id.load(model.organization_id)
+        round_ = await ReportingRound.get(id=model.round_id)
+        return await report_of(info.context, org, round_) if org else None
 
 
 @strawberry.type
@@ -80,6 +93,8 @@ class ChangeRequestPayload:
 class CertificationPayload:
     certification: CertificationType | None
     errors: list[UserError]
+    undertaking: Undertaking | None = strawberry.field(
+        default=None, description="The undertaking certified, with its certification.")
 
 
 def _errors(e: DomainError | DomainErrors) -> list[UserError]:
@@ -271,7 +286,8 @@ async def _upload_evidence(info: Info, undertaking_id: str, year: int, upload: U
         stored = await evidence.attach(principal.user_id, entry, upload.filename or "", content)
     except DomainError as e:
         return EvidencePayload(evidence=None, errors=[UserError.of(e)])
-    return EvidencePayload(evidence=EvidenceFile.of(stored), errors=[])
+    return EvidencePayload(evidence=EvidenceFile.of(stored), errors=[],
+                           report_id=entry.report_id)
 
 
 async def _delete_evidence(info: Info, id: str) -> EvidencePayload:
@@ -290,7 +306,8 @@ async def _delete_evidence(info: Info, id: str) -> EvidencePayload:
         await evidence.remove(found)
     except DomainError as e:
         return EvidencePayload(evidence=None, errors=[UserError.of(e)])
-    return EvidencePayload(evidence=EvidenceFile.of(found), errors=[])
+    return EvidencePayload(evidence=EvidenceFile.of(found), errors=[],
+                           report_id=found.entry.report_id)
 
 
 async def _request_change(info: Info, undertaking_id: str, kind: ChangeKind, reason: str,
@@ -345,4 +362,5 @@ async def _certify(info: Info, undertaking_id: str, result: CertificationResult,
     except DomainError as e:
         return CertificationPayload(certification=None, errors=[UserError.of(e)])
     return CertificationPayload(certification=CertificationType(
-        result=c.result, remarks=c.remarks, decided_at=c.decided_at), errors=[])
+        result=c.result, remarks=c.remarks, decided_at=c.decided_at), errors=[],
+        undertaking=Undertaking.of(undertaking))

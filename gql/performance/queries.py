@@ -8,6 +8,7 @@ from gql.catalog.queries import campaign_or_latest
 from gql.catalog.types import TaskEntry
 from gql.context import Info
 from gql.errors import ApiError
+from gql.nodes import scoped_id
 from gql.org.types import Organization
 from gql.oversight.queries import statuses_or_raise
 from gql.oversight.scope import oversight_scope
@@ -37,6 +38,8 @@ CITY_ARG = "Narrow to one city-level unit (the province office only; a city bure
 
 @strawberry.type(description="Planned against achieved for one item (and one unit).")
 class PerformanceGroupSum:
+    id: strawberry.ID = strawberry.field(
+        description="Names the group's unit, the year's round and the item.")
     unit: Organization | None = strawberry.field(
         description="The city-level unit (the province office: its directly attached schools);"
         " null for the province office's own provincial items.")
@@ -49,6 +52,8 @@ class PerformanceGroupSum:
 
 @strawberry.type(description="Planned against achieved for one item, with its breakdown.")
 class PerformanceItemSum:
+    id: strawberry.ID = strawberry.field(
+        description="Names the unit whose schools it sums, the year's round and the item.")
     item: TaskEntry
     planned_quantity: int
     achieved_quantity: int
@@ -59,6 +64,8 @@ class PerformanceItemSum:
 
 @strawberry.type(description="Where one school's report for the year stands.")
 class SchoolReportStatus:
+    id: strawberry.ID = strawberry.field(
+        description="Names the school and the year's round.")
     school: Organization
     status: DeclarationStatus
     last_change_at: strawberry.Private[object]
@@ -77,6 +84,8 @@ class ReportingProgress:
 
 @strawberry.type(description="Certified undertakings of one item against the national target.")
 class CertificationSum:
+    id: strawberry.ID = strawberry.field(
+        description="Names the unit whose schools it sums, the campaign and the item.")
     item: TaskEntry
     certified: int = strawberry.field(description="Undertakings certified.")
     certified_quantity: int = strawberry.field(description="Their total quantity.")
@@ -133,10 +142,12 @@ async def _performance(info: Info, year: int, city_code: str | None,
     result = []
     for t in sorted(totals, key=lambda t: items[t.item_id].sort_key):
         result.append(PerformanceItemSum(
+            id=scoped_id("PerformanceItemSum", scope.unit_id, round_.id, t.item_id),
             item=TaskEntry.of(items[t.item_id]), planned_quantity=t.planned_quantity,
             achieved_quantity=t.achieved_quantity, planned=Funding(**t.planned),
             spent=Funding(**t.spent),
             by_group=[PerformanceGroupSum(
+                id=scoped_id("PerformanceGroupSum", g.group_id or 0, round_.id, g.item_id),
                 unit=Organization.of(units[g.group_id]) if g.group_id else None,
                 label=_label(units[g.group_id] if g.group_id else None),
                 planned_quantity=g.planned_quantity, achieved_quantity=g.achieved_quantity,
@@ -205,13 +216,14 @@ class PerformanceQueries:
         scope = await oversight_scope(info.context, city_code, campaign_code)
         if scope is None:
             return None
-        rows = await oversight.report_progress(scope.organizations,
-                                               await _round(info, year, campaign_code))
+        round_ = await _round(info, year, campaign_code)
+        rows = await oversight.report_progress(scope.organizations, round_)
         counts = oversight.StatusCounts()
         for r in rows:
             counts.by_status[r.status] += 1
         return ReportingProgress(counts=StatusCounts.of(counts), schools=[
-            SchoolReportStatus(school=Organization.of(r.school), status=r.status,
+            SchoolReportStatus(id=scoped_id("SchoolReportStatus", r.school.id, round_.id),
+                               school=Organization.of(r.school), status=r.status,
                                last_change_at=r.last_change_at) for r in rows])
 
     @strawberry.field(description="Per item: certified undertakings and quantity against the"
@@ -226,6 +238,7 @@ class PerformanceQueries:
             item__campaign_id=scope.campaign.id))
         items = {e.id: e for e in await TaskEntryModel.filter(id__in=list(sums))}
         return [CertificationSum(
+            id=scoped_id("CertificationSum", scope.unit_id, scope.campaign.id, i),
             item=TaskEntry.of(items[i]), certified=s["certified"],
             certified_quantity=s["certified_quantity"], not_certified=s["not_certified"],
             pending=s["pending"],

@@ -9,6 +9,7 @@ from strawberry import relay
 from gql.context import Info
 from gql.declarations.types import Actor, HistoryEntry, ReviewedForm, actor_of
 from gql.enums import CertificationResult, ChangeKind, ProgressStatus, RequestStatus
+from gql.nodes import compose, decompose, scoped_id
 from gql.org.types import Organization
 from gql.undertakings.types import Funding, Undertaking
 from models import ChangeRequest as ChangeRequestModel
@@ -29,7 +30,8 @@ def funding_of(row: object) -> Funding:
 
 
 @strawberry.type(name="ReportingRound", description="One year's performance collection (执行绩效).")
-class ReportingRoundType:
+class ReportingRoundType(relay.Node):
+    id: relay.NodeID[int]
     year: int
     opens_at: datetime | None
     closes_at: datetime | None
@@ -40,7 +42,12 @@ class ReportingRoundType:
 
     @classmethod
     def of(cls, r: ReportingRound) -> ReportingRoundType:
-        return cls(year=r.year, opens_at=r.opens_at, closes_at=r.closes_at)
+        return cls(id=r.id, year=r.year, opens_at=r.opens_at, closes_at=r.closes_at)
+
+    @classmethod
+    async def load(cls, info: Info, id: int) -> ReportingRoundType | None:
+        r = await ReportingRound.get_or_none(id=id)  # rounds are public to every user
+        return cls.of(r) if r else None
 
 
 @strawberry.type(name="EvidenceFile", description="A file backing a report line.")
@@ -76,8 +83,10 @@ class PreviousFigures:
 
 
 @strawberry.type(description="One undertaking's line of a year's report. Until saved, it is"
-                 " pre-filled with last year's figures (they are to date), or zeros.")
+                 " pre-filled with last year's figures (they are to date), or zeros. Its id"
+                 " names the report's organisation, the year's round and the undertaking.")
 class ReportLine:
+    id: strawberry.ID
     undertaking: Undertaking
     saved: bool
     completed_quantity: int = strawberry.field(description="Completed to date.")
@@ -95,8 +104,11 @@ class ReportLine:
         return [EvidenceFile.of(e) for e in rows]
 
 
-@strawberry.type(description="An organisation's performance report for one year.")
-class PerformanceReport(ReviewedForm):
+@strawberry.type(description="An organisation's performance report for one year. Its id names"
+                 " the organisation and the year's round: the same before and after the first"
+                 " save.")
+class PerformanceReport(ReviewedForm, relay.Node):
+    id: relay.NodeID[str]
     year: int
     org: strawberry.Private[OrganizationModel]
     round: strawberry.Private[ReportingRound]
@@ -105,8 +117,21 @@ class PerformanceReport(ReviewedForm):
     @classmethod
     def of(cls, org: OrganizationModel, round_: ReportingRound, model: ReportModel | None,
            window: Window) -> PerformanceReport:
-        return cls(**cls.fields_of(model, window), year=round_.year, org=org, round=round_,
-                   model=model)
+        return cls(**cls.fields_of(model, window), id=compose(org.id, round_.id),
+                   year=round_.year, org=org, round=round_, model=model)
+
+    @classmethod
+    async def load_key(cls, info: Info, key: str) -> PerformanceReport | None:
+        from gql.performance.resolve import report_of
+
+        ids = decompose(key, 2)
+        if ids is None:
+            return None
+        org = await info.context.loaders.organization_by_id.load(ids[0])
+        round_ = await ReportingRound.get_or_none(id=ids[1])
+        if org is None or round_ is None:
+            return None
+        return await report_of(info.context, org, round_)
 
     @strawberry.field
     def organization(self) -> Organization:
@@ -123,6 +148,7 @@ class PerformanceReport(ReviewedForm):
             figures = prefill(saved.get(u.id), previous.get(u.id))
             before = previous.get(u.id)
             lines.append(ReportLine(
+                id=scoped_id("ReportLine", self.org.id, self.round.id, u.id),
                 undertaking=Undertaking.of(u), saved=u.id in saved,
                 completed_quantity=figures["completed_quantity"],
                 spent=Funding(**{s: figures[s].quantize(Decimal("0.01"))
