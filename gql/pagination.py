@@ -1,13 +1,21 @@
-"""Relay connections over a scoped Tortoise queryset: LIMIT/OFFSET, opaque cursors,
-`totalCount` counted only when asked for."""
+"""Relay connections with keyset cursors: a cursor holds the sort key and id of its row, so
+a page starts right after (or ends right before) that row whatever was inserted, removed or
+moved meanwhile. `totalCount` is counted only when asked for.
+
+Offsets skip and repeat rows when the list changes between pages; a key does not: a row
+whose key did not change is never skipped or repeated, and a row that moved shows where it
+is now (a normalising client keeps one entry per id).
+"""
 
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from gql.errors import ApiError
@@ -15,29 +23,35 @@ from models.errors import Code
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
-CURSOR_PREFIX = "offset:"
-# Offsets travel to the database as integers: past 32 bits no page can exist, and 10^23 made
-# SQLite fail ("Python int too large") instead of answering.
-MAX_OFFSET = 2**31 - 1
+_VERSION = "k1"  # a cursor from another scheme (the old offsets) is refused, not misread
+# Integers travel to the database: past 32 bits no row can exist, and 10^23 made SQLite
+# fail ("Python int too large") instead of answering.
+MAX_INT = 2**31 - 1
 
 NodeT = TypeVar("NodeT")
+Key = tuple[Any, ...]  # str / int / None values, the row's id last
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{offset}".encode()).decode()
+def encode_cursor(key: Key) -> str:
+    return base64.urlsafe_b64encode(json.dumps([_VERSION, *key]).encode()).decode()
 
 
-def decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str, width: int) -> Key:
     try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if not text.startswith(CURSOR_PREFIX):
-            raise ValueError(text)
-        offset = int(text.removeprefix(CURSOR_PREFIX))
-        if not 0 <= offset < MAX_OFFSET:
-            raise ValueError(text)
-    except ValueError as exc:  # also bad base64 (binascii.Error) and bad UTF-8
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        if (not isinstance(values, list) or len(values) != width + 1 or values[0] != _VERSION
+                or not all(_fits(v) for v in values[1:])):
+            raise ValueError(cursor)
+    except ValueError as exc:  # also bad base64 (binascii.Error), bad UTF-8 and bad JSON
         raise ApiError(Code.BAD_USER_INPUT, "分页游标无效", reason="INVALID_CURSOR") from exc
-    return offset
+    return tuple(values[1:])
+
+
+def _fits(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return value is None or isinstance(value, str) or (
+        isinstance(value, int) and -MAX_INT <= value <= MAX_INT)
 
 
 @strawberry.type(description="Pagination data of a connection.")
@@ -54,7 +68,8 @@ class Edge(Generic[NodeT]):
     node: NodeT
 
 
-@strawberry.type(description="A page of a list, Relay style.")
+@strawberry.type(description="A page of a list, Relay style. Cursors hold the row's sort key"
+                 " and id: rows inserted or moved meanwhile neither shift nor repeat the rest.")
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]]
     page_info: PageInfo
@@ -66,23 +81,37 @@ class Connection(Generic[NodeT]):
         return await self._count()
 
 
-def page_bounds(first: int | None, after: str | None) -> tuple[int, int]:
-    if first is not None and first < 0:
-        raise ApiError(Code.BAD_USER_INPUT, "first 不能为负数")
-    size = min(first if first is not None else DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    start = decode_cursor(after) + 1 if after else 0
-    return start, size
+class Page:
+    """Which page a request asks for: `first` after a cursor, or `last` before one."""
+
+    def __init__(self, first: int | None, after: str | None, last: int | None,
+                 before: str | None, width: int) -> None:
+        for name, value in (("first", first), ("last", last)):
+            if value is not None and value < 0:
+                raise ApiError(Code.BAD_USER_INPUT, f"{name} 不能为负数")
+        if first is not None and last is not None:
+            raise ApiError(Code.BAD_USER_INPUT, "first 与 last 只能给一个")
+        self.backwards = last is not None or (before is not None and first is None)
+        wanted = last if self.backwards else first
+        self.size = min(wanted if wanted is not None else DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        self.after = decode_cursor(after, width) if after else None
+        self.before = decode_cursor(before, width) if before else None
 
 
-def _connection(rows: Sequence[Any], start: int, size: int, convert: Callable[[Any], NodeT],
+def _connection(rows: Sequence[Any], page: Page, key: Callable[[Any], Key],
+                convert: Callable[[Any], NodeT],
                 count: Callable[[], Awaitable[int]]) -> Connection[NodeT]:
-    edges = [Edge(cursor=encode_cursor(start + i), node=convert(row))
-             for i, row in enumerate(rows[:size])]
+    """`rows`: up to size + 1 rows in the direction read (reversed when backwards)."""
+    more = len(rows) > page.size
+    shown = list(rows[:page.size])
+    if page.backwards:
+        shown.reverse()
+    edges = [Edge(cursor=encode_cursor(key(row)), node=convert(row)) for row in shown]
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=len(rows) > size,
-            has_previous_page=start > 0,
+            has_next_page=page.before is not None if page.backwards else more,
+            has_previous_page=more if page.backwards else page.after is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
@@ -90,28 +119,59 @@ def _connection(rows: Sequence[Any], start: int, size: int, convert: Callable[[A
     )
 
 
-async def paginate(
-    queryset: QuerySet[Any],
-    convert: Callable[[Any], NodeT],
-    *,
-    first: int | None,
-    after: str | None,
-) -> Connection[NodeT]:
-    """One page of an already scoped and ordered queryset (LIMIT/OFFSET).
+def _beyond(fields: Sequence[str], values: Key, greater: bool) -> Q:
+    """Rows after (or before) `values` in the order of `fields`, lexicographically."""
+    op = "gt" if greater else "lt"
+    alternatives = []
+    for i, name in enumerate(fields):
+        equal = {f: v for f, v in zip(fields[:i], values[:i], strict=True)}
+        alternatives.append(Q(**equal, **{f"{name}__{op}": values[i]}))
+    result = alternatives[0]
+    for q in alternatives[1:]:
+        result |= q
+    return result
 
-    `first` is capped at MAX_PAGE_SIZE: a client can never pull the whole table at once.
-    """
-    start, size = page_bounds(first, after)
-    rows = await queryset.offset(start).limit(size + 1)
-    return _connection(rows, start, size, convert, queryset.count)
+
+async def paginate(queryset: QuerySet[Any], convert: Callable[[Any], NodeT], *,
+                   order: Sequence[str], key: Callable[[Any], Key], first: int | None,
+                   after: str | None, last: int | None = None, before: str | None = None
+                   ) -> Connection[NodeT]:
+    """One page of a scoped queryset ordered by `order` (non-null columns, a unique one
+    last); `key(row)` gives the same values. Capped at MAX_PAGE_SIZE rows."""
+    page = Page(first, after, last, before, len(order))
+    rows = queryset
+    if page.after is not None:
+        rows = rows.filter(_beyond(order, page.after, True))
+    if page.before is not None:
+        rows = rows.filter(_beyond(order, page.before, False))
+    direction = [f"-{f}" for f in order] if page.backwards else list(order)
+    found = await rows.order_by(*direction).limit(page.size + 1)
+    return _connection(found, page, key, convert, queryset.count)
 
 
 def paginate_list(items: Sequence[Any], convert: Callable[[Any], NodeT], *,
-                  first: int | None, after: str | None) -> Connection[NodeT]:
-    """One page of a list already computed (and already aggregated) for this request."""
-    start, size = page_bounds(first, after)
+                  key: Callable[[Any], Key], first: int | None, after: str | None,
+                  last: int | None = None, before: str | None = None) -> Connection[NodeT]:
+    """One page of a list computed for this request, ordered by `key` (unique per row)."""
+    width = len(key(items[0])) if items else 0
+    page = Page(first, after, last, before, width) if items else Page(
+        first, None, last, None, 0)
+    rows = sorted(items, key=_comparable(key))
+    if page.after is not None:
+        bound = _comparable(lambda k: k)(page.after)
+        rows = [r for r in rows if _comparable(key)(r) > bound]
+    if page.before is not None:
+        bound = _comparable(lambda k: k)(page.before)
+        rows = [r for r in rows if _comparable(key)(r) < bound]
+    if page.backwards:
+        rows.reverse()
 
     async def count() -> int:
         return len(items)
 
-    return _connection(items[start:start + size + 1], start, size, convert, count)
+    return _connection(rows[:page.size + 1], page, key, convert, count)
+
+
+def _comparable(key: Callable[[Any], Key]) -> Callable[[Any], tuple[tuple[int, Any], ...]]:
+    """None sorts first; otherwise values compare as they are."""
+    return lambda row: tuple((0, "") if v is None else (1, v) for v in key(row))

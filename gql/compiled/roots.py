@@ -12,9 +12,8 @@ from strawberry import relay
 from tortoise.expressions import Subquery
 
 from gql.compiled.declare import REGISTRY
-from gql.compiled.plan import Fallback, Leaf, ObjectPlan, Planner, Rows, unwrap
+from gql.compiled.plan import Fallback, ObjectPlan, Planner, Rows, unwrap
 from gql.nodes import db_id
-from gql.pagination import page_bounds
 
 
 @dataclass(frozen=True)
@@ -149,42 +148,9 @@ def plan_node(planner: Planner, key: str, field: GraphQLField,
 def connection(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode],
                rows: Rows, order: tuple[str, ...], first: int | None, after: str | None
                ) -> RootPlan:
-    try:
-        start, size = page_bounds(first, after)
-    except Exception as exc:
-        raise Fallback(f"{key}: bad page arguments") from exc
-    conn_type = object_type(field)
-    fields: list[tuple[str, str]] = []
-    edge_fields: list[tuple[str, str]] = []
-    page_fields: list[tuple[str, str]] = []
-    edge_type = object_type(conn_type.fields["edges"])
-    page_type = object_type(conn_type.fields["pageInfo"])
-    node_type = object_type(edge_type.fields["node"])
-    node_nodes: list[FieldNode] = []
-    for part_key, part_nodes in planner.collect(conn_type, (n.selection_set for n in nodes)
-                                                ).items():
-        name = part_nodes[0].name.value
-        fields.append((part_key, name if name != "__typename" else "typename"))
-        if name == "edges":
-            for e_key, e_nodes in planner.collect(
-                    edge_type, (n.selection_set for n in part_nodes)).items():
-                e_name = e_nodes[0].name.value
-                edge_fields.append((e_key, e_name if e_name != "__typename" else "typename"))
-                if e_name == "node":
-                    node_nodes += e_nodes
-        elif name == "pageInfo":
-            for p_key, p_nodes in planner.collect(
-                    page_type, (n.selection_set for n in part_nodes)).items():
-                p_name = p_nodes[0].name.value
-                page_fields.append((p_key, p_name if p_name != "__typename" else "typename"))
-    if len({k for k, _ in edge_fields}) != len(edge_fields) or len(
-            {k for k, _ in fields}) != len(fields):
-        raise Fallback(f"{key}: repeated keys")
-    target = planner.object(node_type, node_nodes) if node_nodes else ObjectPlan(
-        node_type.name, REGISTRY[node_type.name].table, (Leaf("_", "typename"),))
-    plan = ConnectionPlan(tuple(fields), conn_type.name, tuple(edge_fields), edge_type.name,
-                          tuple(page_fields), start, size, planner.order(node_type.name, order))
-    return RootPlan(key, "connection", target=target, rows=rows, connection=plan)
+    # Connections page by keyset cursors (gql/pagination.py, see notes/changes.md 01:45):
+    # until the compiler renders those, strawberry answers every connection.
+    raise Fallback(f"{key}: keyset cursors are not compiled yet")
 
 
 def object_type(field: GraphQLField) -> GraphQLObjectType:

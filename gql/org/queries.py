@@ -61,9 +61,12 @@ class OrgQueries:
             description="Part of the name, or the start of the code.")] = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Organization]:
         assert info.context.principal is not None
         qs = organizations_filtered(info.context.principal, kind=kind, parent_code=parent_code,
                                     school_type=school_type, search=search)
-        return await paginate(qs.order_by(*ORGANIZATION_ORDER), Organization.of, first=first,
-                              after=after)
+        return await paginate(qs, Organization.of, order=(*ORGANIZATION_ORDER, "id"),
+                              key=lambda m: (m.kind.value, m.code, m.id), first=first,
+                              after=after, last=last, before=before)

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -105,20 +106,20 @@ _STATUS_ORDER = {s: i for i, s in enumerate([
     DeclarationStatus.SUBMITTED, DeclarationStatus.CITY_APPROVED, DeclarationStatus.ACCEPTED])}
 
 
-def _sorted(rows: list[oversight.SchoolProgress], sort: ProgressSort
-            ) -> list[oversight.SchoolProgress]:
-    never = datetime.min
-    keys = {
-        ProgressSort.NAME: lambda r: (r.school.name, r.school.code),
-        ProgressSort.CODE: lambda r: (r.school.code,),
-        # Least advanced first: those are the ones to push.
-        ProgressSort.STATUS: lambda r: (_STATUS_ORDER[r.status], r.school.code),
-        ProgressSort.LAST_CHANGE: lambda r: (
-            r.last_change_at.replace(tzinfo=None) if r.last_change_at else never, r.school.code),
-        ProgressSort.LAST_LOGIN: lambda r: (
-            r.last_login_at.replace(tzinfo=None) if r.last_login_at else never, r.school.code),
-    }
-    return sorted(rows, key=keys[sort])
+def _stamp(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") if value else None
+
+
+# Each sort's key: what the order is by, then the code and id (unique) to break ties. The
+# page cursors hold these values.
+SORT_KEYS: dict[ProgressSort, Callable[[oversight.SchoolProgress], tuple[Any, ...]]] = {
+    ProgressSort.NAME: lambda r: (r.school.name, r.school.code, r.school.id),
+    ProgressSort.CODE: lambda r: (r.school.code, r.school.id),
+    # Least advanced first: those are the ones to push.
+    ProgressSort.STATUS: lambda r: (_STATUS_ORDER[r.status], r.school.code, r.school.id),
+    ProgressSort.LAST_CHANGE: lambda r: (_stamp(r.last_change_at), r.school.code, r.school.id),
+    ProgressSort.LAST_LOGIN: lambda r: (_stamp(r.last_login_at), r.school.code, r.school.id),
+}
 
 
 @strawberry.type(description="Where the declarations of a city, or of the province, stand.")
@@ -145,6 +146,8 @@ class Progress:
         sort: ProgressSort = ProgressSort.STATUS,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[SchoolProgress]:
         rows = self.rows
         if status is not None:
@@ -158,9 +161,9 @@ class Progress:
         if search and search.strip():
             term = search.strip()
             rows = [r for r in rows if term in r.school.name or r.school.code.startswith(term)]
-        return paginate_list(_sorted(rows, sort),
-                             lambda r: SchoolProgress.of(r, self.campaign_id),
-                             first=first, after=after)
+        return paginate_list(rows, lambda r: SchoolProgress.of(r, self.campaign_id),
+                             key=SORT_KEYS[sort], first=first, after=after, last=last,
+                             before=before)
 
 
 @strawberry.type(description="Sums of one group (a city-level unit, the province's directly"

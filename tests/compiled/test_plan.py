@@ -61,7 +61,7 @@ async def test_what_falls_back_and_why(db: None) -> None:
     assert "Undertaking.changeRequests has no SQL form" in why["c"]
     assert "Undertaking.certification has no SQL form" in why["d"]
     assert "root field me is not compiled" in why["e"]
-    assert "bad page arguments" in why["f"]
+    assert "keyset cursors" in why["f"]  # connections fall back for now (notes/changes.md)
 
 
 async def test_a_gate_that_would_deny_falls_back(db: None) -> None:
@@ -89,7 +89,7 @@ async def test_values_are_bound_never_pasted(db: None) -> None:
     code = "41' OR '1'='1"
     roots = plan("""query($c: String!, $s: String) {
       organization(code: $c) { code children { code } }
-      organizations(search: $s, first: 3) { edges { cursor node { code } } }
+      search: organization(code: $s) { code }
     }""", SCHOOL, {"c": code, "s": "x'y"}, dialect)
     assert roots is not None and all(r.sql for r in roots)
     for root in roots:
