@@ -67,8 +67,10 @@ MAX_LENGTH: dict[str, int] = {
     "newPassword": PASSWORD,
     "title": 500,
     "search": 100,
-    "after": 100,  # cursors
-    "before": 100,
+    # Keyset cursors hold the row's sort key: an organisation's name (up to 200 characters,
+    # 3 bytes each in UTF-8) and code, in base64.
+    "after": 1024,
+    "before": 1024,
 }
 SUFFIXES: tuple[tuple[str, int], ...] = (
     ("Code", ORG_CODE), ("Number", ENTRY_NUMBER), ("Id", GLOBAL_ID), ("Ids", GLOBAL_ID))

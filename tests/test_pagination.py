@@ -113,3 +113,17 @@ async def test_foreign_and_forged_cursors_are_refused(api: Api) -> None:
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
     both = await api.post(PROGRESS, {"first": 1, "last": 1}, token)
     assert both["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_walk_by_name_round_trips_chinese_names(api: Api) -> None:
+    token = await api.token(PROVINCE)
+    everyone = codes(await progress_page(api, token, first=100, sort="NAME"))
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await progress_page(api, token, first=8, after=after, sort="NAME")
+        seen += codes(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == everyone
