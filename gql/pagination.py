@@ -33,7 +33,8 @@ Key = tuple[Any, ...]  # str / int / None values, the row's id last
 
 
 def encode_cursor(key: Key) -> str:
-    return base64.urlsafe_b64encode(json.dumps([_VERSION, *key], ensure_ascii=False).encode()).decode()
+    text = json.dumps([_VERSION, *key], ensure_ascii=False)
+    return base64.urlsafe_b64encode(text.encode()).decode()
 
 
 def decode_cursor(cursor: str, width: int) -> Key:
