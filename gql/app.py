@@ -26,6 +26,7 @@ from gql.context import Context, bearer_token, build_context
 from gql.exports.routes import routes as export_routes
 from gql.http_limits import BodyLimit
 from gql.http_security import PREFLIGHT_HEADERS, BrowserGuards, graphiql_csp
+from gql.idempotency import idempotent
 from gql.schema import build_schema
 from gql.settings import Settings
 from gql.sockets import SessionSocket, SocketRules, authenticate_websocket
@@ -66,7 +67,7 @@ class GraphQLApp(GraphQL[Context, None]):
         request = Request(scope=scope, receive=receive)
         try:
             try:
-                response = await self.run(request)
+                response = await idempotent(request, lambda: self.run(request))
             except HTTPException as e:
                 response = PlainTextResponse(e.reason, status_code=e.status_code)
         finally:

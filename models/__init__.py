@@ -8,6 +8,7 @@ from models.declaration import (
     Extension,
     UndertakingChange,
 )
+from models.idempotency import IdempotentRequest
 from models.org import Organization
 from models.performance import (
     Certification,
@@ -29,6 +30,7 @@ __all__ = [
     "DeclarationEvent",
     "Evidence",
     "Extension",
+    "IdempotentRequest",
     "InitialCredential",
     "LoginAttempt",
     "Organization",

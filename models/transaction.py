@@ -24,7 +24,9 @@ async def write_transaction() -> AsyncIterator[datetime]:
     within the busy timeout. PostgreSQL needs nothing: row locks and versions do the work.
     """
     async with in_transaction() as connection:
-        if isinstance(connection, SqliteTransactionWrapper):
+        # Nested inside another transaction (a savepoint) the lock is the outer one's.
+        if isinstance(connection, SqliteTransactionWrapper) and not isinstance(
+                connection._parent, SqliteTransactionWrapper):
             raw = connection._connection  # the ORM just sent a plain BEGIN: nothing ran yet
             await raw.execute("COMMIT")
             await raw.execute("BEGIN IMMEDIATE")
