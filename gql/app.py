@@ -27,6 +27,7 @@ from gql.exports.routes import routes as export_routes
 from gql.http_limits import BodyLimit
 from gql.http_security import PREFLIGHT_HEADERS, BrowserGuards, graphiql_csp
 from gql.idempotency import idempotent
+from gql.outage import DatabaseGuard, is_unavailable, noticed, reached
 from gql.schema import build_schema
 from gql.settings import Settings
 from gql.sockets import SessionSocket, SocketRules, authenticate_websocket
@@ -89,10 +90,26 @@ class GraphQLApp(GraphQL[Context, None]):
 
 
 async def healthz(request: Request) -> Response:
-    from tortoise import connections
-
-    await connections.get("default").execute_query("SELECT 1")
+    """Alive: the process answers (the database is /readyz's business)."""
     return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Ready for traffic: the database answers and every migration is applied."""
+    from models.database import pending_migrations
+
+    try:
+        pending = await pending_migrations()
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        noticed(exc)
+        return JSONResponse({"status": "database unavailable"}, status_code=503)
+    reached()
+    if pending:
+        return JSONResponse({"status": "migrations pending", "pending": pending},
+                            status_code=503)
+    return JSONResponse({"status": "ready"})
 
 
 async def prepare_database(settings: Settings) -> list[str] | None:
@@ -142,6 +159,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
             *export_routes,
             Mount(VENDOR_URL.rstrip("/"), app=StaticFiles(directory=STATIC / "vendor")),
         ],
@@ -150,10 +168,12 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Middleware(BrowserGuards),
             *([Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                           allow_methods=["GET", "POST"],
-                          allow_headers=["Authorization", "Content-Type", *PREFLIGHT_HEADERS])]
+                          allow_headers=["Authorization", "Content-Type", "Idempotency-Key",
+                                         *PREFLIGHT_HEADERS])]
               if settings.cors_origins else []),
             Middleware(BodyLimit, json_bytes=int(settings.max_body_mb * 1024 * 1024),
                        multipart_bytes=max_bytes() + 1024 * 1024),
+            Middleware(DatabaseGuard),
         ],
     )
 

@@ -14,6 +14,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 from tortoise.exceptions import ValidationError
 
+from gql.outage import is_unavailable, noticed
 from models.errors import Code, DomainError
 
 log = logging.getLogger("gql")
@@ -41,8 +42,9 @@ def is_expected(error: GraphQLError) -> bool:
     """The client's mistakes: invalid documents and variables (graphql-core wraps a
     variable's error around the scalar's, so strawberry would log a traceback for it), our
     own refusals and values the ORM refused. Answers, not incidents for the server log."""
-    return error.original_error is None or isinstance(error.original_error,
-                                                      GraphQLError | ValidationError)
+    return error.original_error is None or isinstance(
+        error.original_error, GraphQLError | ValidationError) or is_unavailable(
+        error.original_error)  # told once per outage by gql/outage.py, not per request
 
 
 def should_mask(error: GraphQLError) -> bool:
@@ -57,6 +59,9 @@ def should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False
+    if is_unavailable(original):
+        noticed(original)  # the whole answer becomes a 503 (gql/outage.py)
+        return True
     log.error("unexpected error in %s", error.path, exc_info=original)
     return True
 

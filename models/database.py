@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from tortoise import Tortoise
+from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate
 
 from models.config import tortoise_config
@@ -18,3 +21,45 @@ async def migrate_database(db_url: str) -> None:
     finally:
         # Also on failure: an open aiosqlite connection keeps the process from exiting.
         await Tortoise.close_connections()
+
+
+async def pending_migrations() -> list[str]:
+    """The migrations of models/migrations the database has not applied (by name)."""
+    import pkgutil
+
+    from tortoise import connections
+
+    from models import migrations
+
+    names = sorted(m.name for m in pkgutil.iter_modules(migrations.__path__)
+                   if m.name[:4].isdigit())
+    _, rows = await connections.get("default").execute_query(
+        "SELECT name FROM tortoise_migrations WHERE app = 'models'")
+    applied = {row["name"] for row in rows}
+    return [n for n in names if n not in applied]
+
+
+_SQLITE_UNAVAILABLE = ("unable to open database", "database is locked", "disk i/o error")
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    """Whether an exception (or one it was raised from) says the database cannot be reached,
+    as opposed to a statement that failed."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DBConnectionError | ConnectionError | TimeoutError):
+            return True
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return True  # refused, unreachable, reset: the socket's errors
+        if isinstance(exc, sqlite3.OperationalError) and any(
+                text in str(exc).lower() for text in _SQLITE_UNAVAILABLE):
+            return True
+        module = type(exc).__module__
+        if module.startswith("asyncpg") and type(exc).__name__ in {
+                "ConnectionDoesNotExistError", "CannotConnectNowError", "ConnectionFailureError",
+                "TooManyConnectionsError", "InterfaceError", "AdminShutdownError",
+                "CrashShutdownError"}:
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False

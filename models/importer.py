@@ -8,12 +8,14 @@ matched by code, so importing the same (or a corrected) file again updates in pl
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
 import warnings
 import zipfile
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -23,16 +25,16 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from tortoise import Tortoise
 from tortoise.exceptions import ValidationError
-from tortoise.transactions import in_transaction
 
 from models import initial_passwords
 from models.account import User
 from models.config import tortoise_config
-from models.database import migrate_database
+from models.database import is_unavailable, migrate_database
 from models.enums import CityCategory, OrgKind, SchoolType
 from models.errors import Code, DomainError
 from models.org import Organization, validate_school_code
 from models.seeding import PROVINCE_CODE
+from models.transaction import write_transaction
 
 SUFFIXES = (".csv", ".xlsx")
 
@@ -439,8 +441,10 @@ async def import_organizations(rows_source: Path | Table, *, dry_run: bool = Fal
     table = rows_source if isinstance(rows_source, Table) else read_table(rows_source)
     if dry_run:
         return await _import(table, write=False)
-    # Read and write in one transaction: the checks hold for what is written.
-    async with in_transaction():
+    # Read and write in one transaction: the checks hold for what is written. It takes the
+    # write lock up front (SQLite: BEGIN IMMEDIATE, waiting for a saving server within the
+    # busy timeout) instead of failing at its first write after reading.
+    async with write_transaction():
         return await _import(table, write=True)
 
 
@@ -581,8 +585,33 @@ async def _apply(rows: list[_Row], tree: _Tree, *, write: bool) -> list[Change]:
     return [changes[row.line] for row in rows]
 
 
+BUSY_MESSAGE = ("数据库正忙（服务器正在保存数据）或无法连接，已重试仍未成功，本次未导入任何数据；"
+                "请稍后重新运行 (the database is busy or unreachable: nothing was imported)")
+BUSY_ATTEMPTS = 3
+
+
+class DatabaseBusy(Exception):
+    pass
+
+
+async def _busy_retried(run: Callable[[], Awaitable[ImportReport]]) -> ImportReport:
+    """Each attempt waits for the write lock within the busy timeout; a busy or unreachable
+    database is tried again a little later, then reported in words, not a traceback."""
+    for attempt in range(BUSY_ATTEMPTS):
+        try:
+            return await run()
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            if attempt + 1 == BUSY_ATTEMPTS:
+                raise DatabaseBusy from exc
+            await asyncio.sleep(1 + attempt)
+    raise AssertionError("unreachable")
+
+
 async def run_import(path: Path, database_url: str, *, dry_run: bool, out: TextIO) -> int:
-    """The `import-orgs` command: 0 imported (or, dry, would be), 1 refused, 2 unreadable."""
+    """The `import-orgs` command: 0 imported (or, dry, would be), 1 refused, 2 unreadable,
+    3 the database stayed busy or unreachable (nothing imported)."""
     try:
         table = read_table(path)
     except UnreadableFile as exc:
@@ -591,7 +620,10 @@ async def run_import(path: Path, database_url: str, *, dry_run: bool, out: TextI
     try:
         await migrate_database(database_url)
         await Tortoise.init(config=tortoise_config(database_url))
-        report = await import_organizations(table, dry_run=dry_run)
+        report = await _busy_retried(lambda: import_organizations(table, dry_run=dry_run))
+    except DatabaseBusy:
+        print(BUSY_MESSAGE, file=out)
+        return 3
     finally:
         # Also when the migration fails: an open SQLite connection keeps the process alive.
         await Tortoise.close_connections()

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -349,3 +350,35 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
     assert cli(str(tmp_path / "broken.xlsx"))[0] == 2
     assert cli(str(tmp_path / "missing.csv"))[0] == 2
+
+
+def test_cli_waits_for_a_saving_server_and_says_when_it_stays_busy(tmp_path: Path) -> None:
+    """Another process (a server saving) holds SQLite's write lock: the importer takes its
+    lock up front and waits; when the lock stays taken it says so in words, changing nothing."""
+    database = tmp_path / "busy.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite://{database}", "PYTHONIOENCODING": "utf-8"}
+    subprocess.run([sys.executable, "-m", "gql.cli", "migrate"], cwd=ROOT, env=env,
+                   check=True, timeout=60, capture_output=True)
+    subprocess.run([sys.executable, "-c", SEED, env["DATABASE_URL"]], cwd=ROOT, env=env,
+                   check=True, timeout=60)
+    good = str(write_csv(tmp_path / "schools.csv", SCHOOLS))
+
+    def cli_while_locked(seconds: float) -> tuple[int, str]:
+        holder = sqlite3.connect(database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute("UPDATE organization SET name = name WHERE id = 1")
+        child = subprocess.Popen([sys.executable, "-m", "gql.cli", "import-orgs", good],
+                                 cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+        time.sleep(seconds)
+        holder.execute("COMMIT")
+        holder.close()
+        output, _ = child.communicate(timeout=90)
+        return child.returncode, output
+
+    code, output = cli_while_locked(2)
+    assert code == 0 and "新增 8" in output, output
+
+    code, output = cli_while_locked(25)
+    assert code == 3, output
+    assert "数据库正忙" in output and "Traceback" not in output, output
