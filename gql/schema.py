@@ -53,6 +53,7 @@ from gql.performance.types import (
     ReportingRoundType,
 )
 from gql.query_limits import DirectiveLimit, FragmentExpansionLimit, QueryCost
+from gql.reviews.bulk import BulkReviewMutations
 from gql.reviews.mutations import ReviewMutations
 from gql.scalars import DATETIME, DECIMAL, UPLOAD
 from gql.undertakings.types import Undertaking
@@ -89,7 +90,8 @@ Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQu
                               DeclarationQueries, OversightQueries, PerformanceQueries,
                               TotalsQueries))
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations,
-                                    PerformanceMutations, ReviewMutations))
+                                    PerformanceMutations, ReviewMutations,
+                                    BulkReviewMutations))
 
 
 class Schema(strawberry.Schema):

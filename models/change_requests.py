@@ -26,7 +26,8 @@ async def request(actor_id: int, undertaking: Undertaking, kind: ChangeKind,
     window = await window_for(undertaking.organization_id, campaign)
     if window.closes_at is None or now_utc() <= window.closes_at:
         raise DomainError(Code.NOT_AFTER_DEADLINE,
-                          "填报截止前请直接修改申报；截止后才需提出变更申请")
+                          "填报截止前无需变更申请：未确认的申报请直接修改；已确认的申报请联系"
+                          "省教育厅重新打开后修改")
     accepted = await Declaration.exists(organization_id=undertaking.organization_id,
                                         campaign_id=campaign.id,
                                         status=DeclarationStatus.ACCEPTED)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -225,9 +225,18 @@ async def missing_mandatory_items(org: Organization, campaign: Campaign) -> list
 
 
 def _flow(org: Organization, campaign: Campaign) -> Flow[Declaration]:
+    async def late_return(actor_id: int, reason: str, at: datetime) -> None:
+        window = await window_for(org.id, campaign)
+        if window.closes_at is not None and at <= window.closes_at:
+            return  # still open: the school corrects it inside its window
+        await Extension.update_or_create(
+            defaults={"until": at + timedelta(days=campaign.late_return_days),
+                      "reason": f"退回修改：{reason}", "granted_by_id": actor_id},
+            campaign_id=campaign.id, organization_id=org.id)
+
     return Flow(Declaration, {"organization_id": org.id, "campaign_id": campaign.id},
                 DeclarationEvent, "declaration", lambda: window_for(org.id, campaign),
-                lambda: city_review_applies(org, campaign))
+                lambda: city_review_applies(org, campaign), late_return)
 
 
 async def submit(actor_id: int, org: Organization, campaign: Campaign,
@@ -261,6 +270,11 @@ async def return_(actor_id: int, org: Organization, campaign: Campaign, version:
 async def accept(actor_id: int, org: Organization, campaign: Campaign,
                  version: int | None) -> Declaration:
     return await _flow(org, campaign).accept(actor_id, version)
+
+
+async def reopen(actor_id: int, org: Organization, campaign: Campaign, version: int | None,
+                 reason: str) -> Declaration:
+    return await _flow(org, campaign).reopen(actor_id, version, reason)
 
 
 async def set_window(campaign: Campaign, opens_at: datetime, closes_at: datetime) -> Campaign:

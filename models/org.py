@@ -55,5 +55,13 @@ class Organization(Model):
                 raise ValidationError(f"学校 {self.code} 缺少学校类型")
         await super().save(*args, **kwargs)
 
+    @property
+    def office_name(self) -> str:
+        """How the unit signs what it does: a city-level unit acts as its education bureau
+        (郑州市 -> 郑州市教育局); the province office and schools by their own names."""
+        if self.kind is OrgKind.CITY and not self.name.endswith("教育局"):
+            return f"{self.name}教育局"
+        return self.name
+
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -154,8 +154,19 @@ def _flow(org: Organization, round_: ReportingRound) -> Flow[PerformanceReport]:
     async def city_review() -> bool:
         return await city_review_applies(org, await Campaign.get(id=round_.campaign_id))
 
+    async def late_return(actor_id: int, reason: str, at: datetime) -> None:
+        window = await window_for(org.id, round_)
+        if window.closes_at is not None and at <= window.closes_at:
+            return
+        campaign = await Campaign.get(id=round_.campaign_id)
+        await RoundExtension.update_or_create(
+            defaults={"until": at + timedelta(days=campaign.late_return_days),
+                      "granted_by_id": actor_id},
+            round_id=round_.id, organization_id=org.id)
+
     return Flow(PerformanceReport, {"organization_id": org.id, "round_id": round_.id},
-                ReportEvent, "report", lambda: window_for(org.id, round_), city_review)
+                ReportEvent, "report", lambda: window_for(org.id, round_), city_review,
+                late_return)
 
 
 async def submit(actor_id: int, org: Organization, round_: ReportingRound,
@@ -192,6 +203,11 @@ async def return_(actor_id: int, org: Organization, round_: ReportingRound,
 async def accept(actor_id: int, org: Organization, round_: ReportingRound,
                  version: int | None) -> PerformanceReport:
     return await _flow(org, round_).accept(actor_id, version)
+
+
+async def reopen(actor_id: int, org: Organization, round_: ReportingRound,
+                 version: int | None, reason: str) -> PerformanceReport:
+    return await _flow(org, round_).reopen(actor_id, version, reason)
 
 
 def prefill(entry: PerformanceEntry | None, previous: PerformanceEntry | None

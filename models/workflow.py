@@ -52,7 +52,8 @@ class Window:
                                f"填报尚未开始，开始时间为 {beijing(self.opens_at)}（北京时间）")
         if now > self.closes_at:
             return DomainError(Code.DEADLINE_PASSED,
-                               f"填报已于 {beijing(self.closes_at)}（北京时间）截止，平台已关闭")
+                               f"填报已于 {beijing(self.closes_at)}（北京时间）截止，平台已关闭；"
+                               "如需修改，请联系省教育厅")
         return None
 
 
@@ -169,13 +170,30 @@ async def city_review_applies(org: Organization, campaign: Campaign) -> bool:
     return await Organization.exists(id=org.parent_id, kind=OrgKind.CITY)
 
 
-def return_reason(reason: str) -> str:
+def return_reason(reason: str, label: str = "退回") -> str:
     reason = reason.strip()
     if not reason:
-        raise DomainError(Code.REASON_REQUIRED, "请填写退回原因", "reason")
+        raise DomainError(Code.REASON_REQUIRED, f"请填写{label}原因", "reason")
     if len(reason) > 1000:
-        raise DomainError(Code.INVALID_VALUE, "退回原因不能超过1000字", "reason")
+        raise DomainError(Code.INVALID_VALUE, f"{label}原因不能超过1000字", "reason")
     return reason
+
+
+def next_step(status: DeclarationStatus, window: Window, now: datetime) -> str:
+    """What the organisation is to do now, in the words it sees beside its form."""
+    closes = f"{beijing(window.closes_at)}（北京时间）" if window.closes_at else ""
+    closed = window.lock(now) is not None
+    if status is S.ACCEPTED:
+        return "已确认；如需修改，请联系省教育厅重新打开（截止后也可对单项提出变更申请）"
+    if status is S.CITY_APPROVED:
+        return "地市教育局已审核通过，等待省教育厅确认"
+    if status is S.SUBMITTED:
+        return "已提交，等待审核；审核前如需修改，可在截止前撤回"
+    if closed:
+        return "填报已截止；如需修改，请联系省教育厅申请延期"
+    if status is S.RETURNED:
+        return f"已退回修改：请按退回原因修改，并于 {closes} 前重新提交"
+    return f"请于 {closes} 前填写并提交"
 
 
 @dataclass(frozen=True)
@@ -190,6 +208,9 @@ class Flow(Generic[M]):
     event_fk: str
     window: Callable[[], Awaitable[Window]]
     city_review: Callable[[], Awaitable[bool]]
+    # Called inside the transaction of a return or reopening, with (actor, reason, time):
+    # past the deadline it grants the organisation the campaign's late-return extension.
+    late_return: Callable[[int, str, datetime], Awaitable[None]]
 
     async def current(self) -> tuple[DeclarationStatus, int]:
         """The stored status and version (NOT_STARTED and 0 before anything is saved)."""
@@ -217,9 +238,10 @@ class Flow(Generic[M]):
     async def apply(self, actor_id: int, version: int, action: DeclarationAction,
                     status: DeclarationStatus, reason: str | None = None, *,
                     check_window: bool = True, stamp: tuple[str, ...] = (),
-                    city_review: bool = False, **changes: Any) -> M:
+                    city_review: bool = False, reopens: bool = False, **changes: Any) -> M:
         """Move the form and journal the move in one transaction; `stamp` names the form's
-        time fields set to the transaction's time (submitted_at, ...)."""
+        time fields set to the transaction's time (submitted_at, ...). `reopens`: the form
+        goes back to the school, with an extension if its deadline has passed."""
         to = check_transition(action, status, city_review=city_review)
         async with self._transaction(check_window) as at:
             times = {name: at for name in ("updated_at", *stamp)}
@@ -228,6 +250,8 @@ class Flow(Generic[M]):
             fields: dict[str, Any] = {self.event_fk: claimed}
             await self.event.create(**fields, action=action, from_status=status, to_status=to,
                                     reason=reason, actor_id=actor_id, at=at)
+            if reopens:
+                await self.late_return(actor_id, reason or "", at)
         return claimed
 
     def _transaction(self, check_window: bool) -> AbstractAsyncContextManager[datetime]:
@@ -266,11 +290,18 @@ class Flow(Generic[M]):
                                  stamp=("city_approved_at",))
 
     async def return_(self, actor_id: int, version: int | None, reason: str) -> M:
-        """Back for correction, with a reason; editing reopens (inside the window)."""
+        """Back for correction (退回修改), with a reason; editing reopens. After the deadline
+        too: the school then gets the campaign's late-return extension to correct it."""
         text = return_reason(reason)
-        return await self.review(actor_id, version, DeclarationAction.RETURN,
-                                 check_window=True, reason=text, stamp=("returned_at",),
-                                 return_reason=text)
+        return await self.review(actor_id, version, DeclarationAction.RETURN, reason=text,
+                                 stamp=("returned_at",), return_reason=text, reopens=True)
+
+    async def reopen(self, actor_id: int, version: int | None, reason: str) -> M:
+        """The province sends an accepted form back (before or after the deadline), with a
+        reason; like a return, past the deadline it comes with an extension."""
+        text = return_reason(reason, label="重新打开")
+        return await self.review(actor_id, version, DeclarationAction.REOPEN, reason=text,
+                                 stamp=("returned_at",), return_reason=text, reopens=True)
 
     async def accept(self, actor_id: int, version: int | None) -> M:
         """The province's acceptance freezes the form; allowed after the deadline too."""

@@ -38,6 +38,24 @@ def may_accept_declaration(p: Principal) -> bool:
     return p.is_province
 
 
+def may_reopen(p: Principal) -> bool:
+    """Reopening a confirmed form undoes the province's own confirmation: the province's."""
+    return p.is_province
+
+
+def may_review(p: Principal, org: Organization, action: str) -> bool:
+    """A reviewer's action by name (approve, accept, return, reopen): the rule of that action."""
+    if action == "approve":
+        return may_approve_declaration(p, org)
+    if action == "accept":
+        return may_accept_declaration(p)
+    if action == "return":
+        return may_return_declaration(p, org)
+    if action == "reopen":
+        return may_reopen(p)
+    return False
+
+
 def may_request_change(p: Principal, org: Organization) -> bool:
     """Changes to an accepted undertaking are asked for by its own organisation."""
     return may_edit_declaration(p, org)

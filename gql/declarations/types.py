@@ -17,7 +17,7 @@ from models.clock import now_utc
 from models.declaration import Declaration as DeclarationModel
 from models.declaration import DeclarationAction, DeclarationStatus, Reviewed, RowAction
 from models.declarations import missing_mandatory_items
-from models.workflow import Window, edit_lock_of
+from models.workflow import Window, edit_lock_of, next_step
 from permissions.scoping import visible_declarations, visible_extensions, visible_undertakings
 
 if TYPE_CHECKING:
@@ -67,7 +67,9 @@ class RowSnapshot:
 class Actor:
     username: str
     display_name: str
-    organization_name: str
+    organization_name: str = strawberry.field(
+        description="The acting unit as it signs: a city-level unit as its education bureau"
+        " (郑州市教育局).")
 
 
 @strawberry.type(description="One line of a declaration's history: a row change or a status"
@@ -134,6 +136,11 @@ class ReviewedForm:
     @strawberry.field(description="Whether the organisation's own users can change it now.")
     def editable(self) -> bool:
         return self.lock() is None
+
+    @strawberry.field(description="What the organisation is to do now, in words (e.g. 已退回修改："
+                      "请按退回原因修改，并于 … 前重新提交).")
+    def next_step(self) -> str:
+        return next_step(self.status, self.window, now_utc())
 
 
 @strawberry.type(description="One organisation's declaration for one campaign. Its id names"
@@ -223,7 +230,7 @@ class Declaration(ReviewedForm, relay.Node):
 
 def actor_of(user: Any) -> Actor:
     return Actor(username=user.username, display_name=user.display_name,
-                 organization_name=user.organization.name)
+                 organization_name=user.organization.office_name)
 
 
 def _in_campaign(views: dict[str, Any]) -> Any:

@@ -22,7 +22,7 @@ from gql.performance import mutations as reporting
 from gql.performance.mutations import PerformanceReportPayload
 from models import declarations, reports, review_settings
 from models.errors import DomainError
-from permissions.actions import may_approve_declaration
+from permissions.actions import may_approve_declaration, may_reopen
 from permissions.classes import IsCityBureau, IsProvinceOffice
 
 Version = Annotated[int | None, strawberry.argument(description=REVIEW_VERSION)]
@@ -62,6 +62,32 @@ class ReviewMutations:
             info, organization_code, year, campaign_code, may_approve_declaration,
             "只能审核本地市学校的绩效",
             lambda org, r: reports.approve(_actor(info), org, r, version, remark))
+
+    @strawberry.mutation(description="Province office: reopen a confirmed declaration (before or"
+                         " after the deadline) with a reason; it goes back to the school as"
+                         " 退回修改, and past the deadline with an extension of the campaign's"
+                         " lateReturnDays that ends by itself.",
+                         permission_classes=[IsProvinceOffice])
+    async def reopen_declaration(
+        self, info: Info, organization_code: str, reason: str, version: Version = None,
+        campaign_code: str | None = None,
+    ) -> DeclarationPayload:
+        return await declaring._run(
+            info, organization_code, campaign_code, lambda p, _o: may_reopen(p),
+            "仅省教育厅可重新打开申报",
+            lambda org, c: declarations.reopen(_actor(info), org, c, version, reason))
+
+    @strawberry.mutation(description="Province office: reopen a confirmed annual report with a"
+                         " reason, like reopenDeclaration.",
+                         permission_classes=[IsProvinceOffice])
+    async def reopen_report(
+        self, info: Info, organization_code: str, year: int, reason: str,
+        version: Version = None, campaign_code: str | None = None,
+    ) -> PerformanceReportPayload:
+        return await reporting._run(
+            info, organization_code, year, campaign_code, lambda p, _o: may_reopen(p),
+            "仅省教育厅可重新打开绩效",
+            lambda org, r: reports.reopen(_actor(info), org, r, version, reason))
 
     @strawberry.mutation(description="Province office: the campaign's review settings: whether"
                          " city bureaus approve their schools' forms before the province"
