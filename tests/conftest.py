@@ -16,6 +16,7 @@ os.environ.setdefault("INSECURE_FAST_PASSWORD_HASHING", "1")
 import httpx
 import pytest
 import pytest_asyncio
+from starlette.applications import Starlette
 from tortoise import Tortoise
 from tortoise.contrib.test import truncate_all_models
 
@@ -25,6 +26,7 @@ from models.config import tortoise_config
 from models.database import migrate_database
 from models.seeding import INITIAL_PASSWORD, seed_if_empty
 from tests import log_secrecy
+from tests.differential.harness import DifferentialTransport, in_reference, summary
 
 NEW_PASSWORD = "Chang3d-pass"
 
@@ -144,23 +146,44 @@ mutation($old: String!, $new: String!) {
 }"""
 
 
+def build_app(*, compiled_reads: bool) -> Starlette:
+    return create_app(Settings(database_url="unused", demo_data=True,
+                               compiled_reads=compiled_reads), manage_database=False)
+
+
+@pytest.fixture(scope="session")
+def reference_app() -> Starlette:
+    """The resolver path, the reference every read is compared against. Built once: it keeps
+    nothing between requests, and a schema costs ~90 ms to build."""
+    return build_app(compiled_reads=False)
+
+
 @pytest_asyncio.fixture(loop_scope="session")
-async def api(db: None) -> AsyncIterator[Api]:
-    app = create_app(Settings(database_url="unused", demo_data=True), manage_database=False)
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+async def api(db: None, reference_app: Starlette) -> AsyncIterator[Api]:
+    """The compiled app, as a client sees it; every read document also runs on the reference
+    app and must answer the same bytes (tests/differential/harness.py)."""
+    transport = DifferentialTransport(build_app(compiled_reads=True), reference_app,
+                                      client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield Api(client)
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    database = "PostgreSQL" if _database_url().startswith("postgres") else "SQLite"
+    terminalreporter.write_line(summary(database))
+
+
 class StatementCounter(logging.Handler):
-    """Counts the SQL statements Tortoise sends (one DEBUG record each)."""
+    """Counts the SQL statements Tortoise sends (one DEBUG record each) for the app the test
+    sees; the reference run of a differential read is not counted."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.statements: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.statements.append(record.getMessage())
+        if not in_reference.get():
+            self.statements.append(record.getMessage())
 
 
 @pytest.fixture

@@ -1,0 +1,130 @@
+"""The differential harness: every read document a test posts is answered by both read paths,
+the read compiler (COMPILED_READS=1) and strawberry's resolvers (COMPILED_READS=0), over the
+same database, and the two answers must be the same bytes.
+
+It sits in the HTTP transport of the test client, so it sees what a client sends, whichever
+helper or test posted it. Only documents that cannot change anything run twice: a query
+operation, or a request that fails before any execution (unparsable JSON or document, an
+unknown or ambiguous operation name). Mutations, subscriptions, batches and multipart uploads
+run once, on the compiled app only.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections import Counter
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+import httpx
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from starlette.types import ASGIApp
+
+COMPILED = "compiled path (COMPILED_READS=1)"
+REFERENCE = "resolver path (COMPILED_READS=0)"
+
+# What ran through both paths in this test session, for the closing summary.
+STATS: Counter[str] = Counter()
+
+# True while the reference app answers: SQL counters of the tests count the compiled path,
+# the one the test sees, not the reference run beside it.
+in_reference: ContextVar[bool] = ContextVar("in_reference", default=False)
+
+
+class AnswersDiffer(AssertionError):
+    """The two read paths answered one document differently."""
+
+
+def read_only(request: httpx.Request, body: bytes) -> bool:
+    """Whether answering this request twice cannot change anything."""
+    if request.method != "POST" or request.url.path != "/graphql":
+        return False
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return False  # multipart: evidence uploads, always mutations
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return True  # refused before execution
+    if not isinstance(payload, dict):
+        return False  # a batch: refused today, but it could hold a mutation
+    query = payload.get("query")
+    if not isinstance(query, str):
+        return True
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return True
+    name = payload.get("operationName")
+    operation = get_operation_ast(document, name if isinstance(name, str) else None)
+    if operation is None:
+        return True  # no operation to run: both answer with an error
+    return operation.operation is OperationType.QUERY
+
+
+def describe(request_body: bytes, compiled: httpx.Response, compiled_body: bytes,
+             reference: httpx.Response, reference_body: bytes) -> str:
+    """A readable account of a mismatch: the request, where the bytes part, and a diff."""
+    offset = next((i for i, (a, b) in enumerate(zip(compiled_body, reference_body, strict=False))
+                   if a != b), min(len(compiled_body), len(reference_body)))
+    lines = [
+        "the read paths answered differently",
+        f"request: {request_body.decode(errors='replace')}",
+        f"{COMPILED}: status {compiled.status_code}, {len(compiled_body)} bytes",
+        f"{REFERENCE}: status {reference.status_code}, {len(reference_body)} bytes",
+        f"first difference at byte {offset}:",
+        f"  {COMPILED}: ...{compiled_body[max(0, offset - 40):offset + 40]!r}",
+        f"  {REFERENCE}: ...{reference_body[max(0, offset - 40):offset + 40]!r}",
+    ]
+    lines += difflib.unified_diff(_pretty(reference_body), _pretty(compiled_body),
+                                  fromfile=REFERENCE, tofile=COMPILED, lineterm="")
+    return "\n".join(lines)
+
+
+def _pretty(body: bytes) -> list[str]:
+    try:
+        return json.dumps(json.loads(body), indent=1, ensure_ascii=False).splitlines()
+    except ValueError:
+        return body.decode(errors="replace").splitlines()
+
+
+@dataclass
+class DifferentialTransport(httpx.AsyncBaseTransport):
+    """Sends each request to the compiled app and, when it is read-only, to the reference
+    app as well; answers the compiled app's response and raises AnswersDiffer on a mismatch."""
+
+    compiled: ASGIApp
+    reference: ASGIApp
+    client: tuple[str, int] = ("127.0.0.1", 50000)
+    compared: int = 0
+    _transports: list[httpx.ASGITransport] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._transports = [httpx.ASGITransport(app=app, client=self.client)
+                            for app in (self.compiled, self.reference)]
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        compiled_transport, reference_transport = self._transports
+        compiled = await compiled_transport.handle_async_request(request)
+        if not read_only(request, body):
+            return compiled
+        compiled_body = await compiled.aread()
+        again = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+        marker = in_reference.set(True)
+        try:
+            reference = await reference_transport.handle_async_request(again)
+            reference_body = await reference.aread()
+        finally:
+            in_reference.reset(marker)
+        if compiled.status_code != reference.status_code or compiled_body != reference_body:
+            raise AnswersDiffer(describe(body, compiled, compiled_body, reference,
+                                         reference_body))
+        self.compared += 1
+        STATS["documents"] += 1
+        return compiled  # its body is read: the client gets the same bytes
+
+
+def summary(database: str) -> str:
+    return (f"differential: {STATS['documents']} read documents answered byte-identically by "
+            f"the compiled and the resolver path on {database}")
