@@ -55,6 +55,20 @@ ACCEPT_REPORT = """
 mutation($org: String!, $year: Int!, $v: Int!) {
   acceptReport(organizationCode: $org, year: $year, version: $v) { errors { code } } }"""
 
+ADD_ENTRY = """
+mutation($title: String!) {
+  addTaskEntry(number: "57", title: $title, level: SCHOOL, schoolTypes: [SECONDARY, HIGHER],
+               targetQuantity: 7, targetUnit: "个") { errors { code message } } }"""
+
+CREATE_USER = """
+mutation($org: String!, $name: String!) {
+  createUser(organizationCode: $org, username: "zz2-teacher", displayName: $name) {
+    errors { code message } } }"""
+
+# Text the JSON writers of the database and of Python must escape alike: quotes, backslash,
+# slash, newline, tab, a character outside the BMP, the JavaScript line separator, markup.
+TRICKY = '"引号" \\ 反斜杠 / 斜杠\n换行\t制表 😀 \u2028 <b>&amp;</b> \u00e9'
+
 CERTIFY = """
 mutation($u: ID!, $result: CertificationResult!, $remarks: String!) {
   certifyUndertaking(undertakingId: $u, result: $result, remarks: $remarks) {
@@ -135,6 +149,9 @@ async def _report(api: Api, school: str, year: int, lines: list[tuple[str, int, 
 async def build(api: Api) -> Dataset:
     data = Dataset()
     province = await api.token(PROVINCE)
+    _ok(await api.data(ADD_ENTRY, {"title": f"新增任务 {TRICKY}"}, province), "addTaskEntry")
+    _ok(await api.data(CREATE_USER, {"org": ZZ_SCHOOL_2, "name": f"张老师 {TRICKY}"}, province),
+        "createUser")
 
     # Declarations in every status, in several cities and under the province.
     await _flow(api, ZZ_SCHOOL, [row("3.2", 1, schoolSelf="1.5")], to="DRAFT")
@@ -142,7 +159,9 @@ async def build(api: Api) -> Dataset:
                                    row("7.1", 1, localGov="100", provincial="50.25"),
                                    row("16", 3)], to="ACCEPTED")
     await _flow(api, ZZ_SCHOOL_3, [row("3.1", 1, sponsor="0.5")], to="SUBMITTED")
-    await _flow(api, KF_SCHOOL, [row("3.3", 4, schoolSelf="12.34"), row("4.2", 1)],
+    await _flow(api, KF_SCHOOL, [row("3.3", 4, schoolSelf="12.34"),
+                                 row("4.2", 1, enterprise="0.1", sponsor="0.2"),
+                                 row("57", 1, schoolSelf="99999.99")],
                 to="ACCEPTED")
     await _flow(api, LY_SCHOOL, [row("3.2", 1, enterprise="3")], to="RETURNED")
     await _flow(api, NX_SCHOOL, [row("7.2", 2, schoolSelf="0.01")], to="WITHDRAWN")
@@ -180,7 +199,7 @@ async def build(api: Api) -> Dataset:
     rejected = await ask(HIGHER_ZZ, "11.1", kind="WITHDRAW", reason="条件不具备")
     _ok(await api.data(DECIDE, {"id": rejected, "approve": False, "reason": "须按计划实施"},
                        province), "decideChangeRequest")
-    await ask(ZZ_SCHOOL_2, "3.2", kind="CHANGE", reason="调整经费", q=3,
+    await ask(ZZ_SCHOOL_2, "3.2", kind="CHANGE", reason=f"调整经费 {TRICKY}", q=3,
               f={"schoolSelf": "8"})
 
     # Reports: 2021 accepted (with evidence), returned, draft; 2022 carried over.
@@ -199,7 +218,8 @@ async def build(api: Api) -> Dataset:
         "acceptReport")
     await _report(api, ZZ_SCHOOL_2, 2022, zz[:1])
     await _report(api, KF_SCHOOL, 2021, [(data.undertakings[(KF_SCHOOL, "3.3")], 2, "4"),
-                                         (data.undertakings[(KF_SCHOOL, "4.2")], 0, "0")])
+                                         (data.undertakings[(KF_SCHOOL, "4.2")], 0, "0"),
+                                         (data.undertakings[(KF_SCHOOL, "57")], 1, "0.3")])
     _ok(await api.data(SUBMIT_REPORT, {"year": 2021, "v": 1}, await api.token(KF_SCHOOL)),
         "submitReport")
     _ok(await api.data(RETURN_REPORT, {"org": KF_SCHOOL, "year": 2021, "v": 2,

@@ -99,6 +99,10 @@ query($u: ID!) { node(id: $u) { id ... on Undertaking { quantity certification {
     Case("catalog entry by number", "city", """
 query($n: String!) { taskEntry(number: $n) { id number title targetQuantity
   children { number } parent { number title } } }""", {"n": "3.2"}, ('"3.2"',)),
+    Case("text that JSON writers must escape alike", "province", """
+{ taskEntry(number: "57") { title targetUnit } organization(code: "4199200002") {
+  users { username displayName } }
+  changeRequests(status: PENDING) { reason } }""", {}, ('\\"引号\\"', "\\n", "😀")),
     # Declarations: every status, money, times, history, lock.
     Case("declarations in every status", "province", """
 fragment Decl on Declaration { status version submittedAt returnedAt returnReason acceptedAt
