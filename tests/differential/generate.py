@@ -41,7 +41,12 @@ from hypothesis_graphql import Mode, queries
 UNKNOWN: dict[str, list[Any]] = {
     "code": ["4199999999", "41"], "number": ["99", "3.9"], "campaignCode": ["2019-2020"],
     "year": [2020, 2024], "first": [0, -1, 101], "after": ["bm9wZQ=="],
-    "id": ["T3JnYW5pemF0aW9uOjk5OTk5", "VW5kZXJ0YWtpbmc6MQ==", "bm9wZQ"],
+    "id": ["T3JnYW5pemF0aW9uOjk5OTk5", "VW5kZXJ0YWtpbmc6MQ==", "bm9wZQ",
+           # Organization:99999999999, Organization:-1, TaskEntry:1.5, "User: 1", Organization:0
+           "T3JnYW5pemF0aW9uOjk5OTk5OTk5OTk5", "T3JnYW5pemF0aW9uOi0x", "VGFza0VudHJ5OjEuNQ==",
+           "VXNlcjogMQ==", "T3JnYW5pemF0aW9uOjA="],
+    # LIKE wildcards and an escape character must match literally on both paths.
+    "search": ["%", "_", "4199_", "\\", " 郑州 "],
 }
 ALIASES = {"organizationCode": "code", "parentCode": "code", "cityCode": "code",
            "undertakingId": "id"}

@@ -58,6 +58,11 @@ query($after: String) { organizations(first: 2, after: $after) {
 { organizations(parentCode: "410100", search: "中等", schoolType: SECONDARY) {
   totalCount edges { node { code parent { code name } undertakings { quantity } } } } }""",
          {}, ('"totalCount":',)),
+    Case("search with LIKE wildcards", "province", """
+{ percent: organizations(search: "%") { totalCount } underscore: organizations(search: "4199_")
+  { totalCount } backslash: organizations(search: "\\\\") { totalCount }
+  spaced: organizations(search: " 郑州 ") { totalCount edges { node { code } } } }""", {},
+         ('"percent":{"totalCount":',)),
     Case("include and skip by variables", "city", """
 query($yes: Boolean!, $no: Boolean!) { organization(code: "410100") {
   code name @include(if: $yes) kind @skip(if: $yes) children @include(if: $no) { code }
