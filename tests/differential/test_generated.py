@@ -85,7 +85,7 @@ async def _scope(role: str) -> Scope:
     if role == "anonymous":
         return Scope(set(), set(), None)
     org = await Organization.get(code=ROLE_ORG[role])
-    user = await User.get(organization_id=org.id)
+    user = await User.get(username=ROLE_ORG[role])
     if role == "initial":
         return Scope({org.id}, set(), user.id)
     everyone = await Organization.all().values("id", "parent_id", "kind")
