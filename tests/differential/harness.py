@@ -63,6 +63,25 @@ def read_only(request: httpx.Request, body: bytes) -> bool:
     return operation.operation is OperationType.QUERY
 
 
+def errors_reordered(compiled: bytes, reference: bytes) -> bool:
+    """Finding F1 (OPEN, /work/notes/difftest-findings.md): with several failing root fields
+    the resolver path lists the errors in the order they happened (on PostgreSQL a race
+    between concurrent fields), the compiled path in document order. Tolerated only while
+    F1 is open: the same data, the same errors, only their order differs."""
+    try:
+        a, b = json.loads(compiled), json.loads(reference)
+    except ValueError:
+        return False
+    if not (isinstance(a, dict) and isinstance(b, dict)) or list(a) != list(b):
+        return False
+    same_data = json.dumps(a.get("data")) == json.dumps(b.get("data"))
+    errors = [sorted(json.dumps(e) for e in x.get("errors") or []) for x in (a, b)]
+    if same_data and errors[0] == errors[1]:
+        STATS["errors reordered (F1)"] += 1
+        return True
+    return False
+
+
 def describe(request_body: bytes, compiled: httpx.Response, compiled_body: bytes,
              reference: httpx.Response, reference_body: bytes) -> str:
     """A readable account of a mismatch: the request, where the bytes part, and a diff."""
@@ -123,7 +142,9 @@ class DifferentialTransport(httpx.AsyncBaseTransport):
             reference_body = await reference.aread()
         finally:
             in_reference.reset(marker)
-        if compiled.status_code != reference.status_code or compiled_body != reference_body:
+        if compiled.status_code != reference.status_code or (
+                compiled_body != reference_body and not errors_reordered(compiled_body,
+                                                                         reference_body)):
             raise AnswersDiffer(describe(body, compiled, compiled_body, reference,
                                          reference_body))
         self.compared += 1

@@ -12,7 +12,13 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tests.conftest import PROVINCE, Api, build_app
-from tests.differential.harness import COMPILED, REFERENCE, AnswersDiffer, DifferentialTransport
+from tests.differential.harness import (
+    COMPILED,
+    REFERENCE,
+    AnswersDiffer,
+    DifferentialTransport,
+    errors_reordered,
+)
 
 ME = "query Me { me { username role } }"
 
@@ -104,3 +110,14 @@ async def test_what_may_change_data_runs_once(api: Api, reference_app: Starlette
         await c.post("/graphql", json=body, headers={"Authorization": f"Bearer {token}"})
 
     assert reference.calls == 0
+
+
+def test_only_the_order_of_errors_is_tolerated() -> None:
+    first = b'{"data":{"a":null,"b":null},"errors":[{"message":"A"},{"message":"B"}]}'
+    swapped = b'{"data":{"a":null,"b":null},"errors":[{"message":"B"},{"message":"A"}]}'
+    other = b'{"data":{"a":null,"b":null},"errors":[{"message":"B"},{"message":"C"}]}'
+    data = b'{"data":{"b":null,"a":null},"errors":[{"message":"B"},{"message":"A"}]}'
+
+    assert errors_reordered(first, swapped)
+    assert not errors_reordered(first, other)
+    assert not errors_reordered(first, data)
