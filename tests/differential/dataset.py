@@ -21,7 +21,7 @@ from tests.conftest import (
     Api,
 )
 from tests.test_change_requests import DECIDE, REQUEST, SET_WINDOW
-from tests.test_declarations import ACCEPT, RETURN, SUBMIT, row, save
+from tests.test_declarations import RETURN, SUBMIT, row, save
 from tests.test_evidence import OPEN_ROUND, PDF, PNG, SAVE_REPORT, SUBMIT_REPORT, UPLOAD, iso
 
 ZZ_SCHOOL_3 = "4199200003"  # secondary, 郑州: submitted, waiting for review
@@ -29,6 +29,12 @@ KF_SCHOOL = "4199200008"  # secondary, 焦作: accepted, a change approved
 LY_SCHOOL_2 = "4199200006"  # secondary, 洛阳: never replaced its initial password
 HIGHER_ZZ = "4199000005"  # higher vocational, 郑州: accepted, withdrawal rejected
 NX_SCHOOL = "4199200009"  # secondary, 许昌: submitted, then took it back (draft)
+
+APPROVE = """
+mutation($org: String!) { approveDeclaration(organizationCode: $org) { errors { code } } }"""
+
+ACCEPT_AS_IS = """
+mutation($org: String!) { acceptDeclaration(organizationCode: $org) { errors { code } } }"""
 
 WITHDRAW = """
 mutation($org: String!, $v: Int!) {
@@ -92,7 +98,8 @@ def _ok(payload: dict[str, Any], name: str) -> dict[str, Any]:
     return result
 
 
-async def _flow(api: Api, school: str, rows: list[dict[str, Any]], *, to: str) -> None:
+async def _flow(api: Api, school: str, rows: list[dict[str, Any]], *, to: str,
+                city: str | None = None) -> None:
     """Save a school's rows, then take its declaration to `to`."""
     assert (await save(api, school, school, 0, rows))["errors"] == []
     if to == "DRAFT":
@@ -107,7 +114,10 @@ async def _flow(api: Api, school: str, rows: list[dict[str, Any]], *, to: str) -
         _ok(await api.data(RETURN, {"org": school, "v": 2, "reason": "经费来源填写不完整"},
                            await api.token(LUOYANG)), "returnDeclaration")
     elif to == "ACCEPTED":
-        _ok(await api.data(ACCEPT, {"org": school, "v": 2}, province), "acceptDeclaration")
+        if city is not None:  # a city's school is approved by its bureau first
+            _ok(await api.data(APPROVE, {"org": school}, await api.token(city)),
+                "approveDeclaration")
+        _ok(await api.data(ACCEPT_AS_IS, {"org": school}, province), "acceptDeclaration")
 
 
 async def _undertakings(api: Api, data: Dataset, org: str) -> dict[str, str]:
@@ -157,18 +167,19 @@ async def build(api: Api) -> Dataset:
     await _flow(api, ZZ_SCHOOL, [row("3.2", 1, schoolSelf="1.5")], to="DRAFT")
     await _flow(api, ZZ_SCHOOL_2, [row("3.2", 2, schoolSelf="5", enterprise="1.25"),
                                    row("7.1", 1, localGov="100", provincial="50.25"),
-                                   row("16", 3)], to="ACCEPTED")
+                                   row("16", 3)], to="ACCEPTED", city=ZHENGZHOU)
     await _flow(api, ZZ_SCHOOL_3, [row("3.1", 1, sponsor="0.5")], to="SUBMITTED")
     await _flow(api, KF_SCHOOL, [row("3.3", 4, schoolSelf="12.34"),
                                  row("4.2", 1, enterprise="0.1", sponsor="0.2"),
                                  row("57", 1, schoolSelf="99999.99")],
-                to="ACCEPTED")
+                to="ACCEPTED", city="410800")
     await _flow(api, LY_SCHOOL, [row("3.2", 1, enterprise="3")], to="RETURNED")
     await _flow(api, NX_SCHOOL, [row("7.2", 2, schoolSelf="0.01")], to="WITHDRAWN")
     await _flow(api, HIGHER_SCHOOL, [row(n, 1, schoolSelf="2") for n in
                                      await _school_items(api, "HIGHER")], to="ACCEPTED")
     await _flow(api, HIGHER_ZZ, [row(n, 2, provincial="10") for n in
-                                 await _school_items(api, "HIGHER")], to="ACCEPTED")
+                                 await _school_items(api, "HIGHER")], to="ACCEPTED",
+                city=ZHENGZHOU)
     assert (await save(api, PROVINCE, PROVINCE, 0, [row("1", 1, provincial="500"),
                                                      row("34", 6000)]))["errors"] == []
     for org in (ZZ_SCHOOL, ZZ_SCHOOL_2, ZZ_SCHOOL_3, KF_SCHOOL, LY_SCHOOL, NX_SCHOOL,
