@@ -158,6 +158,15 @@ def paginate_list(items: Sequence[Any], convert: Callable[[Any], NodeT], *,
     page = Page(first, after, last, before, width) if items else Page(
         first, None, last, None, 0)
     rows = sorted(items, key=_comparable(key))
+    if items:
+        # A cursor of another connection can have the right width and other types (text
+        # where this list has a number): refused like any bad cursor, never compared.
+        sample = key(items[0])
+        for bound_key in (page.after, page.before):
+            if bound_key is not None and any(
+                    b is not None and v is not None and type(b) is not type(v)
+                    for b, v in zip(bound_key, sample, strict=True)):
+                raise ApiError(Code.BAD_USER_INPUT, "分页游标无效", reason="INVALID_CURSOR")
     if page.after is not None:
         bound = _comparable(lambda k: k)(page.after)
         rows = [r for r in rows if _comparable(key)(r) > bound]

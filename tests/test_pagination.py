@@ -4,6 +4,7 @@ stayed put; `last`/`before` walk it backwards; a foreign or forged cursor is ref
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from models import Organization
@@ -113,6 +114,18 @@ async def test_foreign_and_forged_cursors_are_refused(api: Api) -> None:
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
     both = await api.post(PROGRESS, {"first": 1, "last": 1}, token)
     assert both["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_cursor_of_the_right_width_and_other_types_is_refused(api: Api) -> None:
+    # As another connection's cursor can be: text where this list sorts by a number.
+    token = await api.token(ZHENGZHOU)
+    real = (await progress_page(api, token, first=1))["pageInfo"]["endCursor"]
+    version, *values = json.loads(base64.urlsafe_b64decode(real))
+    swapped = [1 if isinstance(v, str) else "x" for v in values]
+    other = base64.urlsafe_b64encode(json.dumps([version, *swapped]).encode()).decode()
+    body = await api.post(PROGRESS, {"after": other}, token)
+    assert body["errors"][0]["extensions"]["reason"] == "INVALID_CURSOR", body
+    assert (await api.post(PROGRESS, {"after": real}, token)).get("errors") is None
 
 
 async def test_a_walk_by_name_round_trips_chinese_names(api: Api) -> None:
