@@ -57,9 +57,13 @@ mutation($org: String!, $year: Int!, $v: Int!, $reason: String!) {
   returnReport(organizationCode: $org, year: $year, version: $v, reason: $reason) {
     errors { code } } }"""
 
+APPROVE_REPORT = """
+mutation($org: String!, $year: Int!) {
+  approveReport(organizationCode: $org, year: $year) { errors { code } } }"""
+
 ACCEPT_REPORT = """
-mutation($org: String!, $year: Int!, $v: Int!) {
-  acceptReport(organizationCode: $org, year: $year, version: $v) { errors { code } } }"""
+mutation($org: String!, $year: Int!) {
+  acceptReport(organizationCode: $org, year: $year) { errors { code } } }"""
 
 ADD_ENTRY = """
 mutation($title: String!) {
@@ -225,7 +229,10 @@ async def build(api: Api) -> Dataset:
     data.evidence.append(await _upload(api, ZZ_SCHOOL_2, zz[1][0], "照片.png", PNG))
     school = await api.token(ZZ_SCHOOL_2)
     _ok(await api.data(SUBMIT_REPORT, {"year": 2021, "v": 1}, school), "submitReport")
-    _ok(await api.data(ACCEPT_REPORT, {"org": ZZ_SCHOOL_2, "year": 2021, "v": 2}, province),
+    # A city's school: its bureau approves (审核通过) before the province confirms.
+    _ok(await api.data(APPROVE_REPORT, {"org": ZZ_SCHOOL_2, "year": 2021},
+                       await api.token(ZHENGZHOU)), "approveReport")
+    _ok(await api.data(ACCEPT_REPORT, {"org": ZZ_SCHOOL_2, "year": 2021}, province),
         "acceptReport")
     await _report(api, ZZ_SCHOOL_2, 2022, zz[:1])
     await _report(api, KF_SCHOOL, 2021, [(data.undertakings[(KF_SCHOOL, "3.3")], 2, "4"),

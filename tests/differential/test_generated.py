@@ -145,4 +145,6 @@ async def test_compiled_answers_hold_no_foreign_rows(run: Run) -> None:
                 if org_id not in allowed:
                     foreign.add(f"{parsed[0]} {parsed[1]} of organisation {org_id}")
         assert not foreign, f"as {role}: {sorted(foreign)}"
-    assert seen > 100  # the documents did reach rows: the check is not vacuous
+    # the documents did reach rows, so the check is not vacuous (the count moves with the
+    # schema the documents are generated from: 69 on the schema with the review chain)
+    assert seen > 50
