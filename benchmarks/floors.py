@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.data import Sizes
+from models.totals import DEFAULT_DECLARATIONS
 
 SCHOOL = """query School($code: String!) { declaration(organizationCode: $code) {
   status version organization { code name }
@@ -143,12 +144,16 @@ SELECT json_object('organization', json_object('code', p.code, 'name', p.name,
     FROM organization c WHERE c.parent_id = p.id ORDER BY c.kind, c.code) x))))
 FROM organization p WHERE p.code = '410000'"""
 
+# The sums count the declarations at SUBMITTED or beyond by default (models/totals.py).
+_COUNTED = "(" + ", ".join(f"'{s.value}'" for s in DEFAULT_DECLARATIONS) + ")"
+
 _LABEL = "CASE WHEN g.kind = 'province' THEN '省直属学校' ELSE g.name END"
 
 PG_SUMS = f"""
 WITH u AS (SELECT u.*, o.parent_id FROM undertaking u
     JOIN organization o ON o.id = u.organization_id JOIN task_entry t ON t.id = u.item_id
-    WHERE t.campaign_id = $1 AND u.withdrawn_at IS NULL),
+    WHERE t.campaign_id = $1 AND u.withdrawn_at IS NULL AND u.organization_id IN (
+      SELECT organization_id FROM declaration WHERE campaign_id = $1 AND status IN {_COUNTED})),
   per_item AS (SELECT item_id, count(*) AS n, sum(quantity) AS q,
     {", ".join(f"sum({s}) AS {s}" for s in SOURCES)} FROM u GROUP BY item_id),
   per_group AS (SELECT item_id, parent_id, count(*) AS n, sum(quantity) AS q,
@@ -168,7 +173,8 @@ FROM per_item i JOIN task_entry t ON t.id = i.item_id"""
 LITE_SUMS = f"""
 WITH u AS (SELECT u.*, o.parent_id FROM undertaking u
     JOIN organization o ON o.id = u.organization_id JOIN task_entry t ON t.id = u.item_id
-    WHERE t.campaign_id = ?1 AND u.withdrawn_at IS NULL),
+    WHERE t.campaign_id = ?1 AND u.withdrawn_at IS NULL AND u.organization_id IN (
+      SELECT organization_id FROM declaration WHERE campaign_id = ?1 AND status IN {_COUNTED})),
   per_item AS (SELECT item_id, count(*) AS n, sum(quantity) AS q,
     {", ".join(f"sum({_lite_cents(s)}) AS {s}" for s in SOURCES)} FROM u GROUP BY item_id),
   per_group AS (SELECT item_id, parent_id, count(*) AS n, sum(quantity) AS q,
