@@ -123,6 +123,12 @@ class DifferentialTransport(httpx.AsyncBaseTransport):
         self._transports = [httpx.ASGITransport(app=app, client=self.client)
                             for app in (self.compiled, self.reference)]
 
+    @property
+    def app(self) -> ASGIApp:
+        """The app under test, as httpx.ASGITransport names it (tests that build a client
+        of their own, e.g. from another address, reach it through this)."""
+        return self.compiled
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         compiled_transport, reference_transport = self._transports
         length = request.headers.get("content-length", "")
