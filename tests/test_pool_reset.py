@@ -30,6 +30,7 @@ async def test_released_connections_skip_the_reset_query(
     count_sql.statements.clear()
     data = await api.data(READ, token=token)
     assert data["organization"]["code"] == "410100"
-    assert len(count_sql.statements) >= 4
+    # several statements (the token, then the compiled read), and none was followed by a reset
+    assert len(count_sql.statements) >= 2
     assert resets == []
 
