@@ -28,6 +28,8 @@ from models import (
     User,
 )
 from models.catalog import NEWEST_FIRST
+from models.row_comments import RowComment
+from models.soft_checks import Peers, peers_of
 from permissions.principal import Principal
 from permissions.scoping import (
     visible_declarations,
@@ -79,6 +81,10 @@ class Loaders:
     # Withdrawn ones included: reached only from a change request the caller already sees.
     undertaking_by_id: DataLoader[int, Undertaking | None]
     change_requests_by_undertaking_id: DataLoader[int, list[ChangeRequest]]
+    # Every year's (and the declaration row's) reviewer comments, oldest first.
+    comments_by_undertaking_id: DataLoader[int, list[RowComment]]
+    # The figures of every undertaker of an item, and its campaign's median factor.
+    peers_by_item_id: DataLoader[int, tuple[Peers | None, int]]
     years_by_campaign_id: DataLoader[int, list[int]]
     evidence_by_entry_id: DataLoader[int, list[Evidence]]
     # "" asks for the newest campaign.
@@ -158,6 +164,19 @@ def build_loaders(principal: Principal | None) -> Loaders:
             "decided_by__organization")
         return _grouped(rows, keys, lambda c: c.undertaking_id)
 
+    async def load_comments_by_undertaking_id(keys: list[int]) -> list[list[RowComment]]:
+        rows = await RowComment.filter(undertaking_id__in=keys).order_by("id").select_related(
+            "author", "author__organization")
+        return _grouped(rows, keys, lambda c: c.undertaking_id)
+
+    async def load_peers_by_item_id(keys: list[int]) -> list[tuple[Peers | None, int]]:
+        # Medians are the province's: over every undertaker, whoever the caller is; only
+        # the verdict on the caller's own row leaves the server.
+        peers = await peers_of(keys)
+        factors = dict(await TaskEntry.filter(id__in=keys).values_list(
+            "id", "campaign__median_factor"))
+        return [(peers.get(k), int(factors.get(k) or 5)) for k in keys]
+
     async def load_undertakings_by_id(keys: list[int]) -> list[Undertaking | None]:
         return _by_id(await Undertaking.filter(id__in=keys), keys)
 
@@ -189,4 +208,6 @@ def build_loaders(principal: Principal | None) -> Loaders:
         certification_by_undertaking_id=DataLoader(load_certifications_by_undertaking_id),
         undertaking_by_id=DataLoader(load_undertakings_by_id),
         change_requests_by_undertaking_id=DataLoader(load_change_requests_by_undertaking_id),
+        comments_by_undertaking_id=DataLoader(load_comments_by_undertaking_id),
+        peers_by_item_id=DataLoader(load_peers_by_item_id),
     )

@@ -54,6 +54,7 @@ from gql.performance.types import (
 )
 from gql.query_limits import DirectiveLimit, FragmentExpansionLimit, QueryCost
 from gql.reviews.bulk import BulkReviewMutations
+from gql.reviews.checks import CheckQueries, CommentMutations
 from gql.reviews.mutations import ReviewMutations
 from gql.scalars import DATETIME, DECIMAL, UPLOAD
 from gql.undertakings.types import Undertaking
@@ -88,10 +89,10 @@ class NodeQueries:
 
 Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
                               DeclarationQueries, OversightQueries, PerformanceQueries,
-                              TotalsQueries))
+                              TotalsQueries, CheckQueries))
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations,
                                     PerformanceMutations, ReviewMutations,
-                                    BulkReviewMutations))
+                                    BulkReviewMutations, CommentMutations))
 
 
 class Schema(strawberry.Schema):

@@ -20,6 +20,7 @@ from models.performance import (
     ReportEvent,
     RoundExtension,
 )
+from models.row_comments import RowComment
 from models.undertaking import Undertaking
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "ReportEvent",
     "ReportingRound",
     "RoundExtension",
+    "RowComment",
     "TaskEntry",
     "Undertaking",
     "UndertakingChange",
