@@ -28,6 +28,7 @@ from models import (
     User,
 )
 from models.catalog import NEWEST_FIRST
+from models.performance import CertificationEvent
 from models.row_comments import RowComment
 from models.soft_checks import Peers, peers_of
 from permissions.principal import Principal
@@ -81,6 +82,7 @@ class Loaders:
     # Withdrawn ones included: reached only from a change request the caller already sees.
     undertaking_by_id: DataLoader[int, Undertaking | None]
     change_requests_by_undertaking_id: DataLoader[int, list[ChangeRequest]]
+    certification_events_by_undertaking_id: DataLoader[int, list[CertificationEvent]]
     # Every year's (and the declaration row's) reviewer comments, oldest first.
     comments_by_undertaking_id: DataLoader[int, list[RowComment]]
     # The figures of every undertaker of an item, and its campaign's median factor.
@@ -153,7 +155,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
     # Keyed by undertakings the caller already sees: an undertaking's own detail.
     async def load_certifications_by_undertaking_id(keys: list[int]
                                                     ) -> list[Certification | None]:
-        rows = await Certification.filter(undertaking_id__in=keys)
+        rows = await Certification.filter(undertaking_id__in=keys).select_related("round")
         found = {c.undertaking_id: c for c in rows}
         return [found.get(k) for k in keys]
 
@@ -163,6 +165,12 @@ def build_loaders(principal: Principal | None) -> Loaders:
             "requested_by", "requested_by__organization", "decided_by",
             "decided_by__organization")
         return _grouped(rows, keys, lambda c: c.undertaking_id)
+
+    async def load_certification_events_by_undertaking_id(
+            keys: list[int]) -> list[list[CertificationEvent]]:
+        rows = await CertificationEvent.filter(undertaking_id__in=keys).order_by(
+            "id").select_related("round", "actor", "actor__organization")
+        return _grouped(rows, keys, lambda e: e.undertaking_id)
 
     async def load_comments_by_undertaking_id(keys: list[int]) -> list[list[RowComment]]:
         rows = await RowComment.filter(undertaking_id__in=keys).order_by("id").select_related(
@@ -209,5 +217,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
         undertaking_by_id=DataLoader(load_undertakings_by_id),
         change_requests_by_undertaking_id=DataLoader(load_change_requests_by_undertaking_id),
         comments_by_undertaking_id=DataLoader(load_comments_by_undertaking_id),
+        certification_events_by_undertaking_id=DataLoader(
+            load_certification_events_by_undertaking_id),
         peers_by_item_id=DataLoader(load_peers_by_item_id),
     )

@@ -44,6 +44,7 @@ from gql.org.types import Organization
 from gql.oversight.queries import OversightQueries
 from gql.oversight.totals import TotalsQueries
 from gql.oversight.types import SchoolProgress
+from gql.performance.certifying import CertificationRoundMutations, CertificationRoundQueries
 from gql.performance.mutations import PerformanceMutations
 from gql.performance.queries import PerformanceQueries
 from gql.performance.types import (
@@ -89,10 +90,11 @@ class NodeQueries:
 
 Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
                               DeclarationQueries, OversightQueries, PerformanceQueries,
-                              TotalsQueries, CheckQueries))
+                              TotalsQueries, CheckQueries, CertificationRoundQueries))
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations,
                                     PerformanceMutations, ReviewMutations,
-                                    BulkReviewMutations, CommentMutations))
+                                    BulkReviewMutations, CommentMutations,
+                                    CertificationRoundMutations))
 
 
 class Schema(strawberry.Schema):

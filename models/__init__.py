@@ -13,6 +13,8 @@ from models.mandatory import MandatoryConfirmation
 from models.org import Organization
 from models.performance import (
     Certification,
+    CertificationEvent,
+    CertificationRound,
     ChangeRequest,
     Evidence,
     PerformanceEntry,
@@ -27,6 +29,8 @@ __all__ = [
     "AccessToken",
     "Campaign",
     "Certification",
+    "CertificationEvent",
+    "CertificationRound",
     "ChangeRequest",
     "Declaration",
     "DeclarationEvent",

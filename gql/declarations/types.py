@@ -17,6 +17,7 @@ from models.clock import now_utc
 from models.declaration import Declaration as DeclarationModel
 from models.declaration import DeclarationAction, DeclarationStatus, Reviewed, RowAction
 from models.declarations import missing_mandatory_items
+from models.performance import CertificationEvent, CertificationResult
 from models.row_comments import RowComment
 from models.workflow import Window, edit_lock_of, next_step
 from permissions.scoping import visible_declarations, visible_extensions, visible_undertakings
@@ -93,6 +94,11 @@ class HistoryEntry:
     after: RowSnapshot | None
     comment: str | None = strawberry.field(
         default=None, description="Set for a reviewer's comment on the row of `itemNumber`.")
+    certification_result: CertificationResult | None = strawberry.field(
+        default=None, description="Set for a certification decision (遴选认定) on the row of"
+        " `itemNumber`; `reason` holds its remarks.")
+    certified_quantity: int | None = strawberry.field(
+        default=None, description="With certificationResult: the quantity certified.")
 
 
 def comment_entries(comments: Any) -> list[HistoryEntry]:
@@ -239,6 +245,15 @@ class Declaration(ReviewedForm, relay.Node):
             at=c.at, actor=actor_of(c.actor), status_change=None, from_status=None,
             to_status=None, reason=None, row_change=c.action, item_number=c.item.number,
             before=RowSnapshot.of(c.before), after=RowSnapshot.of(c.after)) for c in changes]
+        entries += [HistoryEntry(
+            at=e.at, actor=actor_of(e.actor), status_change=None, from_status=None,
+            to_status=None, reason=e.remarks or None, row_change=None,
+            item_number=e.undertaking.item.number, before=None, after=None,
+            certification_result=e.result, certified_quantity=e.certified_quantity)
+            for e in await CertificationEvent.filter(
+                undertaking__organization_id=self.org.id,
+                undertaking__item__campaign_id=self.campaign_model.id).select_related(
+                "actor", "actor__organization", "undertaking__item")]
         entries += comment_entries(await RowComment.filter(
             year=None, undertaking__organization_id=self.org.id,
             undertaking__item__campaign_id=self.campaign_model.id).select_related(

@@ -19,6 +19,7 @@ from gql.enums import CertificationResult, ChangeKind, ProgressStatus, RequestSt
 from gql.nodes import compose, decompose, scoped_id
 from gql.org.types import Organization
 from gql.undertakings.types import Funding, Undertaking
+from models import Certification as CertificationModel
 from models import ChangeRequest as ChangeRequestModel
 from models import Evidence as EvidenceModel
 from models import Organization as OrganizationModel
@@ -267,3 +268,13 @@ class CertificationType:
     result: CertificationResult
     remarks: str
     decided_at: datetime
+    certified_quantity: int | None = strawberry.field(
+        default=None, description="How many of the undertaken quantity are certified"
+        " (0..quantity; null while pending).")
+    year: int | None = strawberry.field(default=None,
+                                        description="The certification round's year.")
+
+    @classmethod
+    def of(cls, c: CertificationModel, year: int | None) -> CertificationType:
+        return cls(result=c.result, remarks=c.remarks, decided_at=c.decided_at,
+                   certified_quantity=c.certified_quantity, year=year)

@@ -16,6 +16,7 @@ from permissions.scoping import visible_organizations, visible_undertakings
 if TYPE_CHECKING:
     from gql.catalog.types import TaskEntry
     from gql.org.types import Organization
+    from gql.performance.certifying import CertificationDecision
     from gql.performance.types import CertificationType, ChangeRequestType
     from gql.reviews.checks import RowComment, SoftWarning
 
@@ -82,8 +83,16 @@ class Undertaking(relay.Node):
         from gql.performance.types import CertificationType
 
         c = await info.context.loaders.certification_by_undertaking_id.load(self.id)
-        return CertificationType(result=c.result, remarks=c.remarks,
-                                 decided_at=c.decided_at) if c else None
+        return CertificationType.of(c, c.round.year if c and c.round else None) if c else None
+
+    @strawberry.field(description="Every certification decision on it, oldest first.")
+    async def certification_history(
+        self, info: Info
+    ) -> list[Annotated[CertificationDecision, strawberry.lazy("gql.performance.certifying")]]:
+        from gql.performance.certifying import CertificationDecision
+
+        rows = await info.context.loaders.certification_events_by_undertaking_id.load(self.id)
+        return [CertificationDecision.of(e) for e in rows]
 
     @strawberry.field(description="Requests to change it after the deadline, newest first.")
     async def change_requests(
