@@ -1,6 +1,6 @@
 """Tortoise models and the domain operations on them. Never imports strawberry."""
 
-from models.account import AccessToken, InitialCredential, LoginAttempt, User
+from models.account import AccessToken, InitialCredential, LoginAttempt, PasswordHistory, User
 from models.catalog import Campaign, ReportingRound, TaskEntry
 from models.declaration import (
     Declaration,
@@ -34,6 +34,7 @@ __all__ = [
     "InitialCredential",
     "LoginAttempt",
     "Organization",
+    "PasswordHistory",
     "PerformanceEntry",
     "PerformanceReport",
     "ReportEvent",
