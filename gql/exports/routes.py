@@ -14,7 +14,6 @@ the report lines in ?reportStatuses=accepted (the default); the workbooks say wh
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
@@ -224,7 +223,10 @@ async def evidence_file(request: Request, context: Context) -> Response:
     found = await visible_evidence(context.principal).get_or_none(id=pk) if pk else None
     if found is None:
         return _error(404, Code.NOT_FOUND, "文件不存在")
-    content = await asyncio.to_thread(evidence.read, found)
+    try:
+        content = await evidence.read(found)
+    except DomainError as e:
+        return _error(404, e.code, e.message)
     return _file(content, found.filename, found.content_type, f"evidence-{found.id}")
 
 
