@@ -1,4 +1,4 @@
-"""`taskplatform`: serve, migrate, import organisations."""
+"""`taskplatform`: serve, migrate, import organisations, back up and restore."""
 
 from __future__ import annotations
 
@@ -45,6 +45,19 @@ def import_orgs(args: argparse.Namespace) -> int:
                                   dry_run=args.dry_run, out=sys.stdout))
 
 
+def _backup_command(args: argparse.Namespace) -> int:
+    from models.backup import BackupError, backup, restore
+
+    operation = backup if args.command == "backup" else restore
+    try:
+        asyncio.run(operation(Path(args.dir), Settings().database_url))
+    except BackupError as e:
+        print(f"{'备份' if args.command == 'backup' else '恢复'}失败：{e.message}",
+              file=sys.stderr)
+        return 4
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="taskplatform", description=__doc__)
     sub = parser.add_subparsers(dest="command")
@@ -56,6 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
     p.set_defaults(func=import_orgs)
+    p = sub.add_parser("backup", help="back up the database and evidence files into DIR "
+                       "(new or empty), consistent while the server runs")
+    p.add_argument("dir")
+    p.set_defaults(func=_backup_command)
+    p = sub.add_parser("restore", help="verify the backup in DIR, then replace the database "
+                       "and put back its evidence files (stop the servers first)")
+    p.add_argument("dir")
+    p.set_defaults(func=_backup_command)
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["serve", *(argv or [])])

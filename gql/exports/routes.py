@@ -14,9 +14,7 @@ the report lines in ?reportStatuses=accepted (the default); the workbooks say wh
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,6 +26,7 @@ from gql.context import Context, bearer_token, build_context
 from gql.errors import ApiError
 from gql.exports import sheets
 from gql.exports import workbooks as wb
+from gql.exports.disposition import content_disposition
 from gql.input_limits import check_text
 from gql.nodes import db_id
 from gql.oversight.scope import OversightScope, oversight_scope
@@ -84,11 +83,10 @@ def _authenticated(handler: Handler, *, oversight_only: bool = False,
     return endpoint
 
 
-def _file(content: bytes, filename: str, media_type: str) -> Response:
-    # RFC 5987: a Chinese file name survives every browser.
-    disposition = f"attachment; filename=\"export\"; filename*=UTF-8''{quote(filename)}"
+def _file(content: bytes, filename: str, media_type: str, fallback: str) -> Response:
+    """A download called `filename`; `fallback` is the stem of its ASCII name."""
     return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": disposition})
+                    headers={"Content-Disposition": content_disposition(filename, fallback)})
 
 
 async def declaration_xlsx(request: Request, context: Context) -> Response:
@@ -105,7 +103,8 @@ async def declaration_xlsx(request: Request, context: Context) -> Response:
     undertakings = await Undertaking.filter(organization_id=org.id, withdrawn_at__isnull=True,
                                             item__campaign_id=campaign.id)
     content = wb.declaration_workbook(org, status.value, entries, undertakings, now_utc())
-    return _file(content, f"{org.code}-{org.name}-承接任务.xlsx", wb.XLSX_TYPE)
+    return _file(content, f"{org.code}-{org.name}-承接任务.xlsx", wb.XLSX_TYPE,
+                 f"declaration-{org.code}")
 
 
 async def _scope(request: Request, context: Context) -> OversightScope | Response:
@@ -164,7 +163,7 @@ async def summary_xlsx(request: Request, context: Context) -> Response:
     content = wb.summary_workbook(scope.campaign.name, sums, groups, await _progress(scope), [
         sheets.city_funding_sheet(cities, units), sheets.school_item_sheet(detail, units),
         sheets.counted_note(statuses, now_utc())])
-    return _file(content, "承接任务汇总.xlsx", wb.XLSX_TYPE)
+    return _file(content, "承接任务汇总.xlsx", wb.XLSX_TYPE, "summary")
 
 
 async def progress_csv(request: Request, context: Context) -> Response:
@@ -172,7 +171,7 @@ async def progress_csv(request: Request, context: Context) -> Response:
     if isinstance(scope, Response):
         return scope
     content = wb.csv_bytes(wb.PROGRESS_HEADER, await _progress(scope))
-    return _file(content, "学校申报进度.csv", "text/csv; charset=utf-8")
+    return _file(content, "学校申报进度.csv", "text/csv; charset=utf-8", "progress")
 
 
 async def sums_csv(request: Request, context: Context) -> Response:
@@ -186,7 +185,7 @@ async def sums_csv(request: Request, context: Context) -> Response:
     _, groups = await _sums(scope, totals.counted_undertakings(scope.undertakings,
                                                                scope.campaign, statuses))
     return _file(wb.csv_bytes(wb.GROUP_HEADER, groups), "承接任务按地市汇总.csv",
-                 "text/csv; charset=utf-8")
+                 "text/csv; charset=utf-8", "sums")
 
 
 async def performance_xlsx(request: Request, context: Context) -> Response:
@@ -214,7 +213,8 @@ async def performance_xlsx(request: Request, context: Context) -> Response:
     content = wb.performance_workbook(round_.year, wb.performance_rows(groups, items, units),
                                       wb.report_status_rows(progress),
                                       [sheets.counted_note(counted, now_utc(), reports=True)])
-    return _file(content, f"{round_.year}年度执行绩效汇总.xlsx", wb.XLSX_TYPE)
+    return _file(content, f"{round_.year}年度执行绩效汇总.xlsx", wb.XLSX_TYPE,
+                 f"performance-{round_.year}")
 
 
 async def evidence_file(request: Request, context: Context) -> Response:
@@ -223,8 +223,11 @@ async def evidence_file(request: Request, context: Context) -> Response:
     found = await visible_evidence(context.principal).get_or_none(id=pk) if pk else None
     if found is None:
         return _error(404, Code.NOT_FOUND, "文件不存在")
-    content = await asyncio.to_thread(evidence.read, found)
-    return _file(content, found.filename, found.content_type)
+    try:
+        content = await evidence.read(found)
+    except DomainError as e:
+        return _error(404, e.code, e.message)
+    return _file(content, found.filename, found.content_type, f"evidence-{found.id}")
 
 
 async def initial_passwords_xlsx(request: Request, context: Context) -> Response:
@@ -245,7 +248,8 @@ async def initial_passwords_xlsx(request: Request, context: Context) -> Response
                   if last and last.handed_out_at and last.handed_out_by else "")
         return _error(404, Code.NOTHING_PENDING, f"{unit.name}没有待下发的初始密码{record}")
     response = _file(wb.initial_password_workbook(unit, rows),
-                     f"{unit.code}-{unit.name}-初始密码.xlsx", wb.XLSX_TYPE)
+                     f"{unit.code}-{unit.name}-初始密码.xlsx", wb.XLSX_TYPE,
+                     f"initial-passwords-{unit.code}")
     response.headers["Cache-Control"] = "no-store"
     return response
 
