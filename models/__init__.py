@@ -9,6 +9,7 @@ from models.declaration import (
     UndertakingChange,
 )
 from models.idempotency import IdempotentRequest
+from models.mandatory import MandatoryConfirmation
 from models.org import Organization
 from models.performance import (
     Certification,
@@ -33,6 +34,7 @@ __all__ = [
     "IdempotentRequest",
     "InitialCredential",
     "LoginAttempt",
+    "MandatoryConfirmation",
     "Organization",
     "PasswordHistory",
     "PerformanceEntry",

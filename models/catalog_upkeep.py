@@ -2,7 +2,9 @@
 
 The starting catalog is a reading of a PDF (see models/seed/README.md): levels, targets and
 eligibility must be correctable in the running platform. A change that would leave an
-existing undertaking invalid is refused with the organisations concerned.
+existing undertaking invalid is refused with the organisations concerned; one that would
+leave a submitted must-undertake-all school missing an item is refused unless the province
+confirms it (models/mandatory.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from models.catalog import Campaign, TaskEntry, sort_key
 from models.clock import now_utc
 from models.enums import OrgKind, SchoolType, TaskLevel
 from models.errors import Code, DomainError
+from models.mandatory import BreakSource, Confirm, breaks_if_shown, hold, shown_types
 from models.org import Organization
 from models.undertaking import Undertaking
 
@@ -67,11 +70,17 @@ async def _locked(entry: TaskEntry) -> TaskEntry:
     return await TaskEntry.filter(id=entry.id).select_for_update().get()
 
 
-async def update_entry(entry: TaskEntry, changes: EntryChanges) -> TaskEntry:
+NOT_CONFIRMED = Confirm(actor_id=0)
+
+
+async def update_entry(entry: TaskEntry, changes: EntryChanges,
+                       confirm: Confirm = NOT_CONFIRMED) -> TaskEntry:
     _check_target(changes.target_quantity, changes.target_unit)
     async with in_transaction():
         entry = await _locked(entry)
+        before = shown_types(entry)
         await _update_locked(entry, changes)
+        await hold(await breaks_if_shown(entry, before), confirm, BreakSource.CATALOG)
         if entry.parent_id:
             await refresh_group(entry.parent_id)
     return entry
@@ -104,7 +113,7 @@ async def _update_locked(entry: TaskEntry, changes: EntryChanges) -> None:
 
 async def add_entry(campaign: Campaign, number: str, title: str, level: TaskLevel,
                     school_types: list[SchoolType], target_quantity: int | None,
-                    target_unit: str | None) -> TaskEntry:
+                    target_unit: str | None, confirm: Confirm = NOT_CONFIRMED) -> TaskEntry:
     number = number.strip()
     if not re.fullmatch(NUMBER_PATTERN, number):
         raise DomainError(Code.INVALID_VALUE, "编号格式应为 12 或 12.3", "number")
@@ -139,6 +148,7 @@ async def add_entry(campaign: Campaign, number: str, title: str, level: TaskLeve
             for_university=SchoolType.UNIVERSITY in school_types)
         if parent is not None:
             await refresh_group(parent.id)
+        await hold(await breaks_if_shown(entry, []), confirm, BreakSource.CATALOG)
     return entry
 
 
@@ -171,14 +181,21 @@ async def retire_entry(entry: TaskEntry) -> TaskEntry:
     return entry
 
 
-async def restore_entry(entry: TaskEntry) -> TaskEntry:
+async def restore_entry(entry: TaskEntry, confirm: Confirm = NOT_CONFIRMED) -> TaskEntry:
     """Bring an entry back; a heading brings back the items retired with it."""
     async with in_transaction():
+        back = [entry]
         if entry.is_group and entry.retired_at is not None:
+            back += await TaskEntry.filter(parent_id=entry.id, retired_at=entry.retired_at)
             await TaskEntry.filter(parent_id=entry.id, retired_at=entry.retired_at).update(
                 retired_at=None)
         entry.retired_at = None
         await entry.save(update_fields=["retired_at"])
         if entry.parent_id:
             await refresh_group(entry.parent_id)
+        breaks = []
+        for e in back:
+            e.retired_at = None
+            breaks += await breaks_if_shown(e, [])
+        await hold(breaks, confirm, BreakSource.CATALOG)
     return entry

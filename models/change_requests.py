@@ -14,6 +14,7 @@ from models.clock import now_utc
 from models.declaration import Declaration, DeclarationStatus, RowAction, UndertakingChange
 from models.declarations import window_for
 from models.errors import Code, DomainError, DomainErrors
+from models.mandatory import BreakSource, Confirm, breaks_if_withdrawn, hold
 from models.performance import ChangeKind, ChangeRequest, RequestStatus
 from models.undertaking import Undertaking
 
@@ -58,7 +59,7 @@ async def request(actor_id: int, undertaking: Undertaking, kind: ChangeKind,
 
 
 async def decide(actor_id: int, change: ChangeRequest, approve: bool,
-                 reason: str | None) -> ChangeRequest:
+                 reason: str | None, confirm_reason: str | None = None) -> ChangeRequest:
     if change.status is not RequestStatus.PENDING:
         raise DomainError(Code.REQUEST_DECIDED, "该申请已处理", "id")
     if not approve and not (reason or "").strip():
@@ -72,12 +73,12 @@ async def decide(actor_id: int, change: ChangeRequest, approve: bool,
         if not decided:
             raise DomainError(Code.REQUEST_DECIDED, "该申请已处理", "id")
         if approve:
-            await _apply(actor_id, change)
+            await _apply(actor_id, change, confirm_reason)
     await change.refresh_from_db()
     return change
 
 
-async def _apply(actor_id: int, change: ChangeRequest) -> None:
+async def _apply(actor_id: int, change: ChangeRequest, confirm_reason: str | None) -> None:
     undertaking = await Undertaking.get(id=change.undertaking_id).select_related("item")
     if undertaking.withdrawn_at is not None:
         raise DomainError(Code.INVALID_TRANSITION, "该承接任务已撤销，不能再变更", "id")
@@ -85,6 +86,9 @@ async def _apply(actor_id: int, change: ChangeRequest) -> None:
                                         campaign_id=undertaking.item.campaign_id)
     before = snapshot(undertaking)
     if change.kind is ChangeKind.WITHDRAW:
+        # A must-undertake-all school gives an item up only when the province confirms why.
+        await hold(await breaks_if_withdrawn(undertaking, undertaking.item),
+                   Confirm(actor_id, confirm_reason), BreakSource.CHANGE_REQUEST)
         undertaking.withdrawn_at = now_utc()
         await undertaking.save(update_fields=["withdrawn_at"])
         after = None

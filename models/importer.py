@@ -70,6 +70,8 @@ CITY_CATEGORIES: dict[str, CityCategory] = {
     "direct_county": CityCategory.DIRECT_COUNTY, "省直管县": CityCategory.DIRECT_COUNTY,
     "省直管县(市)": CityCategory.DIRECT_COUNTY, "省直管县（市）": CityCategory.DIRECT_COUNTY,
 }
+# 高职 and the vocational university undertake every item shown to them (the notice).
+MUST_UNDERTAKE_ALL_TYPES = frozenset({SchoolType.HIGHER, SchoolType.UNIVERSITY})
 YES = {"是", "yes", "y", "true", "1"}
 NO = {"否", "no", "n", "false", "0", ""}
 # What a school directly under the province office may say in its `city` cell.
@@ -130,6 +132,8 @@ class ImportReport:
     dry_run: bool = False
     errors: list[RowError] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    # What was imported otherwise than written (a 高职 marked 否 is imported as 须全部承接).
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -165,6 +169,9 @@ class ImportReport:
         out = [f"文件 {self.source}：共 {len(self.changes)} 行数据 ({len(self.changes)} rows)"]
         if self.dry_run:
             out.append("试运行，未写入数据库 (dry run: nothing written)")
+        if self.warnings:
+            out.append(f"提示 {len(self.warnings)} 处 ({len(self.warnings)} warnings)：")
+            out += [f"  {w}" for w in self.warnings]
         out.append(f"新增 {self.created} (created)，更新 {self.updated} (updated)，"
                    f"未变 {self.unchanged} (unchanged)；"
                    f"新建账号 {self.accounts_created} (accounts created)")
@@ -288,6 +295,7 @@ class _Checker:
     def __init__(self, table: Table) -> None:
         self.table = table
         self.errors: list[tuple[int, int, RowError]] = []
+        self.warnings: list[RowError] = []
         self.columns: dict[str, int] = {}
 
     def error(self, line: int | None, column: str | int | None, message: str) -> None:
@@ -373,6 +381,15 @@ class _Checker:
                 self.error(line, "code", f"学校代码必须是10位数字：“{code}”{hint}")
             if category_text:
                 self.error(line, "category", "学校不填类别（类别只用于地市级单位）")
+            if school_type in MUST_UNDERTAKE_ALL_TYPES and must is False:
+                # The notice binds every 高职 and the 职业大学; a blank or 否 is a slip of the
+                # file, imported as 是 and said so, rather than refusing the whole file.
+                must = True
+                column = (self.table.header[self.columns["must_undertake_all"]]
+                          if "must_undertake_all" in self.columns else None)
+                self.warnings.append(RowError(
+                    line, column, "高职和职业大学须全部承接所显示的任务（通知要求），"
+                                  "已按“是”导入 (imported as must undertake all)"))
         else:
             kind, school_type = OrgKind.CITY, None
             if code and not DIVISION_CODE.fullmatch(code):
@@ -496,6 +513,7 @@ async def _import(table: Table, *, write: bool) -> ImportReport:
             if not checker.errors:
                 report.changes = await _apply(rows, tree, write=write)
     report.errors = checker.sorted_errors()
+    report.warnings = [] if report.errors else checker.warnings
     return report
 
 

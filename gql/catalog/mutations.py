@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -13,7 +14,20 @@ from models import catalog_upkeep, declarations
 from models.catalog_upkeep import EntryChanges
 from models.enums import SchoolType, TaskLevel
 from models.errors import Code, DomainError
+from models.mandatory import Confirm
 from permissions.classes import IsProvinceOffice
+
+CONFIRM_REASON = ("Why the change may leave submitted must-undertake-all schools without an"
+                  " item. Without it such a change is refused (MANDATORY_RULE_BROKEN, naming"
+                  " the schools); with it the change is made, the reason kept, and the schools"
+                  " flagged in compliance.")
+ConfirmReason = Annotated[str | None, strawberry.argument(description=CONFIRM_REASON)]
+
+
+def _confirm(info: Info, reason: str | None) -> Confirm:
+    principal = info.context.principal
+    assert principal is not None
+    return Confirm(principal.user_id, reason)
 
 
 @strawberry.type
@@ -65,10 +79,12 @@ class CatalogMutations:
 
     @strawberry.mutation(description="Province office: correct an entry's title, level, target"
                          " or eligible school types. Refused, with the organisations concerned,"
-                         " when it would invalidate their undertakings.",
+                         " when it would invalidate their undertakings, or leave a submitted"
+                         " must-undertake-all school missing an item (unless confirmReason).",
                          permission_classes=[IsProvinceOffice])
     async def update_task_entry(self, info: Info, number: str, changes: TaskEntryChangesInput,
-                                campaign_code: str | None = None) -> TaskEntryPayload:
+                                campaign_code: str | None = None,
+                                confirm_reason: ConfirmReason = None) -> TaskEntryPayload:
         entry = await _entry(info, number, campaign_code)
         if entry is None:
             return _missing(number)
@@ -76,7 +92,8 @@ class CatalogMutations:
             entry = await catalog_upkeep.update_entry(entry, EntryChanges(
                 title=changes.title, level=changes.level,
                 target_quantity=changes.target_quantity, clear_target=changes.clear_target,
-                target_unit=changes.target_unit, school_types=changes.school_types))
+                target_unit=changes.target_unit, school_types=changes.school_types),
+                _confirm(info, confirm_reason))
         except DomainError as e:
             return TaskEntryPayload(entry=None, errors=[UserError.of(e)])
         return TaskEntryPayload(entry=TaskEntry.of(entry), errors=[])
@@ -86,11 +103,13 @@ class CatalogMutations:
     async def add_task_entry(self, info: Info, number: str, title: str, level: TaskLevel,
                              school_types: list[SchoolType], target_quantity: int | None = None,
                              target_unit: str | None = None,
-                             campaign_code: str | None = None) -> TaskEntryPayload:
+                             campaign_code: str | None = None,
+                             confirm_reason: ConfirmReason = None) -> TaskEntryPayload:
         campaign = await campaign_or_latest(info.context.loaders, campaign_code)
         try:
             entry = await catalog_upkeep.add_entry(campaign, number, title, level, school_types,
-                                                   target_quantity, target_unit)
+                                                   target_quantity, target_unit,
+                                                   _confirm(info, confirm_reason))
         except DomainError as e:
             return TaskEntryPayload(entry=None, errors=[UserError.of(e)])
         return TaskEntryPayload(entry=TaskEntry.of(entry), errors=[])
@@ -112,9 +131,13 @@ class CatalogMutations:
     @strawberry.mutation(description="Province office: bring a retired entry back.",
                          permission_classes=[IsProvinceOffice])
     async def restore_task_entry(self, info: Info, number: str,
-                                 campaign_code: str | None = None) -> TaskEntryPayload:
+                                 campaign_code: str | None = None,
+                                 confirm_reason: ConfirmReason = None) -> TaskEntryPayload:
         entry = await _entry(info, number, campaign_code)
         if entry is None:
             return _missing(number)
-        return TaskEntryPayload(entry=TaskEntry.of(await catalog_upkeep.restore_entry(entry)),
-                                errors=[])
+        try:
+            entry = await catalog_upkeep.restore_entry(entry, _confirm(info, confirm_reason))
+        except DomainError as e:
+            return TaskEntryPayload(entry=None, errors=[UserError.of(e)])
+        return TaskEntryPayload(entry=TaskEntry.of(entry), errors=[])

@@ -16,6 +16,7 @@ from gql.oversight.types import (
     GroupItemSum,
     GroupProgress,
     ItemSum,
+    MandatoryConfirmation,
     MissingMandatory,
     Progress,
     StatusCounts,
@@ -26,7 +27,7 @@ from models import Campaign as CampaignModel
 from models import Organization as OrganizationModel
 from models import TaskEntry as TaskEntryModel
 from models import Undertaking as UndertakingModel
-from models import oversight, totals
+from models import mandatory, oversight, totals
 from models.declaration import DeclarationStatus
 from models.enums import OrgKind
 from models.errors import Code, DomainError
@@ -146,9 +147,13 @@ class OversightQueries:
             return None
         missing = await oversight.missing_mandatory(scope.organizations, scope.campaign)
         zero = await oversight.zero_funding(scope.undertakings, scope.campaign)
+        confirmed = await mandatory.confirmed_items([m.school.id for m in missing],
+                                                    scope.campaign.id)
         return Compliance(
             missing_mandatory=[MissingMandatory(
                 id=scoped_id("MissingMandatory", m.school.id, scope.campaign.id),
                 school=Organization.of(m.school),
-                missing_items=[TaskEntry.of(e) for e in m.missing]) for m in missing],
+                missing_items=[TaskEntry.of(e) for e in m.missing],
+                confirmed=[MandatoryConfirmation.of(c) for c in confirmed.get(m.school.id, [])
+                           if c.item_id in {e.id for e in m.missing}]) for m in missing],
             zero_funding=[Undertaking.of(u) for u in zero])

@@ -11,6 +11,7 @@ from strawberry import relay
 
 from gql.catalog.types import TaskEntry
 from gql.context import Info
+from gql.declarations.types import Actor, actor_of
 from gql.errors import ApiError
 from gql.nodes import compose, decompose
 from gql.org.types import Organization
@@ -19,6 +20,8 @@ from gql.undertakings.types import Funding
 from models import Campaign as CampaignModel
 from models import oversight
 from models.declaration import DeclarationStatus
+from models.mandatory import BreakSource
+from models.mandatory import MandatoryConfirmation as MandatoryConfirmationModel
 from permissions.classes import IsProvinceOrCity
 from permissions.scoping import managed_organizations
 
@@ -198,6 +201,26 @@ class MissingMandatory:
     id: strawberry.ID = strawberry.field(description="Names the school and the campaign.")
     school: Organization
     missing_items: list[TaskEntry]
+    confirmed: list[MandatoryConfirmation] = strawberry.field(
+        description="Of the missing items, those the province confirmed the school may lack"
+        " (a catalog change or an approved withdrawal after it submitted), with the reason."
+        " Empty: the school still has to declare every missing item.")
+
+
+@strawberry.type(description="The province's confirmation that a must-undertake-all school may"
+                 " lack one item.")
+class MandatoryConfirmation:
+    item: TaskEntry
+    source: BreakSource = strawberry.field(description="CATALOG: a catalog change;"
+                                           " CHANGE_REQUEST: an approved withdrawal.")
+    reason: str
+    confirmed_by: Actor
+    confirmed_at: datetime
+
+    @classmethod
+    def of(cls, c: MandatoryConfirmationModel) -> MandatoryConfirmation:
+        return cls(item=TaskEntry.of(c.item), source=c.source, reason=c.reason,
+                   confirmed_by=actor_of(c.confirmed_by), confirmed_at=c.confirmed_at)
 
 
 def funding_of(sums: oversight.ItemSum) -> Funding:

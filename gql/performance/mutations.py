@@ -247,9 +247,14 @@ class PerformanceMutations:
     @strawberry.mutation(description="Province office: approve (applies the change) or reject"
                          " (with a reason) a change request.",
                          permission_classes=[IsProvinceOffice])
-    async def decide_change_request(self, info: Info, id: strawberry.ID, approve: bool,
-                                    reason: str | None = None) -> ChangeRequestPayload:
-        return await _decide(info, str(id), approve, reason)
+    async def decide_change_request(
+        self, info: Info, id: strawberry.ID, approve: bool, reason: str | None = None,
+        confirm_reason: Annotated[str | None, strawberry.argument(description=(
+            "Approving the withdrawal of an item a submitted must-undertake-all school must"
+            " undertake is refused (MANDATORY_RULE_BROKEN) unless the province gives why"
+            " here; the school is then flagged in compliance."))] = None,
+    ) -> ChangeRequestPayload:
+        return await _decide(info, str(id), approve, reason, confirm_reason)
 
     @strawberry.mutation(description="Province office: record an undertaking's 2024"
                          " certification (遴选认定) with remarks.",
@@ -332,8 +337,8 @@ async def _request_change(info: Info, undertaking_id: str, kind: ChangeKind, rea
     return ChangeRequestPayload(change_request=ChangeRequestType.of(loaded), errors=[])
 
 
-async def _decide(info: Info, id: str, approve: bool, reason: str | None
-                  ) -> ChangeRequestPayload:
+async def _decide(info: Info, id: str, approve: bool, reason: str | None,
+                  confirm_reason: str | None) -> ChangeRequestPayload:
     principal = info.context.principal
     assert principal is not None
     pk = decode_id(id, "ChangeRequest")
@@ -342,7 +347,7 @@ async def _decide(info: Info, id: str, approve: bool, reason: str | None
         return ChangeRequestPayload(change_request=None, errors=[UserError(
             field=["id"], code=Code.NOT_FOUND, message="变更申请不存在")])
     try:
-        await change_requests.decide(principal.user_id, found, approve, reason)
+        await change_requests.decide(principal.user_id, found, approve, reason, confirm_reason)
     except DomainError as e:
         return ChangeRequestPayload(change_request=None, errors=[UserError.of(e)])
     info.context.reset_loaders()
