@@ -13,7 +13,7 @@ from models.mandatory import BreakSource
 from models.performance import CertificationResult, ChangeKind, ProgressStatus, RequestStatus
 
 strawberry.enum(OrgKind, description="省教育厅 / 地市级单位 / 学校")
-strawberry.enum(CityCategory, description="省辖市 / 济源示范区 / 省直管县(市)")
+strawberry.enum(CityCategory, description="省辖市 / 济源示范区 / 省直管市(县)")
 strawberry.enum(SchoolType, description="高等职业学校 / 中等职业学校 / 职业大学(本科层次)")
 strawberry.enum(TaskLevel, description="PROVINCE: 省级承接任务, schools do not undertake it;"
                 " SCHOOL: 学校可承接")

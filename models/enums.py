@@ -17,7 +17,7 @@ class OrgKind(StrEnum):
 class CityCategory(StrEnum):
     PREFECTURE = "prefecture"  # 省辖市
     DEMONSTRATION_ZONE = "demonstration_zone"  # 济源示范区
-    DIRECT_COUNTY = "direct_county"  # 省直管县(市)
+    DIRECT_COUNTY = "direct_county"  # 省直管市(县), as the notice says
 
 
 class SchoolType(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from models.enums import OrgKind, Role
+from models.enums import OrgKind, Role, SchoolType
 
 if TYPE_CHECKING:
     from models.account import AccessToken, User
@@ -22,6 +22,8 @@ class Principal:
     org_parent_id: int | None
     must_change_password: bool
     token_id: int
+    # A school's type: what the catalog shows it unless it asks for another.
+    org_school_type: SchoolType | None = None
 
     @property
     def is_province(self) -> bool:
@@ -61,4 +63,5 @@ def _principal(found: tuple[User, AccessToken] | None) -> Principal | None:
         user_id=user.id, username=user.username, role=user.role, org_id=org.id,
         org_kind=org.kind, org_parent_id=org.parent_id,
         must_change_password=user.must_change_password, token_id=access.id,
+        org_school_type=org.school_type,
     )

@@ -137,8 +137,9 @@ async def test_sums_compare_certified_quantity_with_the_national_target(api: Api
     assert zhengzhou == {"3.2": (1, 2, 1, 0, "2.00"), "16": (1, 1, 0, 0, None)}
     assert luoyang == {"3.2": (1, 3, 0, 1, "3.00"), "3.3": (0, 0, 0, 1, "0.00")}
     assert province_luoyang == luoyang
-    neighbour = await api.data(SUMS, {"city": LUOYANG}, await api.token(ZHENGZHOU))
-    assert neighbour["certificationSums"] is None
+    neighbour = await api.post(SUMS, {"city": LUOYANG}, await api.token(ZHENGZHOU))
+    assert neighbour["data"]["certificationSums"] is None
+    assert [e["extensions"]["code"] for e in neighbour["errors"]] == ["NOT_FOUND"]
     by_school = await api.post(SUMS, {"city": None}, await api.token(ZZ_SCHOOL))
     assert by_school["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 

@@ -72,14 +72,14 @@ def plan_organizations(planner: Planner, key: str, field: GraphQLField,
 
 def plan_task_catalog(planner: Planner, key: str, field: GraphQLField,
                       nodes: list[FieldNode]) -> RootPlan:
-    from gql.catalog.queries import campaign_named, catalog_top
-    from gql.catalog.types import CATALOG_ORDER, CatalogView
+    from gql.catalog.queries import campaign_named, catalog_top, catalog_view
+    from gql.catalog.types import CATALOG_ORDER
     from models.enums import SchoolType
 
     args = planner.arguments(field, nodes[0])
     school_type = args.get("schoolType")
-    view = CatalogView(school_type=SchoolType(school_type) if school_type else None,
-                       include_retired=bool(args.get("includeRetired")))
+    view = catalog_view(planner.principal, SchoolType(school_type) if school_type else None,
+                        bool(args.get("includeRetired")))
     campaign = campaign_named(args.get("campaignCode"))
     planner.views = {"catalog": view}
     try:

@@ -15,7 +15,7 @@ from datetime import datetime
 import strawberry
 
 from gql.context import Info
-from gql.declarations.types import Actor
+from gql.declarations.types import Actor, actor_of
 from gql.org.types import Organization
 from models import DeclarationEvent
 from models.declaration import DeclarationAction, DeclarationStatus
@@ -60,6 +60,5 @@ class DeclarationSubscriptions:
                 yield DeclarationStatusEvent(
                     organization=Organization.of(e.declaration.organization), action=e.action,
                     from_status=e.from_status, to_status=e.to_status, reason=e.reason, at=e.at,
-                    actor=Actor(username=e.actor.username, display_name=e.actor.display_name,
-                                organization_name=e.actor.organization.name))
+                    actor=actor_of(e.actor))
             await asyncio.sleep(poll_seconds())

@@ -30,7 +30,10 @@ strawberry.enum(DeclarationStatus, description="NOT_STARTED (未填报: nothing 
                 " CITY_APPROVED (地市审核通过: waiting for the province),"
                 " RETURNED (退回修改: sent back with a reason, editable),"
                 " ACCEPTED (已确认: frozen by the province).")
-strawberry.enum(DeclarationAction, name="DeclarationAction")
+strawberry.enum(DeclarationAction, name="DeclarationAction",
+                description="SUBMIT (提交), WITHDRAW (撤回), APPROVE (审核通过, by the city"
+                " bureau), RETURN (退回修改), ACCEPT (已确认, by the province), REOPEN (重新打开,"
+                " the province sends a confirmed form back).")
 strawberry.enum(RowAction, name="RowAction", description="What a change did to a row.")
 
 

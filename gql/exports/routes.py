@@ -108,9 +108,11 @@ async def declaration_xlsx(request: Request, context: Context) -> Response:
 
 
 async def _scope(request: Request, context: Context) -> OversightScope | Response:
-    scope = await oversight_scope(context, request.query_params.get("city"),
-                                  request.query_params.get("campaign"))
-    return scope if scope is not None else _error(404, Code.NOT_FOUND, "地市不存在")
+    try:
+        return await oversight_scope(context, request.query_params.get("city"),
+                                     request.query_params.get("campaign"))
+    except ApiError as e:
+        return _error(404, Code.NOT_FOUND, e.message)
 
 
 def _statuses(request: Request, name: str, default: list[DeclarationStatus]
