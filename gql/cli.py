@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from gql.settings import Settings
@@ -15,8 +16,14 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gql.app import prepare_database, print_banner
+    from gql.observability.logs import configure_logging
 
     settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    if args.workers > 1 and settings.metrics_token and not os.environ.get(
+            "PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker counts in files of this folder; /metrics on any worker adds them up.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="taskplatform-metrics-")
     # Once, before any worker starts: several workers migrating at once would race.
     print_banner(settings, asyncio.run(prepare_database(settings)))
     os.environ["PREPARE_DATABASE"] = "0"
@@ -24,7 +31,9 @@ def serve(args: argparse.Namespace) -> int:
     # when the peer is a trusted proxy: uvicorn takes the nearest address it did not vouch
     # for. uvicorn's own default would trust 127.0.0.1.
     uvicorn.run("gql.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=args.workers, log_level="info",
+                workers=args.workers, log_level=settings.log_level.lower(),
+                # Our handler and our access line (gql/observability/), not uvicorn's.
+                log_config=None, access_log=False,
                 proxy_headers=bool(settings.trusted_proxies),
                 forwarded_allow_ips=list(settings.trusted_proxies) or None)
     return 0

@@ -38,6 +38,7 @@ from gql.declarations.types import Declaration
 from gql.errors import MaskUnexpected, is_expected, should_mask
 from gql.input_limits import InputLimits
 from gql.nodes import resolve_global_id
+from gql.observability.extension import ObserveOperation
 from gql.one_login import OneLoginPerRequest
 from gql.org.queries import OrgQueries
 from gql.org.types import Organization
@@ -114,6 +115,8 @@ def build_schema(*, production: bool = False, introspection: bool = True) -> str
         config=StrawberryConfig(scalar_map={datetime: DATETIME, Decimal: DECIMAL, Upload: UPLOAD},
                                 disable_field_suggestions=production),
         extensions=[
+            # First, so it leaves last: it counts the errors as masked (gql/observability/).
+            ObserveOperation,
             FragmentExpansionLimit,  # first: the depth and alias limiters walk every path
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             # A document sent again (every client sends the same few) is neither parsed nor

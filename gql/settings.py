@@ -60,6 +60,14 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default_factory=lambda: tuple(
         o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()))
 
+    # Logs: `text` for people (the default) or `json`, one object per line, for machines.
+    log_format: str = field(
+        default_factory=lambda: os.environ.get("LOG_FORMAT", "text").strip().lower())
+    log_level: str = field(default_factory=lambda: os.environ.get("LOG_LEVEL", "INFO"))
+    # /metrics answers only with this bearer token; unset, it is off (404).
+    metrics_token: str | None = field(
+        default_factory=lambda: os.environ.get("METRICS_TOKEN", "").strip() or None)
+
     @property
     def introspection_on(self) -> bool:
         return (not self.production) if self.introspection is None else self.introspection

@@ -29,6 +29,7 @@ from gql.exports import workbooks as wb
 from gql.exports.disposition import content_disposition
 from gql.input_limits import check_text
 from gql.nodes import db_id
+from gql.observability.metrics import count_error
 from gql.oversight.scope import OversightScope, oversight_scope
 from models import (
     Declaration,
@@ -56,6 +57,7 @@ PARAMETERS = {"code": "organizationCode", "city": "cityCode", "campaign": "campa
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
+    count_error(code)
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
