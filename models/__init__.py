@@ -9,6 +9,13 @@ from models.declaration import (
     UndertakingChange,
 )
 from models.idempotency import IdempotentRequest
+from models.notice import (
+    Notice,
+    NoticeAttachment,
+    NoticeReceipt,
+    OutboxEmail,
+    Reminder,
+)
 from models.org import Organization
 from models.performance import (
     Certification,
@@ -33,9 +40,14 @@ __all__ = [
     "IdempotentRequest",
     "InitialCredential",
     "LoginAttempt",
+    "Notice",
+    "NoticeAttachment",
+    "NoticeReceipt",
     "Organization",
+    "OutboxEmail",
     "PerformanceEntry",
     "PerformanceReport",
+    "Reminder",
     "ReportEvent",
     "ReportingRound",
     "RoundExtension",

@@ -127,5 +127,10 @@ def _write(path: Path, content: bytes) -> None:
         raise
 
 
+def store_bytes(sha256: str, content: bytes) -> None:
+    """Keep checked content under its SHA-256 (notice attachments share the store)."""
+    _write(path_of(sha256), content)
+
+
 def read(evidence: Evidence) -> bytes:
     return path_of(evidence.sha256).read_bytes()
