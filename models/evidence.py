@@ -105,9 +105,13 @@ async def remove(evidence: Evidence) -> None:
 
 
 async def read(evidence: Evidence) -> bytes:
-    """The file's bytes; EVIDENCE_MISSING when the store has lost them (restored from a
-    backup without them): a clear 404, not an internal error."""
-    content = await evidence_store().get(evidence.sha256)
+    return await read_stored(evidence.sha256)
+
+
+async def read_stored(sha256: str) -> bytes:
+    """Stored bytes (evidence, notice attachments); EVIDENCE_MISSING when the store has lost
+    them (restored from a backup without them): a clear 404, not an internal error."""
+    content = await evidence_store().get(sha256)
     if content is None:
         raise DomainError(Code.EVIDENCE_MISSING,
                           "文件内容已丢失（存储中找不到），请联系管理员从备份恢复", "id")
