@@ -22,10 +22,19 @@ from gql import cli
 from models.backup import BackupError, backup, restore
 from models.backup.manifest import NAME, evidence_path
 from tests import sample_files
-from tests.conftest import HIGHER_SCHOOL, LY_SCHOOL, PROVINCE, ZZ_SCHOOL, ZZ_SCHOOL_2, Api
+from tests.conftest import (
+    HIGHER_SCHOOL,
+    LY_SCHOOL,
+    PROVINCE,
+    ZHENGZHOU,
+    ZZ_SCHOOL,
+    ZZ_SCHOOL_2,
+    Api,
+)
 from tests.test_declarations import row, save
 from tests.test_evidence import download, evidence_of, reporting_school, upload
 from tests.test_evidence import evidence_dir as evidence_dir  # a fixture, used by name
+from tests.test_notices import explicit, post_files
 
 SAVERS = (ZZ_SCHOOL, LY_SCHOOL, HIGHER_SCHOOL)
 ROUNDS = 8
@@ -77,6 +86,10 @@ async def test_backup_while_saving_then_wipe_and_restore(
     undertaking = await reporting_school(api)
     await upload(api, ZZ_SCHOOL_2, undertaking, "认定文件.pdf", sample_files.PDF)
     await upload(api, ZZ_SCHOOL_2, undertaking, "照片.png", sample_files.PNG)
+    # ... and a notice with an attachment (the same store holds notice attachments)
+    notice = await post_files(api, ZHENGZHOU, explicit(ZZ_SCHOOL), [("填报说明.docx",
+                                                                      sample_files.DOCX)])
+    [attachment] = notice["notice"]["attachments"]
     for school in SAVERS:
         await api.token(school)
     started, backed_up = asyncio.Event(), asyncio.Event()
@@ -114,7 +127,7 @@ async def test_backup_while_saving_then_wipe_and_restore(
     assert 0 < events < len(after["undertaking_change"]), (events, len(after["undertaking_change"]))
     assert quiet.tables["undertaking_change"].rows == len(after["undertaking_change"])
     assert {n: t.rows for n, t in quiet.tables.items()} == {n: len(r) for n, r in after.items()}
-    assert len(quiet.evidence) == 3 and quiet.missing_evidence == []
+    assert len(quiet.evidence) == 4 and quiet.missing_evidence == []
 
     # When everything is lost and the backup taken while saving is restored
     await wipe(database_url, evidence_dir)
@@ -148,6 +161,8 @@ async def test_backup_while_saving_then_wipe_and_restore(
         response = await download(api, e["downloadUrl"], ZZ_SCHOOL_2)
         assert response.status_code == 200 and stored[
             f"{e['sha256'][:2]}/{e['sha256']}"] == response.content
+    response = await download(api, attachment["url"], ZZ_SCHOOL)
+    assert response.status_code == 200 and response.content == sample_files.DOCX
 
 
 async def test_a_corrupted_backup_is_refused_and_nothing_is_touched(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tortoise.backends.base.config_generator import expand_db_url
 
-from models.backup.manifest import BackupError, Table, rows_sha256
+from models.backup.manifest import STORED_FILES_SQL, BackupError, Table, rows_sha256
 
 FILE = "database.sqlite3"
 
@@ -55,8 +55,7 @@ def describe(path: Path) -> tuple[dict[str, Table], list[str], dict[str, int]]:
             tables[name] = Table(rows=len(digests), sha256=rows_sha256(digests))
         migrations = sorted(r[0] for r in connection.execute(
             "SELECT name FROM tortoise_migrations WHERE app = 'models'"))
-        evidence = dict(connection.execute("SELECT sha256, MAX(size) FROM evidence "
-                                           "GROUP BY sha256").fetchall())
+        evidence = dict(connection.execute(STORED_FILES_SQL).fetchall())
         return tables, migrations, evidence
     except sqlite3.DatabaseError as e:
         raise BackupError(f"数据库文件无法读取：{e}") from e
