@@ -27,6 +27,9 @@ from gql.exports.routes import routes as export_routes
 from gql.http_limits import BodyLimit
 from gql.http_security import PREFLIGHT_HEADERS, BrowserGuards, graphiql_csp
 from gql.idempotency import idempotent
+from gql.observability.logs import configure_logging
+from gql.observability.metrics import metrics_endpoint
+from gql.observability.middleware import Observe
 from gql.outage import DatabaseGuard, is_unavailable, noticed, reached
 from gql.schema import build_schema
 from gql.settings import Settings
@@ -130,6 +133,8 @@ async def prepare_database(settings: Settings) -> list[str] | None:
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
     """The app. `manage_database=False` leaves the ORM to the caller (the test suite)."""
     settings = settings or Settings()
+    if manage_database:  # a server (the test suite keeps its own logging)
+        configure_logging(settings.log_format, settings.log_level)
     # Multipart uploads (evidence files): authentication is a bearer header, never a
     # cookie, and BrowserGuards refuses a multipart request without a non-simple header.
     # Sockets speak graphql-transport-ws only: its handler is the one that re-checks the
@@ -160,11 +165,13 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint(settings.metrics_token)),
             *export_routes,
             Mount(VENDOR_URL.rstrip("/"), app=StaticFiles(directory=STATIC / "vendor")),
         ],
         lifespan=lifespan,
         middleware=[
+            Middleware(Observe),  # outermost: it sees every answer, 413 and 503 included
             Middleware(BrowserGuards),
             *([Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                           allow_methods=["GET", "POST"],

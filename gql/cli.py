@@ -1,4 +1,4 @@
-"""`taskplatform`: serve, migrate, import organisations."""
+"""`taskplatform`: serve, migrate, import organisations, back up and restore."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from gql.settings import Settings
@@ -15,8 +16,14 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gql.app import prepare_database, print_banner
+    from gql.observability.logs import configure_logging
 
     settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    if args.workers > 1 and settings.metrics_token and not os.environ.get(
+            "PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker counts in files of this folder; /metrics on any worker adds them up.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="taskplatform-metrics-")
     # Once, before any worker starts: several workers migrating at once would race.
     print_banner(settings, asyncio.run(prepare_database(settings)))
     os.environ["PREPARE_DATABASE"] = "0"
@@ -24,7 +31,9 @@ def serve(args: argparse.Namespace) -> int:
     # when the peer is a trusted proxy: uvicorn takes the nearest address it did not vouch
     # for. uvicorn's own default would trust 127.0.0.1.
     uvicorn.run("gql.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=args.workers, log_level="info",
+                workers=args.workers, log_level=settings.log_level.lower(),
+                # Our handler and our access line (gql/observability/), not uvicorn's.
+                log_config=None, access_log=False,
                 proxy_headers=bool(settings.trusted_proxies),
                 forwarded_allow_ips=list(settings.trusted_proxies) or None)
     return 0
@@ -45,6 +54,19 @@ def import_orgs(args: argparse.Namespace) -> int:
                                   dry_run=args.dry_run, out=sys.stdout))
 
 
+def _backup_command(args: argparse.Namespace) -> int:
+    from models.backup import BackupError, backup, restore
+
+    operation = backup if args.command == "backup" else restore
+    try:
+        asyncio.run(operation(Path(args.dir), Settings().database_url))
+    except BackupError as e:
+        print(f"{'备份' if args.command == 'backup' else '恢复'}失败：{e.message}",
+              file=sys.stderr)
+        return 4
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="taskplatform", description=__doc__)
     sub = parser.add_subparsers(dest="command")
@@ -56,6 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
     p.set_defaults(func=import_orgs)
+    p = sub.add_parser("backup", help="back up the database and evidence files into DIR "
+                       "(new or empty), consistent while the server runs")
+    p.add_argument("dir")
+    p.set_defaults(func=_backup_command)
+    p = sub.add_parser("restore", help="verify the backup in DIR, then replace the database "
+                       "and put back its evidence files (stop the servers first)")
+    p.add_argument("dir")
+    p.set_defaults(func=_backup_command)
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["serve", *(argv or [])])

@@ -38,7 +38,12 @@ from gql.declarations.types import Declaration
 from gql.errors import MaskUnexpected, is_expected, should_mask
 from gql.input_limits import InputLimits
 from gql.nodes import resolve_global_id
+from gql.notices.live import NoticeSubscriptions
+from gql.notices.mutations import NoticeMutations
+from gql.notices.queries import NoticeQueries
+from gql.observability.extension import ObserveOperation
 from gql.one_login import OneLoginPerRequest
+from gql.org.contact import ContactMutations, ContactQueries
 from gql.org.queries import OrgQueries
 from gql.org.types import Organization
 from gql.oversight.queries import OversightQueries
@@ -90,11 +95,14 @@ class NodeQueries:
 
 Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
                               DeclarationQueries, OversightQueries, PerformanceQueries,
-                              TotalsQueries, CheckQueries, CertificationRoundQueries))
+                              TotalsQueries, NoticeQueries, ContactQueries, CheckQueries,
+                              CertificationRoundQueries))
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations,
                                     PerformanceMutations, ReviewMutations,
-                                    BulkReviewMutations, CommentMutations,
+                                    BulkReviewMutations, NoticeMutations,
+                                    ContactMutations, CommentMutations,
                                     CertificationRoundMutations))
+Subscription = merge_types("Subscription", (DeclarationSubscriptions, NoticeSubscriptions))
 
 
 class Schema(strawberry.Schema):
@@ -112,11 +120,13 @@ def build_schema(*, production: bool = False, introspection: bool = True) -> str
     return Schema(
         query=Query,
         mutation=Mutation,
-        subscription=DeclarationSubscriptions,
+        subscription=Subscription,
         types=list(NODE_TYPES.values()),
         config=StrawberryConfig(scalar_map={datetime: DATETIME, Decimal: DECIMAL, Upload: UPLOAD},
                                 disable_field_suggestions=production),
         extensions=[
+            # First, so it leaves last: it counts the errors as masked (gql/observability/).
+            ObserveOperation,
             FragmentExpansionLimit,  # first: the depth and alias limiters walk every path
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             # A document sent again (every client sends the same few) is neither parsed nor

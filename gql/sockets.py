@@ -85,7 +85,7 @@ class SessionSocket(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         self.last_active = time.monotonic()
         if self.session_id is not None:
-            principal = await principal_for_session(self.session_id)
+            principal = await principal_for_session(self.session_id, active=True)
             if principal is None:
                 await self.websocket.close(*SESSION_ENDED)
                 return
@@ -103,7 +103,7 @@ class SessionSocket(BaseGraphQLTransportWSHandler[Context, None]):
                     await self.websocket.close(*IDLE)
                     return
                 if self.session_id is not None and (
-                        await principal_for_session(self.session_id) is None):
+                        await principal_for_session(self.session_id, active=False) is None):
                     await self.websocket.close(*SESSION_ENDED)
                     return
         except asyncio.CancelledError:

@@ -1,6 +1,6 @@
 """Tortoise models and the domain operations on them. Never imports strawberry."""
 
-from models.account import AccessToken, InitialCredential, LoginAttempt, User
+from models.account import AccessToken, InitialCredential, LoginAttempt, PasswordHistory, User
 from models.catalog import Campaign, ReportingRound, TaskEntry
 from models.declaration import (
     Declaration,
@@ -10,6 +10,13 @@ from models.declaration import (
 )
 from models.idempotency import IdempotentRequest
 from models.mandatory import MandatoryConfirmation
+from models.notice import (
+    Notice,
+    NoticeAttachment,
+    NoticeReceipt,
+    OutboxEmail,
+    Reminder,
+)
 from models.org import Organization
 from models.performance import (
     Certification,
@@ -40,9 +47,15 @@ __all__ = [
     "InitialCredential",
     "LoginAttempt",
     "MandatoryConfirmation",
+    "Notice",
+    "NoticeAttachment",
+    "NoticeReceipt",
     "Organization",
+    "OutboxEmail",
+    "PasswordHistory",
     "PerformanceEntry",
     "PerformanceReport",
+    "Reminder",
     "ReportEvent",
     "ReportingRound",
     "RoundExtension",

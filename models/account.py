@@ -14,8 +14,6 @@ class User(Model):
     username = fields.CharField(max_length=64, unique=True)
     display_name = fields.CharField(max_length=200, default="")
     password_hash = fields.CharField(max_length=255)
-    # The hash before the last change: the policy refuses to reuse it.
-    previous_password_hash = fields.CharField(max_length=255, null=True)
     role = fields.CharEnumField(Role, max_length=24)
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "models.Organization", related_name="users", on_delete=fields.RESTRICT
@@ -23,7 +21,6 @@ class User(Model):
     organization_id: int
     is_active = fields.BooleanField(default=True)
     must_change_password = fields.BooleanField(default=True)
-    failed_login_count = fields.IntField(default=0)  # unused since models/throttle.py
     locked_until = fields.DatetimeField(null=True)
     # Failed logins before this time no longer count (a success, a reset): models/throttle.py
     failures_cleared_at = fields.DatetimeField(null=True)
@@ -54,10 +51,29 @@ class AccessToken(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
+    # The last request made with it (to the minute): an idle session ends
+    # (models/password_policy.py). None for sessions from before the rule: ended.
+    last_seen_at = fields.DatetimeField(null=True)
     client_address = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "access_token"
+
+
+class PasswordHistory(Model):
+    """A password a user replaced, as its hash: the policy refuses it while it is among the
+    last ones (models/password_policy.py)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="password_history", on_delete=fields.CASCADE
+    )
+    user_id: int
+    password_hash = fields.CharField(max_length=255)
+    retired_at = fields.DatetimeField()
+
+    class Meta:
+        table = "password_history"
 
 
 class InitialCredential(Model):

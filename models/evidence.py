@@ -1,8 +1,8 @@
 """Evidence files: checked by name, size, extension and content (models/file_content.py
 parses each kind), stored by their SHA-256.
 
-Files live on disk under EVIDENCE_DIR (default data/evidence), content-addressed, so the
-same file uploaded twice is stored once and a stored file can always be verified.
+The bytes live in the evidence store (models/evidence_store.py: a folder by default),
+content-addressed, so the same file uploaded twice is stored once.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import asyncio
 import hashlib
 import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 
 from models.errors import Code, DomainError
+from models.evidence_store import evidence_store
 from models.file_content import check_content
 from models.performance import Evidence, PerformanceEntry, PerformanceReport, ReportingRound
 from models.reports import report_lock, window_for
@@ -50,10 +50,6 @@ def max_bytes() -> int:
     return int(float(os.environ.get("EVIDENCE_MAX_MB", "20")) * 1024 * 1024)
 
 
-def storage_dir() -> Path:
-    return Path(os.environ.get("EVIDENCE_DIR", "data/evidence"))
-
-
 def check_file(filename: str, content: bytes) -> str:
     """The content type of an acceptable file, or the reason it is refused (CPU-bound on
     a large file: call it off the event loop)."""
@@ -82,10 +78,6 @@ def check_file(filename: str, content: bytes) -> str:
     return content_type
 
 
-def path_of(sha256: str) -> Path:
-    return storage_dir() / sha256[:2] / sha256
-
-
 async def attach(actor_id: int, entry: PerformanceEntry, filename: str,
                  content: bytes) -> Evidence:
     """Store a file for an editable report line."""
@@ -95,7 +87,7 @@ async def attach(actor_id: int, entry: PerformanceEntry, filename: str,
         raise lock
     content_type = await asyncio.to_thread(check_file, filename.strip(), content)
     sha256 = hashlib.sha256(content).hexdigest()
-    await asyncio.to_thread(_write, path_of(sha256), content)
+    await evidence_store().put(sha256, content)
     round_ = await ReportingRound.get(id=report.round_id)
     # Writing a large file takes time: the window that holds is checked at the commit.
     async with within_window(lambda: window_for(report.organization_id, round_)) as at:
@@ -112,20 +104,15 @@ async def remove(evidence: Evidence) -> None:
     await evidence.delete()  # the bytes stay: another upload may share them
 
 
-def _write(path: Path, content: bytes) -> None:
-    if path.exists():
-        return  # the same content is stored already
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A temporary name of its own: two uploads of the same file at once must not share one.
-    fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-        os.replace(temporary, path)  # atomic: a reader never sees half a file
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+async def read(evidence: Evidence) -> bytes:
+    return await read_stored(evidence.sha256)
 
 
-def read(evidence: Evidence) -> bytes:
-    return path_of(evidence.sha256).read_bytes()
+async def read_stored(sha256: str) -> bytes:
+    """Stored bytes (evidence, notice attachments); EVIDENCE_MISSING when the store has lost
+    them (restored from a backup without them): a clear 404, not an internal error."""
+    content = await evidence_store().get(sha256)
+    if content is None:
+        raise DomainError(Code.EVIDENCE_MISSING,
+                          "文件内容已丢失（存储中找不到），请联系管理员从备份恢复", "id")
+    return content

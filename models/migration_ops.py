@@ -18,3 +18,19 @@ class AlterEnumChoices(ops.AlterField):
 
     async def database_backward(self, *args: Any, **kwargs: Any) -> None:
         return None
+
+
+class DropColumn(ops.RemoveField):
+    """RemoveField by ALTER TABLE ... DROP COLUMN on both databases. On SQLite, tortoise-orm
+    1.1.9 removes a field by rebuilding the table, which for a table others point to (the
+    users) means copying it under their foreign keys; SQLite has dropped plain columns
+    itself since 3.35."""
+
+    def __init__(self, model_name: str, name: str, table: str) -> None:
+        super().__init__(model_name, name)
+        self.table = table
+
+    async def database_forward(self, app_label: str, old_state: Any, new_state: Any,
+                               state_editor: Any = None) -> None:
+        if state_editor:
+            await state_editor._run_sql(f'ALTER TABLE "{self.table}" DROP COLUMN "{self.name}"')

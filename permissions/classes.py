@@ -2,7 +2,7 @@
 
 Each gate raises our own error so the client gets the precise `extensions.code`:
 UNAUTHENTICATED (no live token), PASSWORD_CHANGE_REQUIRED (initial or reset password still in
-use), FORBIDDEN (wrong role).
+use, or the password reached its age), FORBIDDEN (wrong role).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ def active(context: Any) -> Principal:
     """The caller, who has replaced the initial password, or PASSWORD_CHANGE_REQUIRED."""
     principal = authenticated(context)
     if principal.must_change_password:
-        raise ApiError(Code.PASSWORD_CHANGE_REQUIRED, "首次登录或密码被重置后，请先修改密码")
+        raise ApiError(Code.PASSWORD_CHANGE_REQUIRED,
+                       "请先修改密码（首次登录、密码被重置或密码已到使用期限）")
     return principal
 
 

@@ -45,12 +45,13 @@ async def principal_for_token(token: str) -> Principal | None:
     return _principal(await user_for_token(token))
 
 
-async def principal_for_session(token_id: int) -> Principal | None:
+async def principal_for_session(token_id: int, *, active: bool) -> Principal | None:
     """The caller of a session known by its id, as it is now (None once the session ended):
-    a websocket asks again before each operation and periodically."""
+    a websocket asks again before each operation (`active`: the user's doing, which keeps
+    the session from idling out) and periodically (not the user's doing)."""
     from models.sessions import user_for_session
 
-    return _principal(await user_for_session(token_id))
+    return _principal(await user_for_session(token_id, active=active))
 
 
 def _principal(found: tuple[User, AccessToken] | None) -> Principal | None:

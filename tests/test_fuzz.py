@@ -39,12 +39,6 @@ FIELDS = [f for f in graphql.build_schema(SCHEMA).query_type.fields] + [  # type
     if f not in {"logout", "changePassword"}]
 
 
-# Found by this test, in the read compiler's area (notes/broken.md): organizations(first: 0)
-# raises IndexError in gql/compiled/ and falls back to strawberry, which answers correctly.
-# The client sees no error; the traceback is the compiler's to remove, then this goes.
-KNOWN_COMPILER_FALLBACK = "compiled read of organizations failed"
-
-
 async def _token(api: Api, role: str) -> str | None:
     if role == "anonymous":
         return None
@@ -92,6 +86,5 @@ async def test_generated_operations_never_fail_inside(api: Api, caplog: pytest.L
         assert response.status_code < 500, (document, response.text)
         assert "internal error" not in response.text, (document, response.text)
         incidents = [r.getMessage() for r in caplog.records
-                     if (r.exc_info or "unexpected" in r.getMessage())
-                     and not r.getMessage().startswith(KNOWN_COMPILER_FALLBACK)]
+                     if r.exc_info or "unexpected" in r.getMessage()]
         assert incidents == [], (document, incidents)

@@ -210,3 +210,55 @@ def test_sockets_follow_first_login_idle_and_expiry(tmp_path: Path) -> None:
     assert result["open"] is State.OPEN
     assert result["expired"][0] == 4401
     assert 6.5 <= result["expired_at"] < 10  # measured from just after the login
+
+
+RESET = "mutation($id: ID!) { resetPassword(userId: $id) { errors { code } } }"
+
+
+def test_sockets_end_with_an_idle_session_and_with_a_reset(tmp_path: Path) -> None:
+    # Sessions idle out after 6 s here (30 minutes by default). A subscription running on a
+    # socket is not the user's doing: the session behind it idles out and the socket closes.
+    env = {"WS_SESSION_CHECK_SECONDS": "0.3", "LIVE_POLL_SECONDS": "0.2",
+           "SESSION_IDLE_MINUTES": "0.1"}
+    with running_server(tmp_path, **env) as server:
+        url = server.base.replace("http", "ws") + "/graphql"
+        idle = _ready_token(server.base, "410100")
+        busy = _post(server.base, 'mutation { login(username: "410100", password:'
+                     ' "Live2020ok") { token } }')["data"]["login"]["token"]
+        school = _ready_token(server.base, "4199200002")
+        _ready_token(server.base, "410000")
+
+        async def keep_busy(seconds: float) -> list[Any]:
+            answers = []
+            for _ in range(int(seconds)):
+                answers.append(await asyncio.to_thread(_post, server.base, ME, busy))
+                await asyncio.sleep(1)
+            return answers
+
+        async def scenario() -> dict[str, Any]:
+            dashboard = await Socket.open(url, idle)
+            school_socket = await Socket.open(url, school)
+            try:
+                await dashboard.send(SUBSCRIBE)
+                await school_socket.send(SUBSCRIBE)
+                closing = asyncio.create_task(dashboard.closed_within(15))
+                answers = await keep_busy(9)
+                # The province's session idled out meanwhile: it logs in again
+                fresh = (await asyncio.to_thread(
+                    _post, server.base, 'mutation { login(username: "410000", password:'
+                    ' "Live2020ok") { token } }'))["data"]["login"]["token"]
+                reset = await asyncio.to_thread(_post, server.base, RESET, fresh,
+                                                id=_user_id(server.base, fresh))
+                return {"idle": await closing, "busy": answers, "reset": reset,
+                        "school": await school_socket.closed_within(5)}
+            finally:
+                await dashboard.close()
+                await school_socket.close()
+
+        result = asyncio.run(scenario())
+
+    assert result["idle"][0] == 4401 and 5 <= result["idle"][1] < 9, result["idle"]
+    # The session used over HTTP every second stayed live all along
+    assert all("errors" not in a for a in result["busy"]), result["busy"]
+    assert result["reset"]["data"]["resetPassword"]["errors"] == []
+    assert result["school"][0] == 4401 and result["school"][1] < 3

@@ -7,6 +7,7 @@ GET /exports/progress.csv[?city=CODE]   school progress
 GET /exports/sums.csv[?city=CODE]       sums per item and city
 GET /exports/performance.xlsx?year=Y[&city=CODE]  planned against achieved, who has reported
 GET /files/evidence/{id}                an evidence file, for whoever sees its undertaking
+GET /files/notices/{id}                 a notice's attachment, for its sender and recipients
 GET /exports/initial-passwords/{code}.xlsx  the province office: one-time passwords, once
 Sums count the declarations in ?statuses=submitted,city_approved,accepted (the default) and
 the report lines in ?reportStatuses=accepted (the default); the workbooks say which.
@@ -14,9 +15,7 @@ the report lines in ?reportStatuses=accepted (the default); the workbooks say wh
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,8 +27,10 @@ from gql.context import Context, bearer_token, build_context
 from gql.errors import ApiError
 from gql.exports import certifying, sheets
 from gql.exports import workbooks as wb
+from gql.exports.disposition import content_disposition
 from gql.input_limits import check_text
 from gql.nodes import db_id
+from gql.observability.metrics import count_error
 from gql.oversight.scope import OversightScope, oversight_scope
 from models import (
     Declaration,
@@ -50,7 +51,12 @@ from models.enums import OrgKind
 from models.errors import Code, DomainError
 from models.performance import CertificationRound
 from permissions.classes import PROVINCE_OR_CITY, IsProvinceOffice, active, having_role
-from permissions.scoping import manages, visible_evidence, visible_organizations
+from permissions.scoping import (
+    manages,
+    visible_evidence,
+    visible_notice_attachments,
+    visible_organizations,
+)
 
 Handler = Callable[[Request, Context], Awaitable[Response]]
 
@@ -60,6 +66,7 @@ PARAMETERS = {"code": "organizationCode", "city": "cityCode", "campaign": "campa
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
+    count_error(code)
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
@@ -87,11 +94,10 @@ def _authenticated(handler: Handler, *, oversight_only: bool = False,
     return endpoint
 
 
-def _file(content: bytes, filename: str, media_type: str) -> Response:
-    # RFC 5987: a Chinese file name survives every browser.
-    disposition = f"attachment; filename=\"export\"; filename*=UTF-8''{quote(filename)}"
+def _file(content: bytes, filename: str, media_type: str, fallback: str) -> Response:
+    """A download called `filename`; `fallback` is the stem of its ASCII name."""
     return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": disposition})
+                    headers={"Content-Disposition": content_disposition(filename, fallback)})
 
 
 async def declaration_xlsx(request: Request, context: Context) -> Response:
@@ -108,7 +114,8 @@ async def declaration_xlsx(request: Request, context: Context) -> Response:
     undertakings = await Undertaking.filter(organization_id=org.id, withdrawn_at__isnull=True,
                                             item__campaign_id=campaign.id)
     content = wb.declaration_workbook(org, status.value, entries, undertakings, now_utc())
-    return _file(content, f"{org.code}-{org.name}-承接任务.xlsx", wb.XLSX_TYPE)
+    return _file(content, f"{org.code}-{org.name}-承接任务.xlsx", wb.XLSX_TYPE,
+                 f"declaration-{org.code}")
 
 
 async def _scope(request: Request, context: Context) -> OversightScope | Response:
@@ -169,7 +176,7 @@ async def summary_xlsx(request: Request, context: Context) -> Response:
     content = wb.summary_workbook(scope.campaign.name, sums, groups, await _progress(scope), [
         sheets.city_funding_sheet(cities, units), sheets.school_item_sheet(detail, units),
         sheets.counted_note(statuses, now_utc())])
-    return _file(content, "承接任务汇总.xlsx", wb.XLSX_TYPE)
+    return _file(content, "承接任务汇总.xlsx", wb.XLSX_TYPE, "summary")
 
 
 async def progress_csv(request: Request, context: Context) -> Response:
@@ -177,7 +184,7 @@ async def progress_csv(request: Request, context: Context) -> Response:
     if isinstance(scope, Response):
         return scope
     content = wb.csv_bytes(wb.PROGRESS_HEADER, await _progress(scope))
-    return _file(content, "学校申报进度.csv", "text/csv; charset=utf-8")
+    return _file(content, "学校申报进度.csv", "text/csv; charset=utf-8", "progress")
 
 
 async def sums_csv(request: Request, context: Context) -> Response:
@@ -191,7 +198,7 @@ async def sums_csv(request: Request, context: Context) -> Response:
     _, groups = await _sums(scope, totals.counted_undertakings(scope.undertakings,
                                                                scope.campaign, statuses))
     return _file(wb.csv_bytes(wb.GROUP_HEADER, groups), "承接任务按地市汇总.csv",
-                 "text/csv; charset=utf-8")
+                 "text/csv; charset=utf-8", "sums")
 
 
 async def performance_xlsx(request: Request, context: Context) -> Response:
@@ -219,7 +226,8 @@ async def performance_xlsx(request: Request, context: Context) -> Response:
     content = wb.performance_workbook(round_.year, wb.performance_rows(groups, items, units),
                                       wb.report_status_rows(progress),
                                       [sheets.counted_note(counted, now_utc(), reports=True)])
-    return _file(content, f"{round_.year}年度执行绩效汇总.xlsx", wb.XLSX_TYPE)
+    return _file(content, f"{round_.year}年度执行绩效汇总.xlsx", wb.XLSX_TYPE,
+                 f"performance-{round_.year}")
 
 
 async def _certification_rows(request: Request, context: Context
@@ -250,7 +258,8 @@ async def certification_xlsx(request: Request, context: Context) -> Response:
     items = {e.id: e for e in await TaskEntry.filter(campaign_id=scope.campaign.id)}
     content = wb.sheets_workbook([certifying.result_sheet(rows),
                                   certifying.sum_sheet(rows, items)])
-    return _file(content, f"{round_.year}年度遴选认定结果.xlsx", wb.XLSX_TYPE)
+    return _file(content, f"{round_.year}年度遴选认定结果.xlsx", wb.XLSX_TYPE,
+                 f"certification-{round_.year}")
 
 
 async def certification_public_xlsx(request: Request, context: Context) -> Response:
@@ -262,7 +271,8 @@ async def certification_public_xlsx(request: Request, context: Context) -> Respo
     content = wb.sheets_workbook([certifying.public_sheet(rows)],
                                  heading=f"{round_.year}年度职业教育提质培优行动计划任务（项目）"
                                          "遴选认定结果公示名单")
-    return _file(content, f"{round_.year}年度遴选认定公示名单.xlsx", wb.XLSX_TYPE)
+    return _file(content, f"{round_.year}年度遴选认定公示名单.xlsx", wb.XLSX_TYPE,
+                 f"certification-public-{round_.year}")
 
 
 async def evidence_file(request: Request, context: Context) -> Response:
@@ -271,8 +281,26 @@ async def evidence_file(request: Request, context: Context) -> Response:
     found = await visible_evidence(context.principal).get_or_none(id=pk) if pk else None
     if found is None:
         return _error(404, Code.NOT_FOUND, "文件不存在")
-    content = await asyncio.to_thread(evidence.read, found)
-    return _file(content, found.filename, found.content_type)
+    try:
+        content = await evidence.read(found)
+    except DomainError as e:
+        return _error(404, e.code, e.message)
+    return _file(content, found.filename, found.content_type, f"evidence-{found.id}")
+
+
+async def notice_attachment(request: Request, context: Context) -> Response:
+    """A notice's attachment, for its sender and its recipients only."""
+    assert context.principal is not None
+    pk = db_id(request.path_params["id"])
+    found = (await visible_notice_attachments(context.principal).get_or_none(id=pk)
+             if pk else None)
+    if found is None:
+        return _error(404, Code.NOT_FOUND, "文件不存在")
+    try:
+        content = await evidence.read_stored(found.sha256)
+    except DomainError as e:
+        return _error(404, e.code, e.message)
+    return _file(content, found.filename, found.content_type, f"notice-attachment-{found.id}")
 
 
 async def initial_passwords_xlsx(request: Request, context: Context) -> Response:
@@ -293,7 +321,8 @@ async def initial_passwords_xlsx(request: Request, context: Context) -> Response
                   if last and last.handed_out_at and last.handed_out_by else "")
         return _error(404, Code.NOTHING_PENDING, f"{unit.name}没有待下发的初始密码{record}")
     response = _file(wb.initial_password_workbook(unit, rows),
-                     f"{unit.code}-{unit.name}-初始密码.xlsx", wb.XLSX_TYPE)
+                     f"{unit.code}-{unit.name}-初始密码.xlsx", wb.XLSX_TYPE,
+                     f"initial-passwords-{unit.code}")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -309,6 +338,7 @@ routes = [
     Route("/exports/certification-public.xlsx",
           _authenticated(certification_public_xlsx, oversight_only=True)),
     Route("/files/evidence/{id}", _authenticated(evidence_file)),
+    Route("/files/notices/{id}", _authenticated(notice_attachment)),
     Route("/exports/initial-passwords/{code}.xlsx",
           _authenticated(initial_passwords_xlsx, province_only=True)),
 ]

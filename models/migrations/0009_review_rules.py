@@ -5,7 +5,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_idempotency')]
+    dependencies = [('models', '0008_password_policy')]
 
     initial = False
 

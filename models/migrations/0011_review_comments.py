@@ -5,7 +5,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0009_review_rules')]
+    dependencies = [('models', '0010_notices')]
 
     initial = False
 
