@@ -38,8 +38,12 @@ from gql.declarations.types import Declaration
 from gql.errors import MaskUnexpected, is_expected, should_mask
 from gql.input_limits import InputLimits
 from gql.nodes import resolve_global_id
+from gql.notices.live import NoticeSubscriptions
+from gql.notices.mutations import NoticeMutations
+from gql.notices.queries import NoticeQueries
 from gql.observability.extension import ObserveOperation
 from gql.one_login import OneLoginPerRequest
+from gql.org.contact import ContactMutations, ContactQueries
 from gql.org.queries import OrgQueries
 from gql.org.types import Organization
 from gql.oversight.queries import OversightQueries
@@ -89,10 +93,12 @@ class NodeQueries:
 
 Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
                               DeclarationQueries, OversightQueries, PerformanceQueries,
-                              TotalsQueries))
+                              TotalsQueries, NoticeQueries, ContactQueries))
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations,
                                     PerformanceMutations, ReviewMutations,
-                                    BulkReviewMutations))
+                                    BulkReviewMutations, NoticeMutations,
+                                    ContactMutations))
+Subscription = merge_types("Subscription", (DeclarationSubscriptions, NoticeSubscriptions))
 
 
 class Schema(strawberry.Schema):
@@ -110,7 +116,7 @@ def build_schema(*, production: bool = False, introspection: bool = True) -> str
     return Schema(
         query=Query,
         mutation=Mutation,
-        subscription=DeclarationSubscriptions,
+        subscription=Subscription,
         types=list(NODE_TYPES.values()),
         config=StrawberryConfig(scalar_map={datetime: DATETIME, Decimal: DECIMAL, Upload: UPLOAD},
                                 disable_field_suggestions=production),

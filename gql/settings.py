@@ -20,6 +20,26 @@ def _optional_flag(name: str) -> bool | None:
 
 
 @dataclass(frozen=True)
+class Smtp:
+    """Where reminders and notices go out by e-mail (the outbox worker, gql/background.py).
+    Without SMTP_HOST no e-mail is queued: notices stay on the platform."""
+
+    host: str = field(default_factory=lambda: os.environ.get("SMTP_HOST", ""))
+    port: int = field(default_factory=lambda: int(os.environ.get("SMTP_PORT", "25")))
+    username: str = field(default_factory=lambda: os.environ.get("SMTP_USERNAME", ""))
+    password: str = field(default_factory=lambda: os.environ.get("SMTP_PASSWORD", ""))
+    sender: str = field(default_factory=lambda: os.environ.get("SMTP_FROM",
+                                                               "noreply@localhost"))
+    # "starttls" (upgrade a plain connection), "tls" (implicit, port 465) or "none".
+    security: str = field(default_factory=lambda: os.environ.get("SMTP_SECURITY", "none"))
+    timeout: float = field(default_factory=lambda: float(os.environ.get("SMTP_TIMEOUT", "20")))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=database_url)
     host: str = field(default_factory=lambda: os.environ.get("HOST", "127.0.0.1"))
@@ -46,6 +66,8 @@ class Settings:
         default_factory=lambda: float(os.environ.get("WS_SESSION_CHECK_SECONDS", "5")))
     ws_idle_seconds: float = field(
         default_factory=lambda: 60 * float(os.environ.get("WS_IDLE_MINUTES", "5")))
+
+    smtp: Smtp = field(default_factory=Smtp)
 
     # Largest request body other than an upload (a form of 200 lines with long narratives
     # stays far below); an upload may be EVIDENCE_MAX_MB plus 1 MB of form around it.

@@ -10,6 +10,13 @@ from models.declaration import (
 )
 from models.idempotency import IdempotentRequest
 from models.mandatory import MandatoryConfirmation
+from models.notice import (
+    Notice,
+    NoticeAttachment,
+    NoticeReceipt,
+    OutboxEmail,
+    Reminder,
+)
 from models.org import Organization
 from models.performance import (
     Certification,
@@ -35,10 +42,15 @@ __all__ = [
     "InitialCredential",
     "LoginAttempt",
     "MandatoryConfirmation",
+    "Notice",
+    "NoticeAttachment",
+    "NoticeReceipt",
     "Organization",
+    "OutboxEmail",
     "PasswordHistory",
     "PerformanceEntry",
     "PerformanceReport",
+    "Reminder",
     "ReportEvent",
     "ReportingRound",
     "RoundExtension",

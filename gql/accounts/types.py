@@ -11,7 +11,7 @@ from gql.context import Info
 from gql.enums import Role
 from gql.errors import UserError
 from models import User as UserModel
-from permissions.scoping import visible_organizations, visible_users
+from permissions.scoping import received_notices, visible_organizations, visible_users
 
 if TYPE_CHECKING:
     from gql.org.types import Organization
@@ -52,6 +52,14 @@ class User(relay.Node):
         org = await Organization.load(info, self.organization_id)
         assert org is not None, "a visible user belongs to a visible organisation"
         return org
+
+    @strawberry.field(description="Unread notices of the caller's organisation (站内通知); only"
+                      " on the caller's own account (`me`), null on others.")
+    async def unread_notice_count(self, info: Info) -> int | None:
+        principal = info.context.principal
+        if principal is None or principal.user_id != self.id:
+            return None
+        return await received_notices(principal).filter(read_at__isnull=True).count()
 
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:

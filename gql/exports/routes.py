@@ -7,6 +7,7 @@ GET /exports/progress.csv[?city=CODE]   school progress
 GET /exports/sums.csv[?city=CODE]       sums per item and city
 GET /exports/performance.xlsx?year=Y[&city=CODE]  planned against achieved, who has reported
 GET /files/evidence/{id}                an evidence file, for whoever sees its undertaking
+GET /files/notices/{id}                 a notice's attachment, for its sender and recipients
 GET /exports/initial-passwords/{code}.xlsx  the province office: one-time passwords, once
 Sums count the declarations in ?statuses=submitted,city_approved,accepted (the default) and
 the report lines in ?reportStatuses=accepted (the default); the workbooks say which.
@@ -46,8 +47,14 @@ from models.clock import beijing, now_utc
 from models.declaration import DeclarationStatus
 from models.enums import OrgKind
 from models.errors import Code, DomainError
+from models.evidence_store import evidence_store
 from permissions.classes import PROVINCE_OR_CITY, IsProvinceOffice, active, having_role
-from permissions.scoping import manages, visible_evidence, visible_organizations
+from permissions.scoping import (
+    manages,
+    visible_evidence,
+    visible_notice_attachments,
+    visible_organizations,
+)
 
 Handler = Callable[[Request, Context], Awaitable[Response]]
 
@@ -234,6 +241,21 @@ async def evidence_file(request: Request, context: Context) -> Response:
     return _file(content, found.filename, found.content_type, f"evidence-{found.id}")
 
 
+async def notice_attachment(request: Request, context: Context) -> Response:
+    """A notice's attachment, for its sender and its recipients only."""
+    assert context.principal is not None
+    pk = db_id(request.path_params["id"])
+    found = (await visible_notice_attachments(context.principal).get_or_none(id=pk)
+             if pk else None)
+    if found is None:
+        return _error(404, Code.NOT_FOUND, "文件不存在")
+    content = await evidence_store().get(found.sha256)
+    if content is None:
+        return _error(404, Code.EVIDENCE_MISSING,
+                      "文件内容已丢失（存储中找不到），请联系管理员从备份恢复")
+    return _file(content, found.filename, found.content_type, f"notice-attachment-{found.id}")
+
+
 async def initial_passwords_xlsx(request: Request, context: Context) -> Response:
     """The waiting one-time passwords of the accounts directly under one unit, each handed
     out once (models/initial_passwords.py)."""
@@ -265,6 +287,7 @@ routes = [
     Route("/exports/sums.csv", _authenticated(sums_csv, oversight_only=True)),
     Route("/exports/performance.xlsx", _authenticated(performance_xlsx, oversight_only=True)),
     Route("/files/evidence/{id}", _authenticated(evidence_file)),
+    Route("/files/notices/{id}", _authenticated(notice_attachment)),
     Route("/exports/initial-passwords/{code}.xlsx",
           _authenticated(initial_passwords_xlsx, province_only=True)),
 ]
