@@ -20,6 +20,7 @@ from tests.conftest import (
     ZZ_SCHOOL,
     ZZ_SCHOOL_2,
     Api,
+    StatementCounter,
 )
 from tests.live_server import served
 from tests.sample_files import HTML, PDF
@@ -335,3 +336,22 @@ async def test_a_new_notice_reaches_an_open_dashboard(api: Api,
         "title": "请尽快提交", "senderName": "郑州市教育局", "sender": {"code": ZHENGZHOU},
         "readAt": None}
     assert elsewhere is None  # 洛阳's school is not addressed
+
+
+async def test_lists_of_notices_cost_the_same_statements_for_one_or_many(
+        api: Api, count_sql: StatementCounter) -> None:
+    city, school = await api.token(ZHENGZHOU), await api.token(ZZ_SCHOOL)
+
+    async def statements(query: str, token: str) -> int:
+        count_sql.statements.clear()
+        await api.data(query, {"unread": False}, token)
+        return len(count_sql.statements)
+
+    await send(api, ZHENGZHOU, {"kind": "ALL"})
+    one = (await statements(SENT, city), await statements(INBOX, school))
+    for _ in range(3):
+        await send(api, ZHENGZHOU, {"kind": "ALL"})
+    many = (await statements(SENT, city), await statements(INBOX, school))
+
+    assert (await api.data(SENT, token=city))["sentNotices"]["totalCount"] == 4
+    assert many == one, (one, many)
