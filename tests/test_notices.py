@@ -292,6 +292,18 @@ async def test_contacts_are_edited_by_the_organisation_or_above(api: Api) -> Non
     assert (await api.data(READ_CONTACT, {"org": ZZ_SCHOOL}, await api.token(PROVINCE)))[
         "organizationContact"] == {"name": "张老师", "phone": "13800138000",
                                    "email": "office@school.example.cn"}
+    # The same through the tree: the city sees its schools' contacts; a school sees its own,
+    # and not its city bureau's (it does not manage it)
+    tree = """query($org: String!) { organization(code: $org) { contact { email }
+      children { code contact { name } } parent { code contact { name } } } }"""
+    city_view = (await api.data(tree, {"org": ZHENGZHOU}, await api.token(ZHENGZHOU)))[
+        "organization"]
+    assert {c["code"]: c["contact"] for c in city_view["children"]}[ZZ_SCHOOL] == {
+        "name": "张老师"}
+    school_view = (await api.data(tree, {"org": ZZ_SCHOOL}, await api.token(ZZ_SCHOOL)))[
+        "organization"]
+    assert school_view["contact"] == {"email": "office@school.example.cn"}
+    assert school_view["parent"] == {"code": ZHENGZHOU, "contact": None}
     # Bad values answer with their field and code
     for field, value, code in [("email", "not-an-address", "INVALID_EMAIL"),
                                ("email", "a@b.c<script>", "INVALID_EMAIL"),
