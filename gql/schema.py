@@ -41,6 +41,7 @@ from gql.nodes import resolve_global_id
 from gql.notices.live import NoticeSubscriptions
 from gql.notices.mutations import NoticeMutations
 from gql.notices.queries import NoticeQueries
+from gql.notices.reminders import ReminderMutations, ReminderQueries
 from gql.observability.extension import ObserveOperation
 from gql.one_login import OneLoginPerRequest
 from gql.org.contact import ContactMutations, ContactQueries
@@ -93,10 +94,10 @@ class NodeQueries:
 
 Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
                               DeclarationQueries, OversightQueries, PerformanceQueries,
-                              TotalsQueries, NoticeQueries, ContactQueries))
+                              TotalsQueries, NoticeQueries, ReminderQueries, ContactQueries))
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations,
                                     PerformanceMutations, ReviewMutations,
-                                    BulkReviewMutations, NoticeMutations,
+                                    BulkReviewMutations, NoticeMutations, ReminderMutations,
                                     ContactMutations))
 Subscription = merge_types("Subscription", (DeclarationSubscriptions, NoticeSubscriptions))
 
