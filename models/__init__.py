@@ -20,6 +20,8 @@ from models.notice import (
 from models.org import Organization
 from models.performance import (
     Certification,
+    CertificationEvent,
+    CertificationRound,
     ChangeRequest,
     Evidence,
     PerformanceEntry,
@@ -27,12 +29,15 @@ from models.performance import (
     ReportEvent,
     RoundExtension,
 )
+from models.row_comments import RowComment
 from models.undertaking import Undertaking
 
 __all__ = [
     "AccessToken",
     "Campaign",
     "Certification",
+    "CertificationEvent",
+    "CertificationRound",
     "ChangeRequest",
     "Declaration",
     "DeclarationEvent",
@@ -54,6 +59,7 @@ __all__ = [
     "ReportEvent",
     "ReportingRound",
     "RoundExtension",
+    "RowComment",
     "TaskEntry",
     "Undertaking",
     "UndertakingChange",
