@@ -34,6 +34,7 @@ from gql.outage import DatabaseGuard, is_unavailable, noticed, reached
 from gql.schema import build_schema
 from gql.settings import Settings
 from gql.sockets import SessionSocket, SocketRules, authenticate_websocket
+from models import status_feed
 from models.config import tortoise_config
 from models.evidence import max_bytes
 
@@ -157,7 +158,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             lines = await prepare_database(settings)
             print_banner(settings, lines)
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
-            yield
+            try:
+                yield
+            finally:
+                await status_feed.stop()  # its own connection, outside the ORM's pool
 
     return Starlette(
         routes=[
