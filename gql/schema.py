@@ -41,6 +41,7 @@ from gql.nodes import resolve_global_id
 from gql.notices.live import NoticeSubscriptions
 from gql.notices.mutations import NoticeMutations
 from gql.notices.queries import NoticeQueries
+from gql.notices.reminders import ReminderMutations, ReminderQueries
 from gql.observability.extension import ObserveOperation
 from gql.one_login import OneLoginPerRequest
 from gql.org.contact import ContactMutations, ContactQueries
@@ -49,6 +50,7 @@ from gql.org.types import Organization
 from gql.oversight.queries import OversightQueries
 from gql.oversight.totals import TotalsQueries
 from gql.oversight.types import SchoolProgress
+from gql.performance.certifying import CertificationRoundMutations, CertificationRoundQueries
 from gql.performance.mutations import PerformanceMutations
 from gql.performance.queries import PerformanceQueries
 from gql.performance.types import (
@@ -59,6 +61,7 @@ from gql.performance.types import (
 )
 from gql.query_limits import DirectiveLimit, FragmentExpansionLimit, QueryCost
 from gql.reviews.bulk import BulkReviewMutations
+from gql.reviews.checks import CheckQueries, CommentMutations
 from gql.reviews.mutations import ReviewMutations
 from gql.scalars import DATETIME, DECIMAL, UPLOAD
 from gql.undertakings.types import Undertaking
@@ -93,11 +96,13 @@ class NodeQueries:
 
 Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
                               DeclarationQueries, OversightQueries, PerformanceQueries,
-                              TotalsQueries, NoticeQueries, ContactQueries))
+                              TotalsQueries, NoticeQueries, ReminderQueries, ContactQueries,
+                              CheckQueries, CertificationRoundQueries))
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations,
                                     PerformanceMutations, ReviewMutations,
-                                    BulkReviewMutations, NoticeMutations,
-                                    ContactMutations))
+                                    BulkReviewMutations, NoticeMutations, ReminderMutations,
+                                    ContactMutations, CommentMutations,
+                                    CertificationRoundMutations))
 Subscription = merge_types("Subscription", (DeclarationSubscriptions, NoticeSubscriptions))
 
 

@@ -21,6 +21,8 @@ from models.notice import (
 from models.org import Organization
 from models.performance import (
     Certification,
+    CertificationEvent,
+    CertificationRound,
     ChangeRequest,
     Evidence,
     PerformanceEntry,
@@ -28,12 +30,15 @@ from models.performance import (
     ReportEvent,
     RoundExtension,
 )
+from models.row_comments import RowComment
 from models.undertaking import Undertaking
 
 __all__ = [
     "AccessToken",
     "Campaign",
     "Certification",
+    "CertificationEvent",
+    "CertificationRound",
     "ChangeRequest",
     "Declaration",
     "DeclarationEvent",
@@ -56,6 +61,7 @@ __all__ = [
     "ReportEvent",
     "ReportingRound",
     "RoundExtension",
+    "RowComment",
     "TaskEntry",
     "Undertaking",
     "UndertakingChange",

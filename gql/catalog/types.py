@@ -124,13 +124,17 @@ class Campaign(relay.Node):
     late_return_days: int = strawberry.field(
         description="Days a form returned or reopened after its deadline stays open for the"
         " school to correct it (an extension that ends by itself).")
+    median_factor: int = strawberry.field(
+        description="A row's quantity or planned funding more than this many times the"
+        " province's median for its item is flagged (soft checks).")
 
     @classmethod
     def of(cls, m: CampaignModel, years: list[int]) -> Campaign:
         return cls(id=m.id, code=m.code, name=m.name,
                    declaration_opens_at=m.declaration_opens_at,
                    declaration_closes_at=m.declaration_closes_at, performance_years=years,
-                   city_review=m.city_review, late_return_days=m.late_return_days)
+                   city_review=m.city_review, late_return_days=m.late_return_days,
+                   median_factor=m.median_factor)
 
     @strawberry.field(description="Whether declarations are open now, by the server's clock.")
     def declaration_open(self) -> bool:

@@ -17,6 +17,8 @@ from models.clock import now_utc
 from models.declaration import Declaration as DeclarationModel
 from models.declaration import DeclarationAction, DeclarationStatus, Reviewed, RowAction
 from models.declarations import missing_mandatory_items
+from models.performance import CertificationEvent, CertificationResult
+from models.row_comments import RowComment
 from models.workflow import Window, edit_lock_of, next_step
 from permissions.scoping import visible_declarations, visible_extensions, visible_undertakings
 
@@ -90,6 +92,21 @@ class HistoryEntry:
     item_number: str | None
     before: RowSnapshot | None
     after: RowSnapshot | None
+    comment: str | None = strawberry.field(
+        default=None, description="Set for a reviewer's comment on the row of `itemNumber`.")
+    certification_result: CertificationResult | None = strawberry.field(
+        default=None, description="Set for a certification decision (遴选认定) on the row of"
+        " `itemNumber`; `reason` holds its remarks.")
+    certified_quantity: int | None = strawberry.field(
+        default=None, description="With certificationResult: the quantity certified.")
+
+
+def comment_entries(comments: Any) -> list[HistoryEntry]:
+    """Reviewers' row comments as history lines (models/row_comments.py)."""
+    return [HistoryEntry(
+        at=c.at, actor=actor_of(c.author), status_change=None, from_status=None,
+        to_status=None, reason=None, row_change=None, item_number=c.undertaking.item.number,
+        before=None, after=None, comment=c.text) for c in comments]
 
 
 @strawberry.interface(description="A form reviewed upwards: a declaration, or a year's"
@@ -228,6 +245,19 @@ class Declaration(ReviewedForm, relay.Node):
             at=c.at, actor=actor_of(c.actor), status_change=None, from_status=None,
             to_status=None, reason=None, row_change=c.action, item_number=c.item.number,
             before=RowSnapshot.of(c.before), after=RowSnapshot.of(c.after)) for c in changes]
+        entries += [HistoryEntry(
+            at=e.at, actor=actor_of(e.actor), status_change=None, from_status=None,
+            to_status=None, reason=e.remarks or None, row_change=None,
+            item_number=e.undertaking.item.number, before=None, after=None,
+            certification_result=e.result, certified_quantity=e.certified_quantity)
+            for e in await CertificationEvent.filter(
+                undertaking__organization_id=self.org.id,
+                undertaking__item__campaign_id=self.campaign_model.id).select_related(
+                "actor", "actor__organization", "undertaking__item")]
+        entries += comment_entries(await RowComment.filter(
+            year=None, undertaking__organization_id=self.org.id,
+            undertaking__item__campaign_id=self.campaign_model.id).select_related(
+            "author", "author__organization", "undertaking__item"))
         return sorted(entries, key=lambda h: h.at)
 
 

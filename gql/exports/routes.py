@@ -25,7 +25,7 @@ from tortoise.queryset import QuerySet
 from gql.catalog.queries import campaign_or_latest
 from gql.context import Context, bearer_token, build_context
 from gql.errors import ApiError
-from gql.exports import sheets
+from gql.exports import certifying, sheets
 from gql.exports import workbooks as wb
 from gql.exports.disposition import content_disposition
 from gql.input_limits import check_text
@@ -37,16 +37,19 @@ from models import (
     Organization,
     TaskEntry,
     Undertaking,
+    certification,
     evidence,
     initial_passwords,
     oversight,
     reports,
     totals,
 )
+from models.certification import CertifiedRow
 from models.clock import beijing, now_utc
 from models.declaration import DeclarationStatus
 from models.enums import OrgKind
 from models.errors import Code, DomainError
+from models.performance import CertificationRound
 from permissions.classes import PROVINCE_OR_CITY, IsProvinceOffice, active, having_role
 from permissions.scoping import (
     manages,
@@ -227,6 +230,51 @@ async def performance_xlsx(request: Request, context: Context) -> Response:
                  f"performance-{round_.year}")
 
 
+async def _certification_rows(request: Request, context: Context
+                              ) -> tuple[OversightScope, CertificationRound,
+                                         list[CertifiedRow]] | Response:
+    scope = await _scope(request, context)
+    if isinstance(scope, Response):
+        return scope
+    try:
+        year = int(request.query_params.get("year", "2024"))
+        if not 2000 <= year <= 2999:
+            raise ValueError(year)
+        round_ = await certification.round_of(scope.campaign, year)
+    except ValueError:
+        return _error(400, Code.BAD_USER_INPUT, "请指定认定年度，例如 ?year=2024")
+    except DomainError as e:
+        return _error(404, e.code, e.message)
+    return scope, round_, await certification.result_rows(scope.undertakings, scope.campaign)
+
+
+async def certification_xlsx(request: Request, context: Context) -> Response:
+    """Every result of the round's accepted undertakings, and the sums per item against
+    the national target."""
+    found = await _certification_rows(request, context)
+    if isinstance(found, Response):
+        return found
+    scope, round_, rows = found
+    items = {e.id: e for e in await TaskEntry.filter(campaign_id=scope.campaign.id)}
+    content = wb.sheets_workbook([certifying.result_sheet(rows),
+                                  certifying.sum_sheet(rows, items)])
+    return _file(content, f"{round_.year}年度遴选认定结果.xlsx", wb.XLSX_TYPE,
+                 f"certification-{round_.year}")
+
+
+async def certification_public_xlsx(request: Request, context: Context) -> Response:
+    """The 公示 list: what is certified, per item and school, in catalog order."""
+    found = await _certification_rows(request, context)
+    if isinstance(found, Response):
+        return found
+    _, round_, rows = found
+    content = wb.sheets_workbook([certifying.public_sheet(rows)],
+                                 heading=f"{round_.year}年度职业教育提质培优行动计划任务（项目）"
+                                         "遴选认定结果公示名单")
+    return _file(content, f"{round_.year}年度遴选认定公示名单.xlsx", wb.XLSX_TYPE,
+                 f"certification-public-{round_.year}")
+
+
 async def evidence_file(request: Request, context: Context) -> Response:
     assert context.principal is not None
     pk = db_id(request.path_params["id"])
@@ -285,6 +333,10 @@ routes = [
     Route("/exports/progress.csv", _authenticated(progress_csv, oversight_only=True)),
     Route("/exports/sums.csv", _authenticated(sums_csv, oversight_only=True)),
     Route("/exports/performance.xlsx", _authenticated(performance_xlsx, oversight_only=True)),
+    Route("/exports/certification.xlsx",
+          _authenticated(certification_xlsx, oversight_only=True)),
+    Route("/exports/certification-public.xlsx",
+          _authenticated(certification_public_xlsx, oversight_only=True)),
     Route("/files/evidence/{id}", _authenticated(evidence_file)),
     Route("/files/notices/{id}", _authenticated(notice_attachment)),
     Route("/exports/initial-passwords/{code}.xlsx",

@@ -226,6 +226,26 @@ class Sheet:
     widths: Sequence[int] = ()
 
 
+def sheets_workbook(sheets: Sequence[Sheet], heading: str | None = None) -> bytes:
+    """A workbook of tables, one per sheet; `heading` is written above the first table
+    (a 公示 list's title)."""
+    book = Workbook()
+    for n, sheet in enumerate(sheets):
+        ws = book.active if n == 0 else book.create_sheet()
+        assert ws is not None
+        ws.title = sheet.title
+        if heading and n == 0:
+            ws.append([heading])
+            ws["A1"].font = Font(bold=True, size=14)
+            ws.append([])
+        _table(ws, sheet.header, sheet.rows, money_columns=sheet.money_columns)
+        header_row = 3 if heading and n == 0 else 1
+        ws.freeze_panes = f"A{header_row + 1}"
+        _widths(ws, sheet.widths)
+        _printable(ws, header_rows=f"{header_row}:{header_row}")
+    return _save(book)
+
+
 def _add_sheets(wb: Workbook, extra: Sequence[Sheet]) -> None:
     for sheet in extra:
         ws = wb.create_sheet(sheet.title)
