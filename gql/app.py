@@ -36,6 +36,7 @@ from gql.outage import DatabaseGuard, is_unavailable, noticed, reached
 from gql.schema import build_schema
 from gql.settings import Settings
 from gql.sockets import SessionSocket, SocketRules, authenticate_websocket
+from models import status_feed
 from models.config import tortoise_config
 from models.evidence import max_bytes
 
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                     task.cancel()
                     with suppress(asyncio.CancelledError):
                         await task
+                await status_feed.stop()  # its own connection, outside the ORM's pool
 
     return Starlette(
         routes=[
