@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
+from gql import background
 from gql.compiled.execute import encode_response
 from gql.context import Context, bearer_token, build_context
 from gql.exports.routes import routes as export_routes
@@ -34,6 +36,7 @@ from gql.outage import DatabaseGuard, is_unavailable, noticed, reached
 from gql.schema import build_schema
 from gql.settings import Settings
 from gql.sockets import SessionSocket, SocketRules, authenticate_websocket
+from models import status_feed
 from models.config import tortoise_config
 from models.evidence import max_bytes
 
@@ -157,7 +160,18 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             lines = await prepare_database(settings)
             print_banner(settings, lines)
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
-            yield
+            # Reminders and the e-mail outbox, in every process: claims in the database
+            # keep them from going out twice (gql/background.py).
+            task = (asyncio.create_task(background.loop(settings))
+                    if settings.background_seconds > 0 else None)
+            try:
+                yield
+            finally:
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
+                await status_feed.stop()  # its own connection, outside the ORM's pool
 
     return Starlette(
         routes=[

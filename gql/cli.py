@@ -24,8 +24,10 @@ def serve(args: argparse.Namespace) -> int:
             "PROMETHEUS_MULTIPROC_DIR"):
         # Each worker counts in files of this folder; /metrics on any worker adds them up.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="taskplatform-metrics-")
-    # Once, before any worker starts: several workers migrating at once would race.
-    print_banner(settings, asyncio.run(prepare_database(settings)))
+    # Once, before any worker starts: several workers migrating at once would race. With
+    # PREPARE_DATABASE=0 not at all (the other hosts of a deployment: one host migrates).
+    print_banner(settings, asyncio.run(prepare_database(settings))
+                 if settings.prepare_database else None)
     os.environ["PREPARE_DATABASE"] = "0"
     # The client address (login throttling, the journal) comes from X-Forwarded-For only
     # when the peer is a trusted proxy: uvicorn takes the nearest address it did not vouch
@@ -58,8 +60,21 @@ def _backup_command(args: argparse.Namespace) -> int:
     from models.backup import BackupError, backup, restore
 
     operation = backup if args.command == "backup" else restore
+
+    async def run(db_url: str) -> None:
+        from tortoise import Tortoise
+
+        from models.config import tortoise_config
+
+        # The ORM for the evidence store (EVIDENCE_STORE=database reads and writes a table).
+        await Tortoise.init(config=tortoise_config(db_url))
+        try:
+            await operation(Path(args.dir), db_url)
+        finally:
+            await Tortoise.close_connections()
+
     try:
-        asyncio.run(operation(Path(args.dir), Settings().database_url))
+        asyncio.run(run(Settings().database_url))
     except BackupError as e:
         print(f"{'备份' if args.command == 'backup' else '恢复'}失败：{e.message}",
               file=sys.stderr)

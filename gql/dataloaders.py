@@ -21,6 +21,7 @@ from models import (
     Declaration,
     Evidence,
     Extension,
+    NoticeReceipt,
     Organization,
     ReportingRound,
     TaskEntry,
@@ -33,6 +34,7 @@ from models.row_comments import RowComment
 from models.soft_checks import Peers, peers_of
 from permissions.principal import Principal
 from permissions.scoping import (
+    sent_notice_receipts,
     visible_declarations,
     visible_extensions,
     visible_organizations,
@@ -91,6 +93,8 @@ class Loaders:
     evidence_by_entry_id: DataLoader[int, list[Evidence]]
     # "" asks for the newest campaign.
     campaign_by_code: DataLoader[str, Campaign | None]
+    # A sent notice's recipients, with their organisation and first reader.
+    receipts_by_notice_id: DataLoader[int, list[NoticeReceipt]]
 
 
 def build_loaders(principal: Principal | None) -> Loaders:
@@ -200,6 +204,12 @@ def build_loaders(principal: Principal | None) -> Loaders:
         rows = await Evidence.filter(entry_id__in=keys).order_by("id")
         return _grouped(rows, keys, lambda e: e.entry_id)
 
+    async def load_receipts_by_notice_id(keys: list[int]) -> list[list[NoticeReceipt]]:
+        rows = await scoped(sent_notice_receipts, NoticeReceipt).filter(
+            notice_id__in=keys).select_related("organization", "read_by").order_by(
+            "organization__kind", "organization__code")
+        return _grouped(rows, keys, lambda r: r.notice_id)
+
     return Loaders(
         organization_by_id=DataLoader(load_organizations_by_id),
         organizations_by_parent_id=DataLoader(load_organizations_by_parent_id),
@@ -216,6 +226,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
         certification_by_undertaking_id=DataLoader(load_certifications_by_undertaking_id),
         undertaking_by_id=DataLoader(load_undertakings_by_id),
         change_requests_by_undertaking_id=DataLoader(load_change_requests_by_undertaking_id),
+        receipts_by_notice_id=DataLoader(load_receipts_by_notice_id),
         comments_by_undertaking_id=DataLoader(load_comments_by_undertaking_id),
         certification_events_by_undertaking_id=DataLoader(
             load_certification_events_by_undertaking_id),

@@ -41,6 +41,7 @@ from gql.nodes import resolve_global_id
 from gql.notices.live import NoticeSubscriptions
 from gql.notices.mutations import NoticeMutations
 from gql.notices.queries import NoticeQueries
+from gql.notices.reminders import ReminderMutations, ReminderQueries
 from gql.observability.extension import ObserveOperation
 from gql.one_login import OneLoginPerRequest
 from gql.org.contact import ContactMutations, ContactQueries
@@ -95,11 +96,11 @@ class NodeQueries:
 
 Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
                               DeclarationQueries, OversightQueries, PerformanceQueries,
-                              TotalsQueries, NoticeQueries, ContactQueries, CheckQueries,
-                              CertificationRoundQueries))
+                              TotalsQueries, NoticeQueries, ReminderQueries, ContactQueries,
+                              CheckQueries, CertificationRoundQueries))
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations,
                                     PerformanceMutations, ReviewMutations,
-                                    BulkReviewMutations, NoticeMutations,
+                                    BulkReviewMutations, NoticeMutations, ReminderMutations,
                                     ContactMutations, CommentMutations,
                                     CertificationRoundMutations))
 Subscription = merge_types("Subscription", (DeclarationSubscriptions, NoticeSubscriptions))

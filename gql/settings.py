@@ -27,7 +27,8 @@ class Smtp:
     host: str = field(default_factory=lambda: os.environ.get("SMTP_HOST", ""))
     port: int = field(default_factory=lambda: int(os.environ.get("SMTP_PORT", "25")))
     username: str = field(default_factory=lambda: os.environ.get("SMTP_USERNAME", ""))
-    password: str = field(default_factory=lambda: os.environ.get("SMTP_PASSWORD", ""))
+    password: str = field(default_factory=lambda: os.environ.get("SMTP_PASSWORD", ""),
+                          repr=False)  # never in a log line
     sender: str = field(default_factory=lambda: os.environ.get("SMTP_FROM",
                                                                "noreply@localhost"))
     # "starttls" (upgrade a plain connection), "tls" (implicit, port 465) or "none".
@@ -67,6 +68,10 @@ class Settings:
     ws_idle_seconds: float = field(
         default_factory=lambda: 60 * float(os.environ.get("WS_IDLE_MINUTES", "5")))
 
+    # Scheduled reminders and the e-mail outbox (gql/background.py): how often each process
+    # looks for due reminders and waiting messages; 0 turns the loop off in this process.
+    background_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("BACKGROUND_SECONDS", "30")))
     smtp: Smtp = field(default_factory=Smtp)
 
     # Largest request body other than an upload (a form of 200 lines with long narratives

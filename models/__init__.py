@@ -8,6 +8,7 @@ from models.declaration import (
     Extension,
     UndertakingChange,
 )
+from models.evidence_store import EvidenceBlob
 from models.idempotency import IdempotentRequest
 from models.mandatory import MandatoryConfirmation
 from models.notice import (
@@ -42,6 +43,7 @@ __all__ = [
     "Declaration",
     "DeclarationEvent",
     "Evidence",
+    "EvidenceBlob",
     "Extension",
     "IdempotentRequest",
     "InitialCredential",

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from models import status_feed
 from models.amounts import check_quantity, parse_funding, snapshot
 from models.bulk import insert_rows
 from models.catalog import Campaign, TaskEntry
@@ -241,7 +242,8 @@ def _flow(org: Organization, campaign: Campaign) -> Flow[Declaration]:
 
     return Flow(Declaration, {"organization_id": org.id, "campaign_id": campaign.id},
                 DeclarationEvent, "declaration", lambda: window_for(org.id, campaign),
-                lambda: city_review_applies(org, campaign), late_return)
+                lambda: city_review_applies(org, campaign), late_return,
+                announce=status_feed.notify)
 
 
 async def submit(actor_id: int, org: Organization, campaign: Campaign,

@@ -211,6 +211,9 @@ class Flow(Generic[M]):
     # Called inside the transaction of a return or reopening, with (actor, reason, time):
     # past the deadline it grants the organisation the campaign's late-return extension.
     late_return: Callable[[int, str, datetime], Awaitable[None]]
+    # Called inside the transaction with the journal row's id: tells other processes at the
+    # commit (models/status_feed.py). Declarations have live dashboards; reports not yet.
+    announce: Callable[[int], Awaitable[None]] | None = None
 
     async def current(self) -> tuple[DeclarationStatus, int]:
         """The stored status and version (NOT_STARTED and 0 before anything is saved)."""
@@ -248,8 +251,11 @@ class Flow(Generic[M]):
             claimed = await claim(self.model, self.keys, version, status=to, **times,
                                   **changes)
             fields: dict[str, Any] = {self.event_fk: claimed}
-            await self.event.create(**fields, action=action, from_status=status, to_status=to,
-                                    reason=reason, actor_id=actor_id, at=at)
+            event = await self.event.create(**fields, action=action, from_status=status,
+                                            to_status=to, reason=reason, actor_id=actor_id,
+                                            at=at)
+            if self.announce is not None:
+                await self.announce(event.pk)
             if reopens:
                 await self.late_return(actor_id, reason or "", at)
         return claimed

@@ -158,6 +158,13 @@ def _notice_filter(p: Principal, prefix: str = "") -> Q:
             | Q(**{f"{prefix}receipts__organization_id": p.org_id}))  # type: ignore[arg-type]
 
 
+def sent_notice_receipts(p: Principal) -> QuerySet[NoticeReceipt]:
+    """Read receipts are for the sender organisation only, not for fellow recipients."""
+    if p.must_change_password:
+        return NoticeReceipt.filter(_NOTHING)
+    return NoticeReceipt.filter(notice__sender_org_id=p.org_id)
+
+
 def visible_notices(p: Principal) -> QuerySet[Notice]:
     return Notice.filter(_notice_filter(p)).distinct()
 

@@ -10,17 +10,19 @@ exported snapshot, pg_restore), whichever TEST_DATABASE_URL names.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tortoise import connections
 
-from gql import cli
 from models.backup import BackupError, backup, restore
 from models.backup.manifest import NAME, evidence_path
+from models.evidence_store import evidence_store
 from tests import sample_files
 from tests.conftest import (
     HIGHER_SCHOOL,
@@ -75,13 +77,26 @@ async def wipe(database_url: str, evidence: Path) -> None:
     assert await tables(database_url) == {}
 
 
+async def taskplatform(*args: str) -> tuple[int, str, str]:
+    """The command as an operator runs it (its own process, DATABASE_URL from the env)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gql.cli", *args, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
 def files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file()}
 
 
+@pytest.mark.parametrize("store", ["local", "database"])
 async def test_backup_while_saving_then_wipe_and_restore(
-        api: Api, database_url: str, evidence_dir: Path, tmp_path: Path) -> None:
+        api: Api, database_url: str, evidence_dir: Path, tmp_path: Path, store: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVIDENCE_STORE", store)
     # Given a school's report with two evidence files, and three schools logged in
     undertaking = await reporting_school(api)
     await upload(api, ZZ_SCHOOL_2, undertaking, "认定文件.pdf", sample_files.PDF)
@@ -118,7 +133,9 @@ async def test_backup_while_saving_then_wipe_and_restore(
     # When a backup is taken while the saves run, and another once they have stopped
     saves, during = await asyncio.gather(keep_saving(), back_up(tmp_path / "during"))
     after = await tables(database_url)
-    stored = files(evidence_dir)
+    stored = files(evidence_dir)  # the folder store's files (none with the database store)
+    contents = {hashlib.sha256(c).hexdigest(): c for c in (
+        sample_files.PDF, sample_files.PNG, sample_files.JPG, sample_files.DOCX)}
     quiet = await backup(tmp_path / "quiet", database_url, say=lambda _: None)
 
     # Then the first caught the saves part way, and the second all of them
@@ -143,9 +160,9 @@ async def test_backup_while_saving_then_wipe_and_restore(
     final = {json.loads(r)["id"]: json.loads(r)["version"] for r in after["declaration"]}
     assert all(v <= final[k] for k, v in versions.items())
     # ... and every file its evidence rows name, byte for byte
+    assert set(during.evidence) <= set(quiet.evidence) and len(during.evidence) >= 2
     for sha256 in during.evidence:
-        assert (evidence_dir / sha256[:2] / sha256).read_bytes() == stored[
-            f"{sha256[:2]}/{sha256}"]
+        assert await evidence_store().get(sha256) == contents[sha256]
 
     # When the quiet backup is restored over it (after another wipe)
     await wipe(database_url, evidence_dir)
@@ -159,22 +176,21 @@ async def test_backup_while_saving_then_wipe_and_restore(
     assert sorted(e["filename"] for e in listed) == sorted(["认定文件.pdf", "附件.jpg", "照片.png"])
     for e in listed:
         response = await download(api, e["downloadUrl"], ZZ_SCHOOL_2)
-        assert response.status_code == 200 and stored[
-            f"{e['sha256'][:2]}/{e['sha256']}"] == response.content
+        assert response.status_code == 200 and contents[e["sha256"]] == response.content
     response = await download(api, attachment["url"], ZZ_SCHOOL)
     assert response.status_code == 200 and response.content == sample_files.DOCX
 
 
 async def test_a_corrupted_backup_is_refused_and_nothing_is_touched(
         api: Api, database_url: str, evidence_dir: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a backup with one evidence file, and a save made after it
     undertaking = await reporting_school(api)
     await upload(api, ZZ_SCHOOL_2, undertaking, "认定文件.pdf", sample_files.PDF)
     folder = tmp_path / "backup"
     monkeypatch.setenv("DATABASE_URL", database_url)
-    assert await asyncio.to_thread(cli.main, ["backup", str(folder)]) == 0
-    assert "备份完成" in capsys.readouterr().out
+    code, out, _ = await taskplatform("backup", str(folder))
+    assert code == 0 and "备份完成" in out, out
     manifest = json.loads((folder / NAME).read_text(encoding="utf-8"))
     saved = await save(api, ZZ_SCHOOL, ZZ_SCHOOL, 0, [row("3.2", 1)])
     assert saved["errors"] == []
@@ -187,8 +203,7 @@ async def test_a_corrupted_backup_is_refused_and_nothing_is_touched(
     damaged = bytearray(original)
     damaged[len(damaged) // 2] ^= 0xFF
     database.write_bytes(bytes(damaged))
-    damaged_db = await asyncio.to_thread(cli.main, ["restore", str(folder)])
-    damaged_db_err = capsys.readouterr().err
+    damaged_db, _, damaged_db_err = await taskplatform("restore", str(folder))
     database.write_bytes(original)
 
     sha256 = next(iter(manifest["evidence"]))

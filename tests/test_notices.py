@@ -20,6 +20,7 @@ from tests.conftest import (
     ZZ_SCHOOL,
     ZZ_SCHOOL_2,
     Api,
+    StatementCounter,
 )
 from tests.live_server import served
 from tests.sample_files import HTML, PDF
@@ -291,6 +292,18 @@ async def test_contacts_are_edited_by_the_organisation_or_above(api: Api) -> Non
     assert (await api.data(READ_CONTACT, {"org": ZZ_SCHOOL}, await api.token(PROVINCE)))[
         "organizationContact"] == {"name": "张老师", "phone": "13800138000",
                                    "email": "office@school.example.cn"}
+    # The same through the tree: the city sees its schools' contacts; a school sees its own,
+    # and not its city bureau's (it does not manage it)
+    tree = """query($org: String!) { organization(code: $org) { contact { email }
+      children { code contact { name } } parent { code contact { name } } } }"""
+    city_view = (await api.data(tree, {"org": ZHENGZHOU}, await api.token(ZHENGZHOU)))[
+        "organization"]
+    assert {c["code"]: c["contact"] for c in city_view["children"]}[ZZ_SCHOOL] == {
+        "name": "张老师"}
+    school_view = (await api.data(tree, {"org": ZZ_SCHOOL}, await api.token(ZZ_SCHOOL)))[
+        "organization"]
+    assert school_view["contact"] == {"email": "office@school.example.cn"}
+    assert school_view["parent"] == {"code": ZHENGZHOU, "contact": None}
     # Bad values answer with their field and code
     for field, value, code in [("email", "not-an-address", "INVALID_EMAIL"),
                                ("email", "a@b.c<script>", "INVALID_EMAIL"),
@@ -335,3 +348,22 @@ async def test_a_new_notice_reaches_an_open_dashboard(api: Api,
         "title": "请尽快提交", "senderName": "郑州市教育局", "sender": {"code": ZHENGZHOU},
         "readAt": None}
     assert elsewhere is None  # 洛阳's school is not addressed
+
+
+async def test_lists_of_notices_cost_the_same_statements_for_one_or_many(
+        api: Api, count_sql: StatementCounter) -> None:
+    city, school = await api.token(ZHENGZHOU), await api.token(ZZ_SCHOOL)
+
+    async def statements(query: str, token: str) -> int:
+        count_sql.statements.clear()
+        await api.data(query, {"unread": False}, token)
+        return len(count_sql.statements)
+
+    await send(api, ZHENGZHOU, {"kind": "ALL"})
+    one = (await statements(SENT, city), await statements(INBOX, school))
+    for _ in range(3):
+        await send(api, ZHENGZHOU, {"kind": "ALL"})
+    many = (await statements(SENT, city), await statements(INBOX, school))
+
+    assert (await api.data(SENT, token=city))["sentNotices"]["totalCount"] == 4
+    assert many == one, (one, many)

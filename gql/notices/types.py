@@ -10,6 +10,7 @@ from datetime import datetime
 import strawberry
 from tortoise.functions import Count
 
+from gql.context import Info
 from gql.nodes import scoped_id
 from gql.org.types import Organization
 from models import Notice as NoticeModel
@@ -74,15 +75,14 @@ class NoticeType:
 
     @strawberry.field(description="Every recipient with its read receipt, unread first; for"
                       " the sender only (null for recipients).")
-    async def receipts(self, unread_only: bool = False) -> list[NoticeReceiptType] | None:
+    async def receipts(self, info: Info, unread_only: bool = False
+                       ) -> list[NoticeReceiptType] | None:
         if not self.is_sender:
             return None
-        rows = NoticeReceipt.filter(notice_id=self.pk).select_related(
-            "organization", "read_by")
+        found = await info.context.loaders.receipts_by_notice_id.load(self.pk)
         if unread_only:
-            rows = rows.filter(read_at__isnull=True)
-        found = await rows.order_by("organization__kind", "organization__code")
-        found.sort(key=lambda r: r.read_at is not None)
+            found = [r for r in found if r.read_at is None]
+        found = sorted(found, key=lambda r: r.read_at is not None)  # stable: by code within
         return [NoticeReceiptType(
             organization=Organization.of(r.organization), read_at=r.read_at,
             read_by=Reader(username=r.read_by.username, display_name=r.read_by.display_name)

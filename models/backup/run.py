@@ -84,10 +84,6 @@ async def restore(folder: Path, db_url: str, say: Callable[[str], None] = print)
     if manifest.dialect != dialect:
         raise BackupError(f"这是 {manifest.dialect} 数据库的备份，不能恢复到 {dialect} 数据库")
     await asyncio.to_thread(verify_files, folder, manifest)
-    store = evidence_store()
-    for sha256 in manifest.evidence:
-        content = await asyncio.to_thread(evidence_path(folder, sha256).read_bytes)
-        await store.put(sha256, content)
     database = folder / manifest.database_file
     restored: dict[str, Table]
     if dialect == "sqlite":
@@ -98,6 +94,11 @@ async def restore(folder: Path, db_url: str, say: Callable[[str], None] = print)
         await postgres.load(db_url, database)
         restored = await postgres.restored(db_url)
     compare_tables(manifest.tables, restored)
+    # After the database: the database store's table exists only once it is restored.
+    store = evidence_store()
+    for sha256 in manifest.evidence:
+        content = await asyncio.to_thread(evidence_path(folder, sha256).read_bytes)
+        await store.put(sha256, content)
     say(f"恢复完成：{len(restored)} 张表与备份清单一致，"
         f"{len(manifest.evidence)} 个证明材料文件已放回（备份时间 {manifest.created_at}）")
     if manifest.missing_evidence:
