@@ -50,6 +50,7 @@ class StatusFeed:
     def __init__(self) -> None:
         self.subscribers: set[asyncio.Event] = set()
         self.listening = asyncio.Event()
+        self._down = False
         self._task: asyncio.Task[None] | None = None
 
     def subscribe(self) -> asyncio.Event:
@@ -81,14 +82,19 @@ class StatusFeed:
                 connection.add_termination_listener(lambda _, lost=lost: lost.set())
                 await connection.add_listener(CHANNEL, self._wake_all)
                 self.listening.set()
+                if self._down:
+                    log.warning("live feed: listening again")
+                    self._down = False
                 self._wake_all()  # changes made while it was down: look now
                 await lost.wait()
                 log.warning("live feed: the listening connection was lost, reconnecting")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database is down: poll meanwhile, try again
-                log.warning("live feed: cannot listen (%s: %s), polling meanwhile",
-                            type(exc).__name__, exc)
+                if not self._down:  # once per outage, not every RECONNECT_SECONDS
+                    log.warning("live feed: cannot listen (%s: %s), polling meanwhile",
+                                type(exc).__name__, exc)
+                self._down = True
             finally:
                 self.listening.clear()
                 if connection is not None and not connection.is_closed():

@@ -146,6 +146,10 @@ async def test_backup_while_saving_then_wipe_and_restore(
     assert {n: t.rows for n, t in quiet.tables.items()} == {n: len(r) for n, r in after.items()}
     assert len(quiet.evidence) == 4 and quiet.missing_evidence == []
 
+    # ... each in one folder that holds only the backup (no -wal or -shm beside a copy)
+    assert sorted(p.name for p in (tmp_path / "quiet").iterdir()) == sorted(
+        [quiet.database_file, "evidence", NAME])
+
     # When everything is lost and the backup taken while saving is restored
     await wipe(database_url, evidence_dir)
     await restore(tmp_path / "during", database_url, say=lambda _: None)

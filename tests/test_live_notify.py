@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import websockets
 
-from tests.conftest import PROVINCE, ZZ_SCHOOL_2, Api
+from tests.conftest import PROVINCE, ZHENGZHOU, ZZ_SCHOOL_2, Api
 from tests.test_live import SUBSCRIBE
 from tests.test_server import running_server
 
@@ -41,10 +41,12 @@ async def test_a_change_on_one_process_reaches_a_dashboard_on_another(
     poll = "30" if postgres else "0.2"
     wait = 5.0 if postgres else 10.0
     province, school = await api.token(PROVINCE), await api.token(ZZ_SCHOOL_2)
+    bureau = await api.token(ZHENGZHOU)  # a second dashboard on the same process
     env = {"DATABASE_URL": database_url, "LIVE_POLL_SECONDS": poll}
     with running_server(tmp_path / "a", **env) as a, running_server(tmp_path / "b", **env) as b:
-        async with websockets.connect(b.base.replace("http", "ws") + "/graphql",
-                                      subprotocols=["graphql-transport-ws"]) as ws, \
+        url = b.base.replace("http", "ws") + "/graphql"
+        async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws, \
+                websockets.connect(url, subprotocols=["graphql-transport-ws"]) as city, \
                 httpx.AsyncClient(base_url=a.base, headers={
                     "Authorization": f"Bearer {school}"}) as on_a:
             await ws.send(json.dumps({"type": "connection_init",
@@ -52,6 +54,11 @@ async def test_a_change_on_one_process_reaches_a_dashboard_on_another(
             assert json.loads(await ws.recv())["type"] == "connection_ack"
             await ws.send(json.dumps({"id": "1", "type": "subscribe",
                                       "payload": {"query": SUBSCRIBE}}))
+            await city.send(json.dumps({"type": "connection_init",
+                                        "payload": {"Authorization": f"Bearer {bureau}"}}))
+            assert json.loads(await city.recv())["type"] == "connection_ack"
+            await city.send(json.dumps({"id": "1", "type": "subscribe",
+                                        "payload": {"query": SUBSCRIBE}}))
             await asyncio.sleep(1.0)  # subscribed, and the process's listener connected
             queue: asyncio.Queue[tuple[float, dict[str, Any]]] = asyncio.Queue()
             arrivals: list[tuple[float, dict[str, Any]]] = []
@@ -78,6 +85,11 @@ async def test_a_change_on_one_process_reaches_a_dashboard_on_another(
                     "action"] == expected
             reader.cancel()
             assert queue.empty()  # one event per change
+            # ... and every subscriber of the process got them: the city's dashboard too
+            city_events = [json.loads(await asyncio.wait_for(city.recv(), wait))
+                           for _ in CHANGES]
+            assert [e["payload"]["data"]["declarationStatusChanged"]["action"]
+                    for e in city_events] == [expected for expected, _ in CHANGES]
 
     from_send = [(t - s) * 1000 for (t, _), s in zip(arrivals, sent, strict=True)]
     from_commit = [(t - r) * 1000 for (t, _), r in zip(arrivals, answered, strict=True)]

@@ -34,7 +34,8 @@ async def backup(folder: Path, db_url: str, say: Callable[[str], None] = print) 
     await asyncio.to_thread(_prepare, folder)
     if dialect == "sqlite":
         database = folder / sqlite.FILE
-        await asyncio.to_thread(sqlite.copy, sqlite.database_path(db_url), database)
+        await asyncio.to_thread(sqlite.copy, sqlite.database_path(db_url), database,
+                                self_contained=True)
         tables, migrations, named = await asyncio.to_thread(sqlite.describe, database)
     else:
         database = folder / postgres.FILE
