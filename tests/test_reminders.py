@@ -5,16 +5,19 @@ here, with retries when the server is down; a request never waits for SMTP."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -262,9 +265,53 @@ def _ok(body: dict[str, Any], field: str) -> None:
     assert "errors" not in body and body["data"][field]["errors"] == [], body
 
 
+@contextmanager
+def own_database(tmp_path: Path) -> Iterator[str]:
+    """A database of its own for the two servers, on the suite's kind: an SQLite file, or a
+    new PostgreSQL database beside TEST_DATABASE_URL's (dropped afterwards)."""
+    suite = os.environ.get("TEST_DATABASE_URL", "")
+    if not suite.startswith("postgres"):
+        yield f"sqlite://{tmp_path}/platform.sqlite3"
+        return
+    name = f"reminders_race_{os.getpid()}"
+    admin = suite.rsplit("/", 1)[0] + "/postgres"
+    asyncio.run(_admin(admin, f"CREATE DATABASE {name}"))
+    try:
+        yield suite.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        asyncio.run(_admin(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+async def _admin(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def _rows(url: str, sql: str) -> list[tuple[Any, ...]]:
+    if url.startswith("sqlite://"):
+        db = sqlite3.connect(url.removeprefix("sqlite://"))
+        try:
+            return [tuple(r) for r in db.execute(sql).fetchall()]
+        finally:
+            db.close()
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        return [tuple(r) for r in await connection.fetch(sql)]
+    finally:
+        await connection.close()
+
+
 def test_a_reminder_for_a_rounds_close_goes_out_once_with_two_server_processes(
         tmp_path: Path) -> None:
-    env = {"BACKGROUND_SECONDS": "0.2"}
+    with own_database(tmp_path) as url:
+        _two_processes(tmp_path, url)
+
+
+def _two_processes(tmp_path: Path, url: str) -> None:
+    env = {"BACKGROUND_SECONDS": "0.2", "DATABASE_URL": url}
     with running_server(tmp_path, **env) as first, running_server(
             tmp_path, PREPARE_DATABASE="0", **env) as second:
         a, b = first.base, second.base
@@ -299,19 +346,14 @@ def test_a_reminder_for_a_rounds_close_goes_out_once_with_two_server_processes(
     assert all(n["audience"] == "REMINDER" and "2021年度执行绩效填报" in n["title"]
                for n in notices)
     # ... and in the database: four reminders claimed once each, two notices, nothing else
-    claims = _claims(tmp_path)
+    claims = asyncio.run(_claims(url))
     assert len(claims) == 4 and all(c.count(":") == 2 for c in claims)
 
 
-def _claims(data_dir: Path) -> list[str]:
+async def _claims(url: str) -> list[str]:
     """Who claimed each reminder (host:pid:random), checked beside the rows it wrote."""
-    db = sqlite3.connect(data_dir / "platform.sqlite3")
-    try:
-        rows = db.execute("SELECT claimed_by FROM reminder ORDER BY id").fetchall()
-        notices = db.execute("SELECT count(*) FROM notice WHERE audience = 'reminder'"
-                             ).fetchone()[0]
-        receipts = db.execute("SELECT count(*) FROM notice_receipt").fetchone()[0]
-    finally:
-        db.close()
+    rows = await _rows(url, "SELECT claimed_by FROM reminder ORDER BY id")
+    [(notices,)] = await _rows(url, "SELECT count(*) FROM notice WHERE audience = 'reminder'")
+    [(receipts,)] = await _rows(url, "SELECT count(*) FROM notice_receipt")
     assert all(r[0] for r in rows) and notices == 2 and receipts == 2
     return [str(r[0]) for r in rows]
