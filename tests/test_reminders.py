@@ -29,6 +29,7 @@ from models.clock import now_utc
 from models.notice import Audience
 from tests.conftest import LUOYANG, LY_SCHOOL, PROVINCE, ZHENGZHOU, ZZ_SCHOOL, ZZ_SCHOOL_2, Api
 from tests.test_live import _post, _ready_token
+from tests.test_notices import READ, SENT
 from tests.test_server import running_server
 
 SCHEDULE = """
@@ -140,6 +141,15 @@ async def test_a_city_reminds_its_not_submitted_schools_once_by_notice_and_email
     assert inbox.subjects() == [f"【通知】{notice['title']}"]
     sent = await OutboxEmail.get()
     assert sent.sent_at is not None and sent.attempts == 1 and sent.last_error is None
+
+    # When the school reads the reminder, the city sees who has
+    read = (await api.data(READ, {"id": state[3]["noticeId"]}, await api.token(ZZ_SCHOOL)))[
+        "markNoticeRead"]
+    assert read["errors"] == []
+    [mine] = (await api.data(SENT, token=city))["sentNotices"]["edges"]
+    assert mine["node"]["readCount"] == 1 and mine["node"]["recipientCount"] == 3
+    assert [(r["organization"]["code"], r["readBy"]) for r in mine["node"]["receipts"]
+            if r["readAt"]] == [(ZZ_SCHOOL, {"username": ZZ_SCHOOL})]
 
 
 async def test_reminders_race_between_many_workers_and_go_out_once(api: Api) -> None:
