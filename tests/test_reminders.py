@@ -24,7 +24,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from gql import background
 from gql.settings import Smtp
-from models import Campaign, Notice, NoticeReceipt, OutboxEmail, Reminder, outbox
+from models import Campaign, Notice, NoticeReceipt, OutboxEmail, Reminder, notices, outbox
 from models.clock import now_utc
 from models.notice import Audience
 from tests.conftest import LUOYANG, LY_SCHOOL, PROVINCE, ZHENGZHOU, ZZ_SCHOOL, ZZ_SCHOOL_2, Api
@@ -367,3 +367,31 @@ async def _claims(url: str) -> list[str]:
     [(receipts,)] = await _rows(url, "SELECT count(*) FROM notice_receipt")
     assert all(r[0] for r in rows) and notices == 2 and receipts == 2
     return [str(r[0]) for r in rows]
+
+
+async def test_a_claim_is_undone_with_a_failed_send_and_the_next_round_sends(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a reminder due now, and a process that fails while writing its notice
+    await _close_campaign_in(0.5)
+    await api.data(SCHEDULE, {"days": [1]}, await api.token(ZHENGZHOU))
+    real_write = notices.write
+
+    async def crash(**kwargs: Any) -> Notice:
+        raise RuntimeError("process died mid-send")
+
+    monkeypatch.setattr(notices, "write", crash)
+    with pytest.raises(RuntimeError):
+        await background.run_once("dying", Smtp(host=""))
+
+    # Then the claim went with the transaction: nothing half-sent, still unclaimed
+    reminder = await Reminder.get()
+    assert reminder.claimed_at is None and reminder.claimed_by is None
+    assert await Notice.all().count() == 0 and await NoticeReceipt.all().count() == 0
+
+    # When the next round runs normally, it goes out once
+    monkeypatch.setattr(notices, "write", real_write)
+    await background.run_once("healthy", Smtp(host=""))
+    await background.run_once("healthy", Smtp(host=""))
+    reminder = await Reminder.get()
+    assert reminder.claimed_by == "healthy" and reminder.notice_id is not None
+    assert await Notice.all().count() == 1
