@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from gql import background
 from gql.settings import Smtp
@@ -90,6 +90,44 @@ def smtp_server() -> Iterator[tuple[Inbox, Smtp]]:
                           timeout=5)
     finally:
         controller.stop()
+
+
+def _check_login(server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+                 data: Any) -> AuthResult:
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+        b"platform", b"smtp-secret")
+    return AuthResult(success=ok)
+
+
+# A loopback test server: plain-text AUTH is what it is here for.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_the_worker_logs_in_when_the_mail_server_asks(db: None) -> None:
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, auth_required=True,
+                            auth_require_tls=False, authenticator=_check_login)
+    controller.start()
+    try:
+        start = now_utc()
+        await OutboxEmail.create(to_address="x@school.example.cn", subject="提醒", body="请提交",
+                                 created_at=start, next_attempt_at=start)
+        # Refused without the password: recorded, retried later
+        anonymous = Smtp(host="127.0.0.1", port=port, timeout=5)
+        assert await outbox.deliver_due("w", start, background.smtp_sender(anonymous)) == 0
+        refused = await OutboxEmail.get()
+        assert refused.attempts == 1 and refused.last_error
+        # Accepted with it
+        login = Smtp(host="127.0.0.1", port=port, username="platform", password="smtp-secret",
+                     timeout=5)
+        assert "smtp-secret" not in repr(login)  # settings never print the password
+        later = start + outbox.FIRST_RETRY
+        assert await outbox.deliver_due("w", later, background.smtp_sender(login)) == 1
+    finally:
+        controller.stop()
+    assert [to for to, _ in inbox.messages] == [["x@school.example.cn"]]
+    assert inbox.subjects() == ["提醒"]
+    with pytest.raises(ValueError, match="SMTP_SECURITY"):
+        Smtp(host="mail.example.cn", security="ssl")
 
 
 async def _close_campaign_in(days: float) -> None:
