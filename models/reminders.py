@@ -159,8 +159,9 @@ async def send_one(reminder: Reminder, target: Target, worker: str, scope: Scope
             await Reminder.filter(id=reminder.id).update(outcome="全部已提交，无需提醒")
             return True
         title = f"提醒：{target.what}将于{beijing(close)}截止"
+        # One text for all: a unit granted an extension reads its own date on the platform.
         body = (f"贵单位的{target.what}尚未提交，截止时间为{beijing(close)}（北京时间），"
-                "请尽快登录平台完成填报并提交。")
+                "请尽快登录平台完成填报并提交。已获延期的单位以延期后的截止时间为准。")
         notice = await notices.write(
             sender_org_id=sender.id, sender_user_id=None, title=title, body=body,
             audience=Audience.REMINDER, label=f"自动提醒：截止前{reminder.days_before}天，未提交",
