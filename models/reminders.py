@@ -89,6 +89,10 @@ class Target:
         return self.round.closes_at if self.round else self.campaign.declaration_closes_at
 
     @property
+    def opens_at(self) -> datetime | None:
+        return self.round.opens_at if self.round else self.campaign.declaration_opens_at
+
+    @property
     def what(self) -> str:
         if self.round:
             return f"{self.round.year}年度执行绩效填报"
@@ -120,7 +124,9 @@ async def run_due(worker: str, now: datetime, scope: Scope, *, email: bool
         target = Target(campaigns[r.campaign_id], rounds.get(r.round_id or 0))
         due = due_at(r, target)
         close = target.closes_at
-        if due is None or close is None or due > now:
+        opens = target.opens_at
+        # Not before the window opens: "please submit" while nobody can would only confuse.
+        if due is None or close is None or due > now or (opens is not None and opens > now):
             continue
         targets[r.id] = target
         groups[(r.sender_org_id, r.campaign_id, r.round_id)].append(r)

@@ -213,6 +213,24 @@ async def test_reminders_race_between_many_workers_and_go_out_once(api: Api) -> 
         "totalCount"] == 2  # from 洛阳 and from the province
 
 
+async def test_no_reminder_before_the_window_opens(api: Api) -> None:
+    # Given a window that opens tomorrow and closes the day after, and a reminder 7 days
+    # before its close (due already)
+    campaign = await Campaign.get()
+    campaign.declaration_opens_at = now_utc() + timedelta(days=1)
+    campaign.declaration_closes_at = now_utc() + timedelta(days=2)
+    await campaign.save()
+    await api.data(SCHEDULE, {"days": [7]}, await api.token(ZHENGZHOU))
+
+    # Then nothing goes out while the window is not open, and it goes once it opens
+    await background.run_once("w", Smtp(host=""))
+    assert (await Reminder.get()).claimed_at is None
+    campaign.declaration_opens_at = now_utc() - timedelta(minutes=1)
+    await campaign.save()
+    await background.run_once("w", Smtp(host=""))
+    assert (await Reminder.get()).notice_id is not None
+
+
 async def test_who_may_schedule_and_cancel(api: Api) -> None:
     # Denied: a school
     denied = await api.post(SCHEDULE, {"days": [3]}, await api.token(ZZ_SCHOOL))
