@@ -17,7 +17,8 @@ strawberry.enum(CityCategory, description="省辖市 / 济源示范区 / 省直�
 strawberry.enum(SchoolType, description="高等职业学校 / 中等职业学校 / 职业大学(本科层次)")
 strawberry.enum(TaskLevel, description="PROVINCE: 省级承接任务, schools do not undertake it;"
                 " SCHOOL: 学校可承接")
-strawberry.enum(Role, description="省教育厅 / 地市教育局 / 学校")
+strawberry.enum(Role, description="省教育厅 / 地市教育局 / 学校 / 审计管理员 (the operation log"
+                " only)")
 strawberry.enum(ProgressStatus, description="ON_TRACK 按计划推进, DELAYED 滞后, COMPLETED 已完成.")
 strawberry.enum(ChangeKind, description="CHANGE: new quantity and funding; WITHDRAW: give it up.")
 strawberry.enum(RequestStatus)

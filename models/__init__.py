@@ -1,6 +1,7 @@
 """Tortoise models and the domain operations on them. Never imports strawberry."""
 
 from models.account import AccessToken, InitialCredential, LoginAttempt, PasswordHistory, User
+from models.audit import AuditHead, AuditRecord
 from models.catalog import Campaign, ReportingRound, TaskEntry
 from models.declaration import (
     Declaration,
@@ -35,6 +36,8 @@ from models.undertaking import Undertaking
 
 __all__ = [
     "AccessToken",
+    "AuditHead",
+    "AuditRecord",
     "Campaign",
     "Certification",
     "CertificationEvent",

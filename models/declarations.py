@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from models import status_feed
+from models import audit, status_feed
 from models.amounts import check_quantity, parse_funding, snapshot
 from models.bulk import insert_rows
 from models.catalog import Campaign, TaskEntry
@@ -165,6 +165,7 @@ async def _write_rows(declaration: Declaration, org: Organization,
         history.append(UndertakingChange(declaration_id=declaration.id, item_id=item.id,
                                          action=action, before=before, after=after,
                                          actor_id=actor_id, at=at))
+        audit.note(f"item {item.number} of {org.code}", before, after)
 
     for item, row, amounts in plan:
         before = current.get(item.id)
