@@ -10,6 +10,7 @@ import strawberry
 
 from models.enums import CityCategory, OrgKind, Role, SchoolType, TaskLevel
 from models.mandatory import BreakSource
+from models.object_history import HistoryEvent
 from models.performance import CertificationResult, ChangeKind, ProgressStatus, RequestStatus
 
 strawberry.enum(OrgKind, description="省教育厅 / 地市级单位 / 学校")
@@ -22,6 +23,8 @@ strawberry.enum(Role, description="省教育厅 / 地市教育局 / 学校 / 审
 strawberry.enum(ProgressStatus, description="ON_TRACK 按计划推进, DELAYED 滞后, COMPLETED 已完成.")
 strawberry.enum(ChangeKind, description="CHANGE: new quantity and funding; WITHDRAW: give it up.")
 strawberry.enum(RequestStatus)
+strawberry.enum(HistoryEvent, description="Events in an object's history beside row and status"
+                " changes: extensions, catalog changes, report lines, evidence, password resets.")
 strawberry.enum(BreakSource, description="What left a must-undertake-all school without an"
                 " item: CATALOG, a catalog change; CHANGE_REQUEST, an approved withdrawal.")
 strawberry.enum(CertificationResult, description="遴选认定: CERTIFIED, NOT_CERTIFIED, PENDING.")

@@ -19,6 +19,7 @@ from models.notice import (
     OutboxEmail,
     Reminder,
 )
+from models.object_history import ObjectEvent
 from models.org import Organization
 from models.performance import (
     Certification,
@@ -55,6 +56,7 @@ __all__ = [
     "Notice",
     "NoticeAttachment",
     "NoticeReceipt",
+    "ObjectEvent",
     "Organization",
     "OutboxEmail",
     "PasswordHistory",

@@ -9,11 +9,12 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from models import initial_passwords, password_policy, throttle
+from models import initial_passwords, object_history, password_policy, throttle
 from models.account import AccessToken, User
 from models.clock import now_utc
 from models.enums import ROLE_OF_KIND, OrgKind, Role
 from models.errors import Code, DomainError
+from models.object_history import HistoryEvent, user_subject
 from models.org import Organization
 from models.passwords import hash_password, hash_password_sync, needs_rehash, verify_password
 from models.sessions import digest, end_sessions, token_ttl
@@ -167,4 +168,5 @@ async def reset_password(user: User) -> str:
                                        "locked_until", "one_time_password_expires_at"])
         await end_sessions(user.id)
         await initial_passwords.forget(user.id)
+        await object_history.record(user_subject(user.id), HistoryEvent.PASSWORD_RESET)
     return password

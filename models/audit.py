@@ -106,13 +106,21 @@ class Entry:
 # -- what a domain operation tells the log about its change -------------------------------
 
 _changes: ContextVar[list[dict[str, Any]] | None] = ContextVar("audit_changes", default=None)
+_actor: ContextVar[int | None] = ContextVar("audit_actor", default=None)
 
 
-def collect() -> list[dict[str, Any]]:
-    """Start collecting the changes of the operation running in this context."""
+def collect(actor_id: int | None = None) -> list[dict[str, Any]]:
+    """Start collecting the changes of the operation running in this context, done by
+    `actor_id` (the object histories name it: models/object_history.py)."""
     found: list[dict[str, Any]] = []
     _changes.set(found)
+    _actor.set(actor_id)
     return found
+
+
+def acting() -> int | None:
+    """The user of the operation running in this context (None: the command line)."""
+    return _actor.get()
 
 
 def note(target: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:

@@ -111,7 +111,8 @@ class OperationLog(SchemaExtension):
                                      operation=name, outcome=outcome,
                                      targets=targets_of(kwargs), detail=detail, **who))
 
-        changes = audit.collect()
+        principal = context.principal
+        changes = audit.collect(principal.user_id if principal else None)
         run: Callable[[], Awaitable[Any]] = lambda: await_maybe(  # noqa: E731
             _next(root, info, *args, **kwargs))
         try:
