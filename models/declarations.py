@@ -28,7 +28,7 @@ from models.declaration import (
 )
 from models.enums import OrgKind, TaskLevel
 from models.errors import Code, DomainError, DomainErrors
-from models.mandatory import MandatoryConfirmation
+from models.mandatory import MandatoryConfirmation, rule_lock
 from models.object_history import HistoryEvent, declaration_subject
 from models.org import Organization
 from models.transaction import write_transaction
@@ -252,6 +252,7 @@ def _flow(org: Organization, campaign: Campaign) -> Flow[Declaration]:
 async def submit(actor_id: int, org: Organization, campaign: Campaign,
                  version: int) -> Declaration:
     async def ready() -> None:
+        await rule_lock(exclusive=False)
         missing = await missing_mandatory_items(org, campaign)
         if missing:
             numbers = "、".join(e.number for e in missing)

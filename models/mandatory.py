@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tortoise import fields
+from tortoise import connections, fields
 from tortoise.expressions import Subquery
 from tortoise.models import Model
 
@@ -30,6 +30,8 @@ from models.undertaking import Undertaking
 from models.workflow import SUBMITTED_OR_BEYOND
 
 MAX_REASON = 2000
+# pg_advisory_xact_lock's key for the rule (models/audit.py's chain uses 812_012).
+RULE_LOCK_KEY = 812_013
 
 
 class BreakSource(StrEnum):
@@ -82,8 +84,25 @@ def _shown(item: TaskEntry, school_type: SchoolType | None) -> bool:
             and item.eligible_for(school_type))
 
 
+async def rule_lock(*, exclusive: bool) -> None:
+    """Submissions and the changes the rule guards do not interleave. Without it, on
+    PostgreSQL, a submission checked against the catalog before a change committed, and the
+    change, checking the submitted schools before the submission committed, would both pass
+    and leave a submitted school missing an item (write skew under READ COMMITTED). A
+    submission takes the lock shared (submissions do not wait for each other), a change
+    exclusive; both hold it to the end of their transaction. SQLite needs nothing: a writing
+    transaction holds the database's one write lock from its start (models/transaction.py).
+    """
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        await connection.execute_query(f"SELECT {function}({RULE_LOCK_KEY})")
+
+
 async def _bound_schools(campaign_id: int) -> list[Organization]:
-    """Must-undertake-all schools whose form has passed the submit check."""
+    """Must-undertake-all schools whose form has passed the submit check (read under the
+    rule's lock, which submissions share)."""
+    await rule_lock(exclusive=True)
     return await Organization.filter(
         kind=OrgKind.SCHOOL, must_undertake_all=True,
         id__in=Subquery(Declaration.filter(

@@ -10,11 +10,16 @@ still drafting are not named: their submit check asks for the item. The importer
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
-from models import MandatoryConfirmation, Organization, TaskEntry, Undertaking
+import pytest
+from tortoise.transactions import in_transaction
+
+from models import MandatoryConfirmation, Organization, TaskEntry, Undertaking, status_feed
 from models.importer import import_organizations
+from models.mandatory import rule_lock
 from tests.chain import confirm
 from tests.conftest import HIGHER_SCHOOL, PROVINCE, ZZ_SCHOOL, ZZ_SCHOOL_2, Api
 from tests.test_catalog_upkeep import ADD, RESTORE, RETIRE, UPDATE, keep_window_open
@@ -230,3 +235,32 @@ async def test_the_importer_binds_higher_schools_with_a_warning_per_line(
         code__in=["4100000011", "4100000012", "4101000013", "4100000014"])}
     assert bound == {"4100000011": True, "4100000012": True, "4101000013": False,
                      "4100000014": True}
+
+
+async def test_submissions_share_the_rule_lock_and_a_change_waits_for_them(api: Api) -> None:
+    """The write skew between a submission and a catalog change (each checking before the
+    other committed) cannot happen: on PostgreSQL they take turns on the rule's lock, while
+    submissions run side by side. (SQLite serialises writing transactions anyway.)"""
+    if not status_feed.on_postgres():
+        pytest.skip("SQLite: one writing transaction at a time, no lock needed")
+    order: list[str] = []
+    submitted = asyncio.Event()
+
+    async def submission(name: str) -> None:
+        async with in_transaction():
+            await rule_lock(exclusive=False)
+            order.append(f"{name} locked")
+            submitted.set()
+            await asyncio.sleep(0.4)
+            order.append(f"{name} done")
+
+    async def change() -> None:
+        await submitted.wait()
+        async with in_transaction():
+            await rule_lock(exclusive=True)
+            order.append("change locked")
+
+    await asyncio.gather(submission("a"), submission("b"), change())
+
+    assert set(order[:2]) == {"a locked", "b locked"}, order  # shared: neither waited
+    assert order[-1] == "change locked", order  # exclusive: after both committed
