@@ -37,7 +37,7 @@ class Check:
 
 
 @dataclass(frozen=True)
-class Warning:
+class Finding:
     code: str
     field: str
     message: str
@@ -87,23 +87,23 @@ def _times(value: Decimal, of: Decimal) -> str:
     return f"{(value / of).quantize(Decimal('0.1'))}"
 
 
-def row_warnings(row: Undertaking, peers: Peers | None, factor: int) -> list[Warning]:
+def row_warnings(row: Undertaking, peers: Peers | None, factor: int) -> list[Finding]:
     """What a declaration row is flagged for."""
-    found: list[Warning] = []
+    found: list[Finding] = []
     total = _total(row)
     if total == 0:
-        found.append(Warning(Check.ZERO_FUNDING, "funding",
+        found.append(Finding(Check.ZERO_FUNDING, "funding",
                              "已承接但预计投入经费均为0，请核实"))
     medians = peers.medians(row.organization_id) if peers else None
     if medians is not None:
         quantity_median, funding_median = medians
         if quantity_median > 0 and row.quantity > factor * quantity_median:
-            found.append(Warning(
+            found.append(Finding(
                 Check.QUANTITY_FAR_ABOVE_MEDIAN, "quantity",
                 f"承接数量{row.quantity}为全省该任务中位数{quantity_median.normalize()}的"
                 f"{_times(Decimal(row.quantity), quantity_median)}倍（超过{factor}倍），请核实"))
         if funding_median > 0 and total > factor * funding_median:
-            found.append(Warning(
+            found.append(Finding(
                 Check.FUNDING_FAR_ABOVE_MEDIAN, "funding",
                 f"预计投入经费{total}万元为全省该任务中位数{funding_median.normalize()}万元的"
                 f"{_times(total, funding_median)}倍（超过{factor}倍），请核实"))
@@ -111,20 +111,20 @@ def row_warnings(row: Undertaking, peers: Peers | None, factor: int) -> list[War
 
 
 def line_warnings(planned: Undertaking, completed: int, spent: Mapping[str, Decimal]
-                  ) -> list[Warning]:
+                  ) -> list[Finding]:
     """What a report line is flagged for, against the undertaking it reports on."""
-    found: list[Warning] = []
+    found: list[Finding] = []
     if completed > planned.quantity:
-        found.append(Warning(Check.ACHIEVED_ABOVE_PLAN, "completedQuantity",
+        found.append(Finding(Check.ACHIEVED_ABOVE_PLAN, "completedQuantity",
                              f"完成数量{completed}超过承接数量{planned.quantity}，请核实"))
     spent_total = sum((Decimal(spent.get(s, 0)) for s in FUNDING_SOURCES), Decimal("0"))
     planned_total = _total(planned)
     over = [SOURCE_WORDS[s] for s in FUNDING_SOURCES
             if Decimal(spent.get(s, 0)) > Decimal(getattr(planned, s))]
     if spent_total > planned_total:
-        found.append(Warning(Check.SPENT_ABOVE_PLAN, "spent",
+        found.append(Finding(Check.SPENT_ABOVE_PLAN, "spent",
                              f"实际投入{spent_total}万元超过预计投入{planned_total}万元，请核实"))
     elif over:
-        found.append(Warning(Check.SPENT_ABOVE_PLAN, "spent",
+        found.append(Finding(Check.SPENT_ABOVE_PLAN, "spent",
                              f"{'、'.join(over)}的实际投入超过预计投入，请核实"))
     return found

@@ -12,7 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import LUOYANG, LY_SCHOOL, PROVINCE, ZHENGZHOU, ZZ_SCHOOL, ZZ_SCHOOL_2, Api
+from models import Organization, TaskEntry, Undertaking
+from models.enums import OrgKind, SchoolType, TaskLevel
+from tests.conftest import (
+    LUOYANG,
+    LY_SCHOOL,
+    PROVINCE,
+    ZHENGZHOU,
+    ZZ_SCHOOL,
+    ZZ_SCHOOL_2,
+    Api,
+    StatementCounter,
+)
 from tests.test_evidence import accepted_undertaking, open_round
 from tests.test_performance import SAVE_REPORT, TRANSITION
 
@@ -208,3 +219,42 @@ async def test_a_comment_on_a_report_line_stays_with_that_year(api: Api) -> None
         ("3.2", "请上传佐证")]
     declared = (await api.data(DECLARATION, {"org": ZZ_SCHOOL_2}, token))["declaration"]
     assert declared["undertakings"][0]["comments"] == []
+
+
+ROW_DETAIL = """{ organization(code: "410100") { children {
+  undertakings { warnings { code } comments { text } certificationHistory { result } } } } }"""
+
+
+async def _add_schools(count: int) -> None:
+    city = await Organization.get(code=ZHENGZHOU)
+    items = await TaskEntry.filter(level=TaskLevel.SCHOOL, for_secondary=True).order_by(
+        "sort_key").limit(3)
+    start = await Organization.filter(kind=OrgKind.SCHOOL).count()
+    for n in range(count):
+        school = await Organization.create(
+            code=f"41981{start + n:05d}", name=f"批量学校{n}", kind=OrgKind.SCHOOL,
+            parent=city, school_type=SchoolType.SECONDARY)
+        for item in items:
+            await Undertaking.create(organization=school, item=item, quantity=1)
+
+
+async def test_row_warnings_comments_and_decisions_are_batched(
+        api: Api, count_sql: StatementCounter) -> None:
+    # Given 10, then 40 more schools of 郑州 with three rows each (no funding: all flagged)
+    token = await api.token(PROVINCE)
+
+    async def statements() -> tuple[int, int]:
+        count_sql.statements.clear()
+        data = await api.data(ROW_DETAIL, token=token)
+        rows = [u for c in data["organization"]["children"] for u in c["undertakings"]]
+        assert all(u["warnings"] == [{"code": "ZERO_FUNDING"}] for u in rows)
+        return len(count_sql.statements), len(rows)
+
+    await _add_schools(10)
+    few, rows_few = await statements()
+    await _add_schools(40)
+    many, rows_many = await statements()
+
+    # Then the SQL count does not grow with the rows
+    assert rows_many - rows_few == 120
+    assert many == few, count_sql.statements

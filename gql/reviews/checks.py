@@ -25,6 +25,7 @@ from models import Undertaking as UndertakingModel
 from models.errors import Code, DomainError
 from models.performance import PerformanceEntry
 from models.row_comments import RowComment as RowCommentModel
+from models.undertaking import FUNDING_SOURCES
 from permissions.classes import IsProvinceOrCity
 
 
@@ -39,7 +40,7 @@ class SoftWarning:
     message: str = strawberry.field(description="In Chinese.")
 
     @classmethod
-    def of(cls, w: soft_checks.Warning) -> SoftWarning:
+    def of(cls, w: soft_checks.Finding) -> SoftWarning:
         return cls(code=w.code, field=w.field, message=w.message)
 
 
@@ -87,7 +88,7 @@ class CheckQueries:
                           campaign_code: str | None = None,
                           year: int | None = None) -> list[RowWarning]:
         scope = await oversight_scope(info.context, city_code, campaign_code)
-        found: list[tuple[UndertakingModel, int | None, soft_checks.Warning]] = []
+        found: list[tuple[UndertakingModel, int | None, soft_checks.Finding]] = []
         if year is None:
             rows = await totals.counted_undertakings(
                 scope.undertakings, scope.campaign, totals.DEFAULT_DECLARATIONS
@@ -107,7 +108,7 @@ class CheckQueries:
                              ).order_by("undertaking__organization__code",
                                         "undertaking__item__sort_key")
             for e in entries:
-                spent = {s: getattr(e, s) for s in soft_checks.FUNDING_SOURCES}
+                spent = {s: getattr(e, s) for s in FUNDING_SOURCES}
                 found += [(e.undertaking, year, w) for w in soft_checks.line_warnings(
                     e.undertaking, e.completed_quantity, spent)]
         return [RowWarning(school=Organization.of(u.organization), item=TaskEntry.of(u.item),
