@@ -149,7 +149,9 @@ async def test_backup_while_saving_then_wipe_and_restore(
     assert {n: t.rows for n, t in quiet.tables.items()} == {n: len(r) for n, r in after.items()}
     assert len(quiet.evidence) == 4 and quiet.missing_evidence == []
 
-    # ... each in one folder that holds only the backup (no -wal or -shm beside a copy)
+    # ... each in one folder, for its owner only, that holds only the backup (no -wal or
+    # -shm beside a copy)
+    assert (tmp_path / "quiet").stat().st_mode & 0o077 == 0
     assert sorted(p.name for p in (tmp_path / "quiet").iterdir()) == sorted(
         [quiet.database_file, "evidence", NAME])
 
