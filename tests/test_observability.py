@@ -171,13 +171,16 @@ def test_a_served_process_logs_json_and_counts_its_sockets(tmp_path: Path) -> No
 
         async def sockets() -> tuple[float, float]:
             socket = await Socket.open(server.base.replace("http", "ws") + "/graphql", token)
-            async with httpx.AsyncClient(base_url=server.base, headers=auth) as client:
-                scraped = (await client.get("/metrics")).text
-                await socket.close()
-                await asyncio.sleep(0.3)
-                closed = (await client.get("/metrics")).text
             key = ("taskplatform_live_sockets", ())
-            return samples(scraped)[key], samples(closed)[key]
+            async with httpx.AsyncClient(base_url=server.base, headers=auth) as client:
+                scraped = samples((await client.get("/metrics")).text)[key]
+                await socket.close()
+                for _ in range(50):  # the server ends its side of the socket soon after
+                    closed = samples((await client.get("/metrics")).text)[key]
+                    if closed == 0:
+                        break
+                    await asyncio.sleep(0.1)
+            return scraped, closed
 
         open_count, closed_count = asyncio.run(sockets())
 
