@@ -26,6 +26,8 @@ from strawberry.types import ExecutionContext
 from gql.accounts.mutations import AccountMutations
 from gql.accounts.queries import AccountQueries
 from gql.accounts.types import User
+from gql.audit.queries import AuditQueries
+from gql.audit.recorder import OperationLog
 from gql.catalog.mutations import CatalogMutations
 from gql.catalog.queries import CatalogQueries
 from gql.catalog.types import Campaign, TaskEntry
@@ -97,7 +99,8 @@ class NodeQueries:
 Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
                               DeclarationQueries, OversightQueries, PerformanceQueries,
                               TotalsQueries, NoticeQueries, ReminderQueries, ContactQueries,
-                              CheckQueries, CertificationRoundQueries))
+                              CheckQueries, CertificationRoundQueries,
+                              AuditQueries))
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations,
                                     PerformanceMutations, ReviewMutations,
                                     BulkReviewMutations, NoticeMutations, ReminderMutations,
@@ -137,6 +140,7 @@ def build_schema(*, production: bool = False, introspection: bool = True) -> str
             lambda: AddValidationRules(LIMIT_RULES),
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             InputLimits,
+            OperationLog,
             CompiledReads,
             lambda: MaskUnexpected(should_mask_error=should_mask, error_message="internal error"),
             *([] if introspection else [DisableIntrospection]),

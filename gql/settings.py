@@ -35,6 +35,11 @@ class Smtp:
     security: str = field(default_factory=lambda: os.environ.get("SMTP_SECURITY", "none"))
     timeout: float = field(default_factory=lambda: float(os.environ.get("SMTP_TIMEOUT", "20")))
 
+    def __post_init__(self) -> None:
+        # A typo here would silently send in clear text: refuse it at start-up.
+        if self.security not in {"none", "starttls", "tls"}:
+            raise ValueError(f"SMTP_SECURITY must be none, starttls or tls, not {self.security!r}")
+
     @property
     def enabled(self) -> bool:
         return bool(self.host)

@@ -1,6 +1,7 @@
 """Tortoise models and the domain operations on them. Never imports strawberry."""
 
 from models.account import AccessToken, InitialCredential, LoginAttempt, PasswordHistory, User
+from models.audit import AuditHead, AuditRecord
 from models.catalog import Campaign, ReportingRound, TaskEntry
 from models.declaration import (
     Declaration,
@@ -18,6 +19,7 @@ from models.notice import (
     OutboxEmail,
     Reminder,
 )
+from models.object_history import ObjectEvent
 from models.org import Organization
 from models.performance import (
     Certification,
@@ -35,6 +37,8 @@ from models.undertaking import Undertaking
 
 __all__ = [
     "AccessToken",
+    "AuditHead",
+    "AuditRecord",
     "Campaign",
     "Certification",
     "CertificationEvent",
@@ -52,6 +56,7 @@ __all__ = [
     "Notice",
     "NoticeAttachment",
     "NoticeReceipt",
+    "ObjectEvent",
     "Organization",
     "OutboxEmail",
     "PasswordHistory",

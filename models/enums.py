@@ -35,6 +35,9 @@ class Role(StrEnum):
     PROVINCE_OFFICE = "province_office"
     CITY_BUREAU = "city_bureau"
     SCHOOL = "school"
+    # 审计管理员: reads and exports the operation log, nothing else (等保 2.0 keeps the
+    # auditor apart from the administrators). Belongs to the province office's unit.
+    AUDITOR = "auditor"
 
 
 # Which role an organisation kind's users have: one rule, used by account creation.

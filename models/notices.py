@@ -120,6 +120,9 @@ def check_text(title: str, body: str) -> tuple[str, str]:
         raise DomainError(Code.INVALID_VALUE, "请填写通知标题", "title")
     if len(title) > MAX_TITLE:
         raise DomainError(Code.INVALID_VALUE, f"通知标题不能超过{MAX_TITLE}字", "title")
+    if any(ord(ch) < 32 or ch in "\u2028\u2029" for ch in title):
+        # One line: it is also an e-mail's subject, where a line break would end the header.
+        raise DomainError(Code.INVALID_VALUE, "通知标题不能换行或包含控制字符", "title")
     if not body:
         raise DomainError(Code.INVALID_VALUE, "请填写通知正文", "body")
     if len(body) > MAX_BODY:

@@ -89,6 +89,10 @@ class Target:
         return self.round.closes_at if self.round else self.campaign.declaration_closes_at
 
     @property
+    def opens_at(self) -> datetime | None:
+        return self.round.opens_at if self.round else self.campaign.declaration_opens_at
+
+    @property
     def what(self) -> str:
         if self.round:
             return f"{self.round.year}年度执行绩效填报"
@@ -120,7 +124,9 @@ async def run_due(worker: str, now: datetime, scope: Scope, *, email: bool
         target = Target(campaigns[r.campaign_id], rounds.get(r.round_id or 0))
         due = due_at(r, target)
         close = target.closes_at
-        if due is None or close is None or due > now:
+        opens = target.opens_at
+        # Not before the window opens: "please submit" while nobody can would only confuse.
+        if due is None or close is None or due > now or (opens is not None and opens > now):
             continue
         targets[r.id] = target
         groups[(r.sender_org_id, r.campaign_id, r.round_id)].append(r)
@@ -159,8 +165,9 @@ async def send_one(reminder: Reminder, target: Target, worker: str, scope: Scope
             await Reminder.filter(id=reminder.id).update(outcome="全部已提交，无需提醒")
             return True
         title = f"提醒：{target.what}将于{beijing(close)}截止"
+        # One text for all: a unit granted an extension reads its own date on the platform.
         body = (f"贵单位的{target.what}尚未提交，截止时间为{beijing(close)}（北京时间），"
-                "请尽快登录平台完成填报并提交。")
+                "请尽快登录平台完成填报并提交。已获延期的单位以延期后的截止时间为准。")
         notice = await notices.write(
             sender_org_id=sender.id, sender_user_id=None, title=title, body=body,
             audience=Audience.REMINDER, label=f"自动提醒：截止前{reminder.days_before}天，未提交",

@@ -24,6 +24,8 @@ class Principal:
     token_id: int
     # A school's type: what the catalog shows it unless it asks for another.
     org_school_type: SchoolType | None = None
+    # The organisation's code, for the operation log's records (gql/audit/recorder.py).
+    org_code: str = ""
 
     @property
     def is_province(self) -> bool:
@@ -36,6 +38,10 @@ class Principal:
     @property
     def is_school(self) -> bool:
         return self.role is Role.SCHOOL
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role is Role.AUDITOR
 
 
 async def principal_for_token(token: str) -> Principal | None:
@@ -63,5 +69,5 @@ def _principal(found: tuple[User, AccessToken] | None) -> Principal | None:
         user_id=user.id, username=user.username, role=user.role, org_id=org.id,
         org_kind=org.kind, org_parent_id=org.parent_id,
         must_change_password=user.must_change_password, token_id=access.id,
-        org_school_type=org.school_type,
+        org_school_type=org.school_type, org_code=org.code,
     )

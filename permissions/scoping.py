@@ -8,7 +8,8 @@ querysets. Default deny: a role not handled here sees nothing.
 - A school manages only itself.
 - A user who must still replace an initial or reset password sees its own organisation as
   a bare node and nothing else: the published initial password opens no data.
-- Everyone also sees the organisations above it (its city, the province office) as
+- An auditor reads the operation log only: its own unit as a bare node, its own account.
+- Everyone else also sees the organisations above it (its city, the province office) as
   bare nodes, so a school can show who oversees it; what hangs below them (other
   schools, their undertakings, their users) stays filtered by the rules above.
 """
@@ -66,7 +67,7 @@ def manages(p: Principal, org: Organization) -> bool:
 
 
 def visible_organizations(p: Principal) -> QuerySet[Organization]:
-    if p.must_change_password:
+    if p.must_change_password or p.role is Role.AUDITOR:
         return Organization.filter(id=p.org_id)
     if p.role is Role.PROVINCE_OFFICE:
         return Organization.all()

@@ -202,7 +202,8 @@ async def test_a_notice_is_read_only_by_its_sender_and_recipients(api: Api) -> N
 
 
 async def test_bad_titles_and_bodies_answer_with_codes(api: Api) -> None:
-    cases = [("", "正文", "title"), ("标" * 201, "正文", "title"), ("标题", "  ", "body")]
+    cases = [("", "正文", "title"), ("标" * 201, "正文", "title"), ("标题", "  ", "body"),
+             ("标题\r\nBcc: all@example.cn", "正文", "title")]
     for title, body, field in cases:
         refused = await send(api, ZHENGZHOU, explicit(ZZ_SCHOOL), title=title, body=body)
         assert [(e["field"], e["code"]) for e in refused["errors"]] == [

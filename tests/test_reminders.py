@@ -5,27 +5,31 @@ here, with retries when the server is down; a request never waits for SMTP."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from gql import background
 from gql.settings import Smtp
-from models import Campaign, Notice, NoticeReceipt, OutboxEmail, Reminder, outbox
+from models import Campaign, Notice, NoticeReceipt, OutboxEmail, Reminder, notices, outbox
 from models.clock import now_utc
 from models.notice import Audience
 from tests.conftest import LUOYANG, LY_SCHOOL, PROVINCE, ZHENGZHOU, ZZ_SCHOOL, ZZ_SCHOOL_2, Api
 from tests.test_live import _post, _ready_token
+from tests.test_notices import READ, SENT
 from tests.test_server import running_server
 
 SCHEDULE = """
@@ -88,6 +92,44 @@ def smtp_server() -> Iterator[tuple[Inbox, Smtp]]:
         controller.stop()
 
 
+def _check_login(server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+                 data: Any) -> AuthResult:
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+        b"platform", b"smtp-secret")
+    return AuthResult(success=ok)
+
+
+# A loopback test server: plain-text AUTH is what it is here for.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_the_worker_logs_in_when_the_mail_server_asks(db: None) -> None:
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, auth_required=True,
+                            auth_require_tls=False, authenticator=_check_login)
+    controller.start()
+    try:
+        start = now_utc()
+        await OutboxEmail.create(to_address="x@school.example.cn", subject="提醒", body="请提交",
+                                 created_at=start, next_attempt_at=start)
+        # Refused without the password: recorded, retried later
+        anonymous = Smtp(host="127.0.0.1", port=port, timeout=5)
+        assert await outbox.deliver_due("w", start, background.smtp_sender(anonymous)) == 0
+        refused = await OutboxEmail.get()
+        assert refused.attempts == 1 and refused.last_error
+        # Accepted with it
+        login = Smtp(host="127.0.0.1", port=port, username="platform", password="smtp-secret",
+                     timeout=5)
+        assert "smtp-secret" not in repr(login)  # settings never print the password
+        later = start + outbox.FIRST_RETRY
+        assert await outbox.deliver_due("w", later, background.smtp_sender(login)) == 1
+    finally:
+        controller.stop()
+    assert [to for to, _ in inbox.messages] == [["x@school.example.cn"]]
+    assert inbox.subjects() == ["提醒"]
+    with pytest.raises(ValueError, match="SMTP_SECURITY"):
+        Smtp(host="mail.example.cn", security="ssl")
+
+
 async def _close_campaign_in(days: float) -> None:
     """Move the demo window's close (the province's setDeclarationWindow does the same)."""
     campaign = await Campaign.get()
@@ -138,6 +180,15 @@ async def test_a_city_reminds_its_not_submitted_schools_once_by_notice_and_email
     sent = await OutboxEmail.get()
     assert sent.sent_at is not None and sent.attempts == 1 and sent.last_error is None
 
+    # When the school reads the reminder, the city sees who has
+    read = (await api.data(READ, {"id": state[3]["noticeId"]}, await api.token(ZZ_SCHOOL)))[
+        "markNoticeRead"]
+    assert read["errors"] == []
+    [mine] = (await api.data(SENT, token=city))["sentNotices"]["edges"]
+    assert mine["node"]["readCount"] == 1 and mine["node"]["recipientCount"] == 3
+    assert [(r["organization"]["code"], r["readBy"]) for r in mine["node"]["receipts"]
+            if r["readAt"]] == [(ZZ_SCHOOL, {"username": ZZ_SCHOOL})]
+
 
 async def test_reminders_race_between_many_workers_and_go_out_once(api: Api) -> None:
     # Given three senders with reminders due now (a round of rounds of four racing workers)
@@ -160,6 +211,24 @@ async def test_reminders_race_between_many_workers_and_go_out_once(api: Api) -> 
     assert sorted(per_notice.values()) == [3, 4, 30]
     assert (await api.data(INBOX, token=await api.token(LY_SCHOOL)))["notices"][
         "totalCount"] == 2  # from 洛阳 and from the province
+
+
+async def test_no_reminder_before_the_window_opens(api: Api) -> None:
+    # Given a window that opens tomorrow and closes the day after, and a reminder 7 days
+    # before its close (due already)
+    campaign = await Campaign.get()
+    campaign.declaration_opens_at = now_utc() + timedelta(days=1)
+    campaign.declaration_closes_at = now_utc() + timedelta(days=2)
+    await campaign.save()
+    await api.data(SCHEDULE, {"days": [7]}, await api.token(ZHENGZHOU))
+
+    # Then nothing goes out while the window is not open, and it goes once it opens
+    await background.run_once("w", Smtp(host=""))
+    assert (await Reminder.get()).claimed_at is None
+    campaign.declaration_opens_at = now_utc() - timedelta(minutes=1)
+    await campaign.save()
+    await background.run_once("w", Smtp(host=""))
+    assert (await Reminder.get()).notice_id is not None
 
 
 async def test_who_may_schedule_and_cancel(api: Api) -> None:
@@ -262,9 +331,53 @@ def _ok(body: dict[str, Any], field: str) -> None:
     assert "errors" not in body and body["data"][field]["errors"] == [], body
 
 
+@contextmanager
+def own_database(tmp_path: Path) -> Iterator[str]:
+    """A database of its own for the two servers, on the suite's kind: an SQLite file, or a
+    new PostgreSQL database beside TEST_DATABASE_URL's (dropped afterwards)."""
+    suite = os.environ.get("TEST_DATABASE_URL", "")
+    if not suite.startswith("postgres"):
+        yield f"sqlite://{tmp_path}/platform.sqlite3"
+        return
+    name = f"reminders_race_{os.getpid()}"
+    admin = suite.rsplit("/", 1)[0] + "/postgres"
+    asyncio.run(_admin(admin, f"CREATE DATABASE {name}"))
+    try:
+        yield suite.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        asyncio.run(_admin(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+async def _admin(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def _rows(url: str, sql: str) -> list[tuple[Any, ...]]:
+    if url.startswith("sqlite://"):
+        db = sqlite3.connect(url.removeprefix("sqlite://"))
+        try:
+            return [tuple(r) for r in db.execute(sql).fetchall()]
+        finally:
+            db.close()
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        return [tuple(r) for r in await connection.fetch(sql)]
+    finally:
+        await connection.close()
+
+
 def test_a_reminder_for_a_rounds_close_goes_out_once_with_two_server_processes(
         tmp_path: Path) -> None:
-    env = {"BACKGROUND_SECONDS": "0.2"}
+    with own_database(tmp_path) as url:
+        _two_processes(tmp_path, url)
+
+
+def _two_processes(tmp_path: Path, url: str) -> None:
+    env = {"BACKGROUND_SECONDS": "0.2", "DATABASE_URL": url}
     with running_server(tmp_path, **env) as first, running_server(
             tmp_path, PREPARE_DATABASE="0", **env) as second:
         a, b = first.base, second.base
@@ -299,19 +412,42 @@ def test_a_reminder_for_a_rounds_close_goes_out_once_with_two_server_processes(
     assert all(n["audience"] == "REMINDER" and "2021年度执行绩效填报" in n["title"]
                for n in notices)
     # ... and in the database: four reminders claimed once each, two notices, nothing else
-    claims = _claims(tmp_path)
+    claims = asyncio.run(_claims(url))
     assert len(claims) == 4 and all(c.count(":") == 2 for c in claims)
 
 
-def _claims(data_dir: Path) -> list[str]:
+async def _claims(url: str) -> list[str]:
     """Who claimed each reminder (host:pid:random), checked beside the rows it wrote."""
-    db = sqlite3.connect(data_dir / "platform.sqlite3")
-    try:
-        rows = db.execute("SELECT claimed_by FROM reminder ORDER BY id").fetchall()
-        notices = db.execute("SELECT count(*) FROM notice WHERE audience = 'reminder'"
-                             ).fetchone()[0]
-        receipts = db.execute("SELECT count(*) FROM notice_receipt").fetchone()[0]
-    finally:
-        db.close()
+    rows = await _rows(url, "SELECT claimed_by FROM reminder ORDER BY id")
+    [(notices,)] = await _rows(url, "SELECT count(*) FROM notice WHERE audience = 'reminder'")
+    [(receipts,)] = await _rows(url, "SELECT count(*) FROM notice_receipt")
     assert all(r[0] for r in rows) and notices == 2 and receipts == 2
     return [str(r[0]) for r in rows]
+
+
+async def test_a_claim_is_undone_with_a_failed_send_and_the_next_round_sends(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a reminder due now, and a process that fails while writing its notice
+    await _close_campaign_in(0.5)
+    await api.data(SCHEDULE, {"days": [1]}, await api.token(ZHENGZHOU))
+    real_write = notices.write
+
+    async def crash(**kwargs: Any) -> Notice:
+        raise RuntimeError("process died mid-send")
+
+    monkeypatch.setattr(notices, "write", crash)
+    with pytest.raises(RuntimeError):
+        await background.run_once("dying", Smtp(host=""))
+
+    # Then the claim went with the transaction: nothing half-sent, still unclaimed
+    reminder = await Reminder.get()
+    assert reminder.claimed_at is None and reminder.claimed_by is None
+    assert await Notice.all().count() == 0 and await NoticeReceipt.all().count() == 0
+
+    # When the next round runs normally, it goes out once
+    monkeypatch.setattr(notices, "write", real_write)
+    await background.run_once("healthy", Smtp(host=""))
+    await background.run_once("healthy", Smtp(host=""))
+    reminder = await Reminder.get()
+    assert reminder.claimed_by == "healthy" and reminder.notice_id is not None
+    assert await Notice.all().count() == 1

@@ -11,9 +11,12 @@ from gql.context import Info
 from gql.enums import Role
 from gql.errors import UserError
 from models import User as UserModel
+from models.object_history import user_subject
+from permissions.classes import IsActiveUser
 from permissions.scoping import received_notices, visible_organizations, visible_users
 
 if TYPE_CHECKING:
+    from gql.declarations.types import HistoryEntry
     from gql.org.types import Organization
 
 
@@ -42,6 +45,14 @@ class User(relay.Node):
         principal = info.context.principal
         m = await visible_users(principal).get_or_none(id=id) if principal else None
         return cls.of(m) if m else None
+
+    @strawberry.field(description="Password resets of this account (who, when), oldest first.",
+                      permission_classes=[IsActiveUser])
+    async def history(self) -> list[
+            Annotated[HistoryEntry, strawberry.lazy("gql.declarations.types")]]:
+        from gql.declarations.types import events_of
+
+        return await events_of(user_subject(self.id))
 
     @strawberry.field
     async def organization(

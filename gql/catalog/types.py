@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -16,6 +16,11 @@ from models import Campaign as CampaignModel
 from models import TaskEntry as TaskEntryModel
 from models.clock import now_utc
 from models.enums import SchoolType as SchoolTypeEnum
+from models.object_history import entry_subject
+from permissions.classes import IsActiveUser
+
+if TYPE_CHECKING:
+    from gql.declarations.types import HistoryEntry
 
 # Catalog entries in number order (10 after 7.2), at every level, on both paths.
 CATALOG_ORDER = ("sort_key",)
@@ -73,6 +78,15 @@ class TaskEntry(relay.Node):
     async def load(cls, info: Info, id: int) -> TaskEntry | None:
         m = await info.context.loaders.task_entry_by_id.load(id)
         return cls.of(m) if m else None
+
+    @strawberry.field(description="Catalog changes to this entry (added, changed field by"
+                      " field, retired, restored), oldest first.",
+                      permission_classes=[IsActiveUser])
+    async def history(self) -> list[
+            Annotated[HistoryEntry, strawberry.lazy("gql.declarations.types")]]:
+        from gql.declarations.types import events_of
+
+        return await events_of(entry_subject(self.id))
 
     @strawberry.field(description="The group heading above this item, if any.")
     async def parent(self, info: Info) -> TaskEntry | None:

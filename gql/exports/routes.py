@@ -9,6 +9,7 @@ GET /exports/performance.xlsx?year=Y[&city=CODE]  planned against achieved, who 
 GET /files/evidence/{id}                an evidence file, for whoever sees its undertaking
 GET /files/notices/{id}                 a notice's attachment, for its sender and recipients
 GET /exports/initial-passwords/{code}.xlsx  the province office: one-time passwords, once
+GET /exports/operation-log.xlsx|.csv    the auditor: the operation log (gql/audit/exports.py)
 Sums count the declarations in ?statuses=submitted,city_approved,accepted (the default) and
 the report lines in ?reportStatuses=accepted (the default); the workbooks say which.
 """
@@ -18,19 +19,21 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from tortoise.queryset import QuerySet
 
+from gql.audit.exports import operation_log_csv, operation_log_xlsx
+from gql.audit.recorder import record_download, recorded
 from gql.catalog.queries import campaign_or_latest
 from gql.context import Context, bearer_token, build_context
 from gql.errors import ApiError
 from gql.exports import certifying, sheets
 from gql.exports import workbooks as wb
-from gql.exports.disposition import content_disposition
+from gql.exports.responses import attachment as _file
+from gql.exports.responses import error as _error
 from gql.input_limits import check_text
 from gql.nodes import db_id
-from gql.observability.metrics import count_error
 from gql.oversight.scope import OversightScope, oversight_scope
 from models import (
     Declaration,
@@ -50,7 +53,13 @@ from models.declaration import DeclarationStatus
 from models.enums import OrgKind
 from models.errors import Code, DomainError
 from models.performance import CertificationRound
-from permissions.classes import PROVINCE_OR_CITY, IsProvinceOffice, active, having_role
+from permissions.classes import (
+    PROVINCE_OR_CITY,
+    IsAuditor,
+    IsProvinceOffice,
+    domain_user,
+    having_role,
+)
 from permissions.scoping import (
     manages,
     visible_evidence,
@@ -65,39 +74,38 @@ Handler = Callable[[Request, Context], Awaitable[Response]]
 PARAMETERS = {"code": "organizationCode", "city": "cityCode", "campaign": "campaignCode"}
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    count_error(code)
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-
-
-def _authenticated(handler: Handler, *, oversight_only: bool = False,
-                   province_only: bool = False) -> Callable[[Request], Awaitable[Response]]:
+def _authenticated(handler: Handler, operation: str, *, oversight_only: bool = False,
+                   province_only: bool = False, auditor_only: bool = False
+                   ) -> Callable[[Request], Awaitable[Response]]:
     """The same gates as the API: a live token, a changed password, and for summaries a
-    province or city role (for initial passwords, the province office's)."""
+    province or city role (for initial passwords, the province office's). Every request,
+    refused or not, leaves a record in the operation log (gql/audit/recorder.py); a
+    download that changes something (initial passwords are handed out once) keeps its
+    record in the same transaction."""
     async def endpoint(request: Request) -> Response:
         context = await build_context(request, None, bearer_token(request.headers))
         try:
             for name, value in [*request.path_params.items(), *request.query_params.items()]:
                 check_text(PARAMETERS.get(name, name), str(value), name)
-            if province_only:
+            if auditor_only:
+                having_role(context, IsAuditor.roles, IsAuditor.message)
+            elif province_only:
                 having_role(context, IsProvinceOffice.roles, "仅省教育厅可下载初始密码")
             elif oversight_only:
                 having_role(context, PROVINCE_OR_CITY, "仅省教育厅或地市教育局可导出汇总")
             else:
-                active(context)
+                domain_user(context)
         except ApiError as e:
             code = str((e.extensions or {})["code"])
             status = {Code.UNAUTHENTICATED: 401, Code.BAD_USER_INPUT: 400}.get(code, 403)
-            return _error(status, code, e.message)
-        return await handler(request, context)
+            refused = _error(status, code, e.message)
+            if code != Code.BAD_USER_INPUT:  # an oversized parameter is not kept either
+                await record_download(context, operation, request, refused)
+            return refused
+        return await recorded(request, context, handler, operation,
+                              same_transaction=province_only)
 
     return endpoint
-
-
-def _file(content: bytes, filename: str, media_type: str, fallback: str) -> Response:
-    """A download called `filename`; `fallback` is the stem of its ASCII name."""
-    return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": content_disposition(filename, fallback)})
 
 
 async def declaration_xlsx(request: Request, context: Context) -> Response:
@@ -328,17 +336,27 @@ async def initial_passwords_xlsx(request: Request, context: Context) -> Response
 
 
 routes = [
-    Route("/exports/declarations/{code}.xlsx", _authenticated(declaration_xlsx)),
-    Route("/exports/summary.xlsx", _authenticated(summary_xlsx, oversight_only=True)),
-    Route("/exports/progress.csv", _authenticated(progress_csv, oversight_only=True)),
-    Route("/exports/sums.csv", _authenticated(sums_csv, oversight_only=True)),
-    Route("/exports/performance.xlsx", _authenticated(performance_xlsx, oversight_only=True)),
+    Route("/exports/declarations/{code}.xlsx",
+          _authenticated(declaration_xlsx, "exportDeclaration")),
+    Route("/exports/summary.xlsx",
+          _authenticated(summary_xlsx, "exportSummary", oversight_only=True)),
+    Route("/exports/progress.csv",
+          _authenticated(progress_csv, "exportProgress", oversight_only=True)),
+    Route("/exports/sums.csv", _authenticated(sums_csv, "exportSums", oversight_only=True)),
+    Route("/exports/performance.xlsx",
+          _authenticated(performance_xlsx, "exportPerformance", oversight_only=True)),
     Route("/exports/certification.xlsx",
-          _authenticated(certification_xlsx, oversight_only=True)),
+          _authenticated(certification_xlsx, "exportCertification", oversight_only=True)),
     Route("/exports/certification-public.xlsx",
-          _authenticated(certification_public_xlsx, oversight_only=True)),
-    Route("/files/evidence/{id}", _authenticated(evidence_file)),
-    Route("/files/notices/{id}", _authenticated(notice_attachment)),
+          _authenticated(certification_public_xlsx, "exportCertificationPublic",
+                         oversight_only=True)),
+    Route("/files/evidence/{id}", _authenticated(evidence_file, "downloadEvidence")),
+    Route("/files/notices/{id}", _authenticated(notice_attachment, "downloadNoticeAttachment")),
     Route("/exports/initial-passwords/{code}.xlsx",
-          _authenticated(initial_passwords_xlsx, province_only=True)),
+          _authenticated(initial_passwords_xlsx, "downloadInitialPasswords",
+                         province_only=True)),
+    Route("/exports/operation-log.xlsx",
+          _authenticated(operation_log_xlsx, "exportOperationLog", auditor_only=True)),
+    Route("/exports/operation-log.csv",
+          _authenticated(operation_log_csv, "exportOperationLog", auditor_only=True)),
 ]

@@ -315,3 +315,13 @@ def initial_password_workbook(unit: Organization, rows: Sequence[Any]) -> bytes:
     ws.freeze_panes = "A4"
     _widths(ws, [20, 40, 20, 22])
     return _save(book)
+
+
+def table_workbook(sheet: Sheet) -> bytes:
+    """A workbook of one table (the operation log)."""
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet.title
+    _table(ws, sheet.header, sheet.rows, money_columns=sheet.money_columns)
+    _widths(ws, sheet.widths)
+    return _save(book)

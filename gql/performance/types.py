@@ -14,6 +14,7 @@ from gql.declarations.types import (
     ReviewedForm,
     actor_of,
     comment_entries,
+    events_of,
 )
 from gql.enums import CertificationResult, ChangeKind, ProgressStatus, RequestStatus
 from gql.nodes import compose, decompose, scoped_id
@@ -27,6 +28,7 @@ from models import PerformanceEntry, ReportEvent, ReportingRound
 from models import PerformanceReport as ReportModel
 from models import Undertaking as UndertakingModel
 from models.clock import now_utc
+from models.object_history import report_subject
 from models.reports import prefill, previous_entries, reportable
 from models.row_comments import RowComment as RowCommentModel
 from models.undertaking import FUNDING_SOURCES
@@ -199,10 +201,13 @@ class PerformanceReport(ReviewedForm, relay.Node):
                 planned=u, year=self.round.year))
         return lines
 
-    @strawberry.field(description="Status changes, oldest first.")
+    @strawberry.field(description="Status changes, reviewers' comments, report lines saved"
+                      " (field by field), evidence uploaded and deleted, extensions; oldest"
+                      " first.")
     async def history(self) -> list[HistoryEntry]:
+        others = await events_of(report_subject(self.org.id, self.round.id))
         if self.model is None:
-            return []
+            return others
         events = await ReportEvent.filter(report_id=self.model.id).order_by("id").select_related(
             "actor", "actor__organization")
         entries = [HistoryEntry(
@@ -214,7 +219,7 @@ class PerformanceReport(ReviewedForm, relay.Node):
             year=self.round.year, undertaking__organization_id=self.org.id,
             undertaking__item__campaign_id=self.round.campaign_id).select_related(
             "author", "author__organization", "undertaking__item"))
-        return sorted(entries, key=lambda h: h.at)
+        return sorted([*entries, *others], key=lambda h: h.at)
 
 
 @strawberry.type(name="ChangeRequest",
