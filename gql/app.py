@@ -1,4 +1,5 @@
-"""The ASGI application: /graphql (GraphiQL in a browser) and /healthz."""
+"""The ASGI application: /graphql (GraphiQL in a browser), /healthz, /readyz, /metrics, the
+exports and file downloads."""
 
 from __future__ import annotations
 

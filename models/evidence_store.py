@@ -6,6 +6,10 @@ One interface, chosen by EVIDENCE_STORE:
 - `database`: the table evidence_blob in the platform's own database (bytea on PostgreSQL),
   so every server process on every host that reaches the database reads every file, and the
   database's backup holds them too.
+- `s3`: a bucket of an S3-compatible object store (AWS S3, MinIO, Ceph, a cloud's OSS),
+  through boto3 (`pip install '.[s3]'`): EVIDENCE_S3_BUCKET, EVIDENCE_S3_PREFIX (default
+  `evidence/`), EVIDENCE_S3_ENDPOINT for a store other than AWS; credentials and region as
+  boto3 reads them (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION ...).
 The same bytes uploaded twice are stored once, and a stored file can always be checked
 against its name.
 """
@@ -16,7 +20,7 @@ import asyncio
 import os
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from tortoise import fields
 from tortoise.exceptions import IntegrityError
@@ -100,7 +104,67 @@ class DatabaseStore:
         return bytes(rows[0]) if rows else None
 
 
-STORES = ("local", "database")
+class S3Store:
+    """A bucket of an S3-compatible store; boto3 is synchronous, so calls run in threads."""
+
+    def __init__(self, bucket: str, prefix: str, endpoint: str | None) -> None:
+        self.bucket, self.prefix = bucket, prefix
+        self.client = _s3_client(endpoint)
+
+    def key(self, sha256: str) -> str:
+        return f"{self.prefix}{sha256[:2]}/{sha256}"
+
+    async def put(self, sha256: str, content: bytes) -> None:
+        await asyncio.to_thread(self._put, sha256, content)
+
+    async def get(self, sha256: str) -> bytes | None:
+        return await asyncio.to_thread(self._get, sha256)
+
+    def _put(self, sha256: str, content: bytes) -> None:
+        if self._get_head(sha256):
+            return  # the same content is stored already
+        self.client.put_object(Bucket=self.bucket, Key=self.key(sha256), Body=content,
+                               ContentType="application/octet-stream")
+
+    def _get_head(self, sha256: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
+            return True
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return False
+            raise
+
+    def _get(self, sha256: str) -> bytes | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        body: bytes = answer["Body"].read()
+        return body
+
+
+# boto3 clients are thread-safe and costly to make (tens of ms): one per endpoint.
+_s3_clients: dict[str | None, Any] = {}
+
+
+def _s3_client(endpoint: str | None) -> Any:
+    if endpoint not in _s3_clients:
+        try:
+            import boto3
+        except ImportError as e:
+            raise RuntimeError("EVIDENCE_STORE=s3 needs boto3: pip install '.[s3]'") from e
+        _s3_clients[endpoint] = boto3.client("s3", endpoint_url=endpoint)
+    return _s3_clients[endpoint]
+
+
+STORES = ("local", "database", "s3")
 
 
 def store_name() -> str:
@@ -112,4 +176,13 @@ def store_name() -> str:
 
 def evidence_store() -> EvidenceStore:
     """The store the settings name (read on every call: tests switch it)."""
-    return DatabaseStore() if store_name() == "database" else LocalStore(storage_dir())
+    name = store_name()
+    if name == "database":
+        return DatabaseStore()
+    if name == "s3":
+        bucket = os.environ.get("EVIDENCE_S3_BUCKET", "").strip()
+        if not bucket:
+            raise ValueError("EVIDENCE_STORE=s3 needs EVIDENCE_S3_BUCKET")
+        return S3Store(bucket, os.environ.get("EVIDENCE_S3_PREFIX", "evidence/"),
+                       os.environ.get("EVIDENCE_S3_ENDPOINT", "").strip() or None)
+    return LocalStore(storage_dir())

@@ -36,6 +36,8 @@ from tests.conftest import (
 from tests.test_declarations import row, save
 from tests.test_evidence import download, evidence_of, reporting_school, upload
 from tests.test_evidence import evidence_dir as evidence_dir  # a fixture, used by name
+from tests.test_evidence_store import BUCKET, s3_keys
+from tests.test_evidence_store import s3 as s3  # a fixture, used by name
 from tests.test_notices import explicit, post_files
 
 SAVERS = (ZZ_SCHOOL, LY_SCHOOL, HIGHER_SCHOOL)
@@ -92,11 +94,12 @@ def files(folder: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
-@pytest.mark.parametrize("store", ["local", "database"])
+@pytest.mark.parametrize("store", ["local", "database", "s3"])
 async def test_backup_while_saving_then_wipe_and_restore(
         api: Api, database_url: str, evidence_dir: Path, tmp_path: Path, store: str,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     monkeypatch.setenv("EVIDENCE_STORE", store)
+    bucket = request.getfixturevalue("s3") if store == "s3" else None
     # Given a school's report with two evidence files, and three schools logged in
     undertaking = await reporting_school(api)
     await upload(api, ZZ_SCHOOL_2, undertaking, "认定文件.pdf", sample_files.PDF)
@@ -146,12 +149,17 @@ async def test_backup_while_saving_then_wipe_and_restore(
     assert {n: t.rows for n, t in quiet.tables.items()} == {n: len(r) for n, r in after.items()}
     assert len(quiet.evidence) == 4 and quiet.missing_evidence == []
 
-    # ... each in one folder that holds only the backup (no -wal or -shm beside a copy)
+    # ... each in one folder, for its owner only, that holds only the backup (no -wal or
+    # -shm beside a copy)
+    assert (tmp_path / "quiet").stat().st_mode & 0o077 == 0
     assert sorted(p.name for p in (tmp_path / "quiet").iterdir()) == sorted(
         [quiet.database_file, "evidence", NAME])
 
     # When everything is lost and the backup taken while saving is restored
     await wipe(database_url, evidence_dir)
+    if bucket is not None:  # the bucket too
+        for key in s3_keys(bucket):
+            bucket.delete_object(Bucket=BUCKET, Key=key)
     await restore(tmp_path / "during", database_url, say=lambda _: None)
 
     # Then each table holds the snapshot's rows: a consistent earlier state of the same data
@@ -170,6 +178,9 @@ async def test_backup_while_saving_then_wipe_and_restore(
 
     # When the quiet backup is restored over it (after another wipe)
     await wipe(database_url, evidence_dir)
+    if bucket is not None:
+        for key in s3_keys(bucket):
+            bucket.delete_object(Bucket=BUCKET, Key=key)
     await restore(tmp_path / "quiet", database_url, say=lambda _: None)
 
     # Then every table and every evidence file equals the state before the loss

@@ -1,18 +1,24 @@
 """Evidence files where every server process on every host reads them (issue 13, point 9):
 EVIDENCE_STORE=local keeps them in a folder of the host that received them, =database in
-the platform's database (bytea on PostgreSQL). Both backends through the API, and two
+the platform's database (bytea on PostgreSQL), =s3 in an S3-compatible bucket (here moto's
+in-process S3, which answers boto3 as AWS would). Every backend through the API, and two
 server processes standing for two hosts (each its own EVIDENCE_DIR, one database)."""
 
 from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import httpx
 import pytest
+from moto import mock_aws
 
 from models import Evidence, EvidenceBlob
+from models import evidence_store as evidence_store_module
 from models.evidence_store import evidence_store
 from tests import sample_files
 from tests.conftest import PROVINCE, ZZ_SCHOOL_2, Api
@@ -24,10 +30,35 @@ PDF = sample_files.PDF
 SHA = hashlib.sha256(PDF).hexdigest()
 
 
-@pytest.mark.parametrize("store", ["local", "database"])
+BUCKET = "platform-evidence"
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A bucket in moto's S3, with the settings a server would have."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1", "EVIDENCE_S3_BUCKET": BUCKET,
+                        "EVIDENCE_S3_PREFIX": "evidence/"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("EVIDENCE_S3_ENDPOINT", raising=False)
+    with mock_aws():
+        evidence_store_module._s3_clients.clear()  # made inside the mock
+        client = boto3.client("s3")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+    evidence_store_module._s3_clients.clear()
+
+
+def s3_keys(client: Any) -> list[str]:
+    return [o["Key"] for o in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+
+
+@pytest.mark.parametrize("store", ["local", "database", "s3"])
 async def test_each_backend_stores_once_serves_and_tells_a_loss(
-        api: Api, evidence_dir: Path, store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        api: Api, evidence_dir: Path, store: str, monkeypatch: pytest.MonkeyPatch,
+        request: pytest.FixtureRequest) -> None:
     monkeypatch.setenv("EVIDENCE_STORE", store)
+    bucket = request.getfixturevalue("s3") if store == "s3" else None
     # Given a school's report line
     undertaking = await reporting_school(api)
 
@@ -42,6 +73,9 @@ async def test_each_backend_stores_once_serves_and_tells_a_loss(
     if store == "database":
         assert await EvidenceBlob.filter(sha256=SHA).count() == 1
         assert stored_files(evidence_dir) == []
+    elif store == "s3":
+        assert s3_keys(bucket) == [f"evidence/{SHA[:2]}/{SHA}"]
+        assert stored_files(evidence_dir) == [] and await EvidenceBlob.all().count() == 0
     else:
         assert stored_files(evidence_dir) == [evidence_dir / SHA[:2] / SHA]
         assert await EvidenceBlob.all().count() == 0
@@ -50,6 +84,8 @@ async def test_each_backend_stores_once_serves_and_tells_a_loss(
     # When the store loses the bytes
     if store == "database":
         await EvidenceBlob.filter(sha256=SHA).delete()
+    elif store == "s3":
+        bucket.delete_object(Bucket=BUCKET, Key=f"evidence/{SHA[:2]}/{SHA}")
     else:
         shutil.rmtree(evidence_dir)
     lost = await download(api, first["downloadUrl"], PROVINCE)
@@ -60,7 +96,11 @@ async def test_each_backend_stores_once_serves_and_tells_a_loss(
 
 async def test_an_unknown_store_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EVIDENCE_STORE", "s3-someday")
-    with pytest.raises(ValueError, match="EVIDENCE_STORE must be one of local, database"):
+    with pytest.raises(ValueError, match="EVIDENCE_STORE must be one of local, database, s3"):
+        evidence_store()
+    monkeypatch.setenv("EVIDENCE_STORE", "s3")
+    monkeypatch.delenv("EVIDENCE_S3_BUCKET", raising=False)
+    with pytest.raises(ValueError, match="needs EVIDENCE_S3_BUCKET"):
         evidence_store()
 
 

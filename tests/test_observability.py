@@ -111,8 +111,12 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
             for family in text_string_to_metric_families(text) for s in family.samples}
 
 
-async def test_metrics_are_off_by_default_and_need_their_token(api: Api, database_url: str
-                                                               ) -> None:
+async def test_metrics_are_off_by_default_and_need_their_token(
+        api: Api, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(*args: object) -> None:
+        raise RuntimeError("the session store went away")
+
+    monkeypatch.setattr("models.sessions.logout", broken)
     # Given the suite's app (no METRICS_TOKEN) and one with a token
     off = await api.client.get("/metrics")
     on = create_with_token()
@@ -125,6 +129,9 @@ async def test_metrics_are_off_by_default_and_need_their_token(api: Api, databas
                           headers={"Authorization": f"Bearer {token}"})
         await client.post("/graphql", json={"query": "query Nobody { me { username } }"})
         await client.get("/exports/summary.xlsx")
+        await client.post("/graphql", json={"query": "{ noSuchField }"})
+        await client.post("/graphql", json={"query": "mutation Out { logout { ok } }"},
+                          headers={"Authorization": f"Bearer {token}"})
         anonymous = await client.get("/metrics")
         wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
         right = await client.get("/metrics", headers={
@@ -140,9 +147,11 @@ async def test_metrics_are_off_by_default_and_need_their_token(api: Api, databas
         return after.get(key, 0) - before.get(key, 0)
 
     assert grew("taskplatform_http_requests_total", route="/graphql", method="POST",
-                status="200") == 2
+                status="200") == 4
     assert grew("taskplatform_request_duration_seconds_count", operation="SchoolHome") == 1
     assert grew("taskplatform_errors_total", code="UNAUTHENTICATED") == 2  # GraphQL + export
+    assert grew("taskplatform_errors_total", code="GRAPHQL_VALIDATION_FAILED") == 1
+    assert grew("taskplatform_errors_total", code="INTERNAL_ERROR") == 1  # masked, still counted
     assert grew("taskplatform_http_requests_total", route="/exports/summary.xlsx",
                 method="GET", status="401") == 1
     assert ("taskplatform_live_sockets", ()) in after
@@ -171,13 +180,16 @@ def test_a_served_process_logs_json_and_counts_its_sockets(tmp_path: Path) -> No
 
         async def sockets() -> tuple[float, float]:
             socket = await Socket.open(server.base.replace("http", "ws") + "/graphql", token)
-            async with httpx.AsyncClient(base_url=server.base, headers=auth) as client:
-                scraped = (await client.get("/metrics")).text
-                await socket.close()
-                await asyncio.sleep(0.3)
-                closed = (await client.get("/metrics")).text
             key = ("taskplatform_live_sockets", ())
-            return samples(scraped)[key], samples(closed)[key]
+            async with httpx.AsyncClient(base_url=server.base, headers=auth) as client:
+                scraped = samples((await client.get("/metrics")).text)[key]
+                await socket.close()
+                for _ in range(50):  # the server ends its side of the socket soon after
+                    closed = samples((await client.get("/metrics")).text)[key]
+                    if closed == 0:
+                        break
+                    await asyncio.sleep(0.1)
+            return scraped, closed
 
         open_count, closed_count = asyncio.run(sockets())
 

@@ -70,6 +70,9 @@ def _prepare(folder: Path) -> None:
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} 不是空目录：请为每次备份指定一个新目录")
     folder.mkdir(parents=True, exist_ok=True)
+    # The copy holds password hashes, session digests and waiting one-time passwords: for
+    # the owner only, whatever the umask.
+    folder.chmod(0o700)
 
 
 def _write(path: Path, content: bytes) -> None:
