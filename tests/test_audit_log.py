@@ -171,3 +171,25 @@ async def test_the_api_offers_no_way_to_change_or_delete_a_record(api: Api) -> N
 
     assert attempt["data"] is None and "deleteOperationRecord" in attempt["errors"][0]["message"]
     assert [r.hash for r in await AuditRecord.all().order_by("seq")] == kept
+
+
+async def test_status_changes_extensions_and_accounts_keep_before_and_after(api: Api) -> None:
+    await twenty_actions(api)
+
+    def changes(operation: str) -> list[dict[str, Any]]:
+        return [c for r in records if r.operation == operation
+                for c in json.loads(r.detail).get("changes", [])]
+
+    records = await AuditRecord.all().order_by("seq")
+
+    [submitted] = changes("submitDeclaration")
+    assert (submitted["before"]["status"], submitted["after"]["status"]) == (
+        "draft", "submitted")
+    [returned] = changes("returnDeclaration")
+    assert returned["after"]["status"] == "returned"
+    [granted] = changes("grantExtension")
+    assert granted["before"] is None and granted["after"]["reason"] == "材料补交"
+    [disabled] = changes("setUserActive")
+    assert (disabled["before"], disabled["after"]) == ({"is_active": True}, {"is_active": False})
+    [entry] = changes("updateTaskEntry")
+    assert entry["after"]["title"] == "改名后的任务" and entry["before"]["title"] != "改名后的任务"
