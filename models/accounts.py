@@ -9,7 +9,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from models import initial_passwords, object_history, password_policy, throttle
+from models import audit, initial_passwords, object_history, password_policy, throttle
 from models.account import AccessToken, User
 from models.clock import now_utc
 from models.enums import ROLE_OF_KIND, OrgKind, Role
@@ -141,6 +141,7 @@ async def create_auditor(username: str, display_name: str = "") -> tuple[User, s
 
 async def set_active(user: User, active: bool) -> User:
     """Disable or re-enable; a disabled user's tokens stop working at once, its history stays."""
+    audit.note(f"User:{user.id}", {"is_active": user.is_active}, {"is_active": active})
     async with in_transaction():
         user.is_active = active
         await user.save(update_fields=["is_active"])

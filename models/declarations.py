@@ -303,6 +303,10 @@ async def grant_extension(actor_id: int, org: Organization, campaign: Campaign,
         raise DomainError(Code.INVALID_VALUE, "延期截止时间必须晚于当前时间", "until")
     text = (reason or "").strip() or None
     async with write_transaction():
+        old = await Extension.get_or_none(campaign_id=campaign.id, organization_id=org.id)
+        audit.note(f"extension of {org.code}",
+                   {"until": old.until, "reason": old.reason} if old else None,
+                   {"until": until, "reason": text})
         extension, _ = await Extension.update_or_create(
             defaults={"until": until, "reason": text, "granted_by_id": actor_id},
             campaign_id=campaign.id, organization_id=org.id)

@@ -26,8 +26,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from tortoise import Tortoise
 from tortoise.exceptions import ValidationError
 
-from models import initial_passwords
+from models import audit, initial_passwords
 from models.account import User
+from models.audit import Entry, Kind
 from models.config import tortoise_config
 from models.database import is_unavailable, migrate_database
 from models.enums import CityCategory, OrgKind, SchoolType
@@ -465,7 +466,15 @@ async def import_organizations(rows_source: Path | Table, *, dry_run: bool = Fal
     # write lock up front (SQLite: BEGIN IMMEDIATE, waiting for a saving server within the
     # busy timeout) instead of failing at its first write after reading.
     async with write_transaction():
-        return await _import(table, write=True)
+        report = await _import(table, write=True)
+        if report.ok:  # a refused file rolled back: nothing happened to record
+            await audit.append(Entry(
+                kind=Kind.SYSTEM, operation="importOrgs", username="taskplatform",
+                targets={"codes": [c.code for c in report.changes
+                                   if c.action != "unchanged"][:500]},
+                detail={"source": report.source, "created": report.created,
+                        "updated": report.updated, "unchanged": report.unchanged}))
+        return report
 
 
 @dataclass

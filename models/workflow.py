@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
+from models import audit
 from models.catalog import Campaign
 from models.clock import beijing, now_utc
 from models.declaration import DeclarationAction, DeclarationStatus
@@ -261,6 +262,9 @@ class Flow(Generic[M]):
             event = await self.event.create(**fields, action=action, from_status=status,
                                             to_status=to, reason=reason, actor_id=actor_id,
                                             at=at)
+            audit.note(f"{self.model.__name__} {self.keys}",
+                       {"status": status, "version": version},
+                       {"status": to, "version": version + 1})
             if self.announce is not None:
                 await self.announce(event.pk)
             if reopens:

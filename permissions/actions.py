@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models import Organization
-from models.enums import OrgKind
+from models.enums import OrgKind, Role
 from permissions.principal import Principal
 from permissions.scoping import manages
 
@@ -64,6 +64,16 @@ def may_request_change(p: Principal, org: Organization) -> bool:
 def may_manage_deadlines(p: Principal, org: Organization) -> bool:
     """Deadlines and extensions are the province office's."""
     return p.is_province
+
+
+def may_manage_account(role: Role) -> bool:
+    """An auditor's account is never reset or disabled through the API: an administrator who
+    could reset it would read the log it audits them by (等保: the auditor is kept apart).
+    It is managed on the server (`taskplatform create-auditor`)."""
+    return role is not Role.AUDITOR
+
+
+AUDITOR_ACCOUNT = "审计管理员账号只能在服务器上用 taskplatform 命令管理"
 
 
 def may_disable(p: Principal, user_id: int) -> bool:

@@ -5,6 +5,7 @@ objects and with which outcome; no password ever."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from models.audit import AuditRecord
@@ -171,3 +172,59 @@ async def test_the_api_offers_no_way_to_change_or_delete_a_record(api: Api) -> N
 
     assert attempt["data"] is None and "deleteOperationRecord" in attempt["errors"][0]["message"]
     assert [r.hash for r in await AuditRecord.all().order_by("seq")] == kept
+
+
+async def test_status_changes_extensions_and_accounts_keep_before_and_after(api: Api) -> None:
+    await twenty_actions(api)
+
+    def changes(operation: str) -> list[dict[str, Any]]:
+        return [c for r in records if r.operation == operation
+                for c in json.loads(r.detail).get("changes", [])]
+
+    records = await AuditRecord.all().order_by("seq")
+
+    [submitted] = changes("submitDeclaration")
+    assert (submitted["before"]["status"], submitted["after"]["status"]) == (
+        "draft", "submitted")
+    [returned] = changes("returnDeclaration")
+    assert returned["after"]["status"] == "returned"
+    [granted] = changes("grantExtension")
+    assert granted["before"] is None and granted["after"]["reason"] == "材料补交"
+    [disabled] = changes("setUserActive")
+    assert (disabled["before"], disabled["after"]) == ({"is_active": True}, {"is_active": False})
+    [entry] = changes("updateTaskEntry")
+    assert entry["after"]["title"] == "改名后的任务" and entry["before"]["title"] != "改名后的任务"
+
+
+async def test_an_import_is_recorded_and_a_refused_one_is_not(db: None, tmp_path: Path) -> None:
+    from models.importer import import_organizations
+    from tests.test_import import SCHOOLS, write_csv
+
+    report = await import_organizations(write_csv(tmp_path / "schools.csv", SCHOOLS))
+    bad = await import_organizations(write_csv(tmp_path / "bad.csv", [
+        SCHOOLS[0], ["x", "", "", "", ""]]))
+
+    assert report.ok and not bad.ok
+    [record] = await AuditRecord.filter(operation="importOrgs")
+    assert (record.kind, record.username) == ("system", "taskplatform")
+    assert json.loads(record.detail)["created"] == report.created > 0
+
+
+async def test_downloads_of_initial_passwords_are_recorded_with_their_answer(
+        api: Api, tmp_path: Path) -> None:
+    from models.importer import import_organizations
+    from tests.test_import import SCHOOLS, write_csv
+
+    await import_organizations(write_csv(tmp_path / "schools.csv", SCHOOLS))
+    province = await api.token(PROVINCE)
+    headers = {"Authorization": f"Bearer {province}"}
+    first = await api.client.get("/exports/initial-passwords/410000.xlsx", headers=headers)
+    second = await api.client.get("/exports/initial-passwords/410000.xlsx", headers=headers)
+    stranger = await api.client.get("/exports/initial-passwords/410000.xlsx")
+
+    assert (first.status_code, second.status_code, stranger.status_code) == (200, 404, 401)
+    records = await AuditRecord.filter(operation="downloadInitialPasswords").order_by("seq")
+    assert [(r.outcome, r.username, r.kind) for r in records] == [
+        ("OK", PROVINCE, "download"), ("NOTHING_PENDING", PROVINCE, "download"),
+        ("UNAUTHENTICATED", "", "download")]
+    assert json.loads(records[0].targets) == {"organizationCode": "410000"}

@@ -186,3 +186,25 @@ async def test_create_auditor_prints_a_one_time_password_once(api: Api, orm: str
     login = await api.login("auditor9", password)
     assert login["errors"] == [] and login["user"]["role"] == "AUDITOR"
     assert login["user"]["mustChangePassword"] is True
+
+
+async def test_the_province_cannot_take_over_or_disable_an_auditor(api: Api) -> None:
+    auditor = await auditor_token(api)
+    province = await api.token(PROVINCE)
+    users = (await api.data('{ organization(code: "410000") { users { id username role } } }',
+                            token=province))["organization"]["users"]
+    [account] = [u for u in users if u["role"] == "AUDITOR"]
+
+    reset = await api.data("mutation($id: ID!) { resetPassword(userId: $id) {"
+                           " oneTimePassword errors { code } } }", {"id": account["id"]},
+                           province)
+    disabled = await api.data("mutation($id: ID!) { setUserActive(userId: $id, active: false)"
+                              " { errors { code message } } }", {"id": account["id"]}, province)
+
+    assert reset["resetPassword"]["oneTimePassword"] is None
+    assert reset["resetPassword"]["errors"][0]["code"] == "FORBIDDEN"
+    assert disabled["setUserActive"]["errors"][0]["code"] == "FORBIDDEN"
+    assert "taskplatform" in disabled["setUserActive"]["errors"][0]["message"]
+    assert len(await read_log(api, auditor)) > 0  # the auditor's session still stands
+    refused = await read_log(api, auditor, outcome="FORBIDDEN")
+    assert [r["operation"] for r in refused] == ["resetPassword", "setUserActive"]

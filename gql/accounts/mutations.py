@@ -16,7 +16,12 @@ from models import Organization as OrganizationModel
 from models import accounts, sessions
 from models.enums import OrgKind
 from models.errors import Code, DomainError
-from permissions.actions import may_disable, may_reset_password
+from permissions.actions import (
+    AUDITOR_ACCOUNT,
+    may_disable,
+    may_manage_account,
+    may_reset_password,
+)
 from permissions.classes import IsAuthenticated, IsProvinceOffice, IsProvinceOrCity
 from permissions.principal import principal_for_token
 from permissions.scoping import visible_organizations, visible_users
@@ -103,6 +108,9 @@ class AccountMutations:
             return UserPayload(user=None, errors=[_not_found("userId", "用户")])
         p = info.context.principal
         assert p is not None
+        if not may_manage_account(user.role):
+            return UserPayload(user=None, errors=[UserError(
+                field=["userId"], code=Code.FORBIDDEN, message=AUDITOR_ACCOUNT)])
         if not may_disable(p, user.id):
             return UserPayload(user=None, errors=[UserError(
                 field=["userId"], code=Code.FORBIDDEN, message="不能停用自己的账号")])
@@ -119,6 +127,9 @@ class AccountMutations:
             return OneTimePasswordPayload(user=None, one_time_password=None,
                                           errors=[_not_found("userId", "用户")])
         org: OrganizationModel = user.organization
+        if not may_manage_account(user.role):
+            return OneTimePasswordPayload(user=None, one_time_password=None, errors=[UserError(
+                field=["userId"], code=Code.FORBIDDEN, message=AUDITOR_ACCOUNT)])
         if not may_reset_password(p, org):
             who = "本单位" if org.kind is not OrgKind.SCHOOL else "该学校"
             return OneTimePasswordPayload(user=None, one_time_password=None, errors=[UserError(
