@@ -64,6 +64,10 @@ class Dialect:
     def datetime_text(self, expr: str) -> str:
         raise NotImplementedError
 
+    def cents_text(self, expr: str) -> str:
+        """Integer hundredths as the two-decimal text Decimal prints ("-0.05", "12.50")."""
+        raise NotImplementedError
+
     def base64(self, expr: str) -> str:
         raise NotImplementedError
 
@@ -119,13 +123,32 @@ class Renderer:
         if leaf.kind == "global_id":
             return self.global_id(leaf.type_name, f"{alias}.{leaf.column}")
         if leaf.kind == "sum":
-            total = " + ".join(f"{alias}.{c}" for c in leaf.columns)
-            return f"('\"' || {d.decimal_text(f'({total})')} || '\"')"
+            total = " + ".join(f"{alias}.{checked(c)}" for c in leaf.columns)
+            as_text = d.cents_text if leaf.codec == "cents" else d.decimal_text
+            return f"('\"' || {as_text(f'({total})')} || '\"')"
+        if leaf.kind == "scoped_id":
+            parts = " || ':' || ".join(d.int_text(f"{alias}.{checked(c)}") for c in leaf.columns)
+            text = f"'{checked(leaf.type_name)}:' || {parts}"
+            return f"('\"' || {d.base64(text)} || '\"')"
+        if leaf.kind == "percent":
+            return self.percent(leaf, alias)
         if leaf.kind == "flags":
             items = " || ".join(f"(CASE WHEN {alias}.{c} THEN '\"{checked(n)}\",' ELSE '' END)"
                                 for c, n in leaf.names)
             return f"('[' || rtrim({items}, ',') || ']')"
         return self.value(leaf, f"{alias}.{checked(leaf.column)}")
+
+    def percent(self, leaf: Leaf, alias: str) -> str:
+        """models/oversight.py target_percent in integers: hundredths of n * 100 / d, rounded
+        half to even as Decimal.quantize does, so no float or database rounding mode."""
+        numerator, denominator = leaf.columns
+        n = f"(coalesce({self.term(leaf.type_name, numerator, alias)}, 0) * 10000)"
+        d = self.term(leaf.type_name, denominator, alias)
+        down, left = f"({n} / {d})", f"({n} % {d})"
+        rounded = (f"({down} + CASE WHEN 2 * {left} > {d} OR (2 * {left} = {d} AND {down} % 2"
+                   " = 1) THEN 1 ELSE 0 END)")
+        return (f"(CASE WHEN coalesce({d}, 0) = 0 THEN 'null' ELSE"
+                f" '\"' || {self.dialect.cents_text(rounded)} || '\"' END)")
 
     def looked_up(self, leaf: Leaf, alias: str) -> str:
         """The SQL value of a Lookup or WindowPart leaf, for the row at `alias`."""
@@ -170,6 +193,8 @@ class Renderer:
                    " 'false' END)"
         if leaf.codec == "decimal":
             return self.nullable(column, f"('\"' || {d.decimal_text(column)} || '\"')")
+        if leaf.codec == "cents":
+            return self.nullable(column, f"('\"' || {d.cents_text(column)} || '\"')")
         if leaf.codec == "datetime":
             return self.nullable(column, f"('\"' || {d.datetime_text(column)} || '\"')")
         if leaf.codec == "enum":
@@ -245,15 +270,40 @@ class Renderer:
         if plan.kind == "connection":
             return self.connection(plan, table)
         alias = self.alias()
-        where = (f"{alias}.id IN {self.rows(plan.rows)}" if plan.rows is not None
-                 else f"{alias}.id = {self.param(plan.id_equals)}")
+        if plan.rows is not None:
+            where = f" WHERE {alias}.id IN {self.rows(plan.rows)}"
+        elif plan.id_equals is not None:
+            where = f" WHERE {alias}.id = {self.param(plan.id_equals)}"
+        else:  # every row of a derived table (its WITH query holds the filters)
+            where = ""
         element = self.object(plan.target, alias)
         if plan.kind == "list":
-            value = self.dialect.array(element, f"FROM {table} {alias} WHERE {where}",
+            value = self.dialect.array(element, f"FROM {table} {alias}{where}",
                                        self.order(plan.target.type_name, plan.order, alias))
         else:
-            value = f"coalesce((SELECT {element} FROM {table} {alias} WHERE {where}), 'null')"
-        return f"SELECT CASE WHEN {guard} THEN {value} END" if guard else f"SELECT {value}"
+            value = f"coalesce((SELECT {element} FROM {table} {alias}{where}), 'null')"
+        # Without the row `null_unless` names (a city not found), the answer is null.
+        absent = f"NOT EXISTS {self.rows(plan.null_unless)}" if plan.null_unless else None
+        if absent and guard:
+            value = f"CASE WHEN {absent} THEN 'null' WHEN {guard} THEN {value} END"
+        elif absent:
+            value = f"CASE WHEN {absent} THEN 'null' ELSE {value} END"
+        elif guard:
+            value = f"CASE WHEN {guard} THEN {value} END"
+        return self.with_sources(plan) + f"SELECT {value}"
+
+    def with_sources(self, plan: RootPlan) -> str:
+        """`WITH name AS MATERIALIZED (...), ...`: the derived tables the plan reads, each
+        computed once (a correlated subquery scans it per row, it must not rerun it)."""
+        if not plan.sources:
+            return ""
+        parts = []
+        for source in plan.sources:
+            pieces = {f"r{i}": self.rows(r) for i, r in enumerate(source.rows)}
+            pieces.update({f"p{i}": self.param(v) for i, v in enumerate(source.values)})
+            select = source.select.format(**pieces)
+            parts.append(f"{checked(source.name)} AS MATERIALIZED ({select})")
+        return "WITH " + ", ".join(parts) + " "
 
     def connection(self, plan: RootPlan, table: str) -> str:
         assert plan.connection is not None and plan.target is not None and plan.rows

@@ -31,6 +31,18 @@ class ConnectionPlan:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A derived table the statement defines first (`WITH name AS (...)`), read by a
+    declared type whose table is `name`. `select` is SQL text from the code in which
+    `{r0}`, `{r1}`... stand for the subqueries `rows` and `{p0}`... for bound `values`."""
+
+    name: str
+    select: str
+    rows: tuple[Rows, ...] = ()
+    values: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
 class RootPlan:
     key: str
     kind: str  # constant | object | list | connection
@@ -42,6 +54,9 @@ class RootPlan:
     order: tuple[tuple[str, bool], ...] = ()  # for kind list
     # A row that must exist for the answer (else strawberry answers, with its error).
     requires: Rows | None = None
+    # A row without which the answer is null (a city not found), checked first.
+    null_unless: Rows | None = None
+    sources: tuple[Source, ...] = ()
 
 
 RootHandler = Callable[[Planner, str, GraphQLField, list[FieldNode]], RootPlan]
@@ -145,6 +160,13 @@ def plan_node(planner: Planner, key: str, field: GraphQLField,
                     rows=Rows.of(sql.scope(planner.principal).filter(id=node_id)))
 
 
+def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
+                          nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.sums import plan_undertaking_sums as plan
+
+    return plan(planner, key, field, nodes)
+
+
 def connection(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode],
                rows: Rows, order: tuple[str, ...], first: int | None, after: str | None
                ) -> RootPlan:
@@ -167,6 +189,7 @@ ROOTS: dict[str, RootHandler] = {
     "taskCatalog": plan_task_catalog,
     "taskEntry": plan_task_entry,
     "declaration": plan_declaration,
+    "undertakingSums": plan_undertaking_sums,
 }
 
 

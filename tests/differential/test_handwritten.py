@@ -149,6 +149,36 @@ fragment Decl on Declaration { status version submittedAt returnedAt returnReaso
 query($c: String) {
   undertakingSums(cityCode: $c) { item { number } quantity byGroup { label } } }""",
          {"c": ZHENGZHOU}, ('"quantity":',)),
+    Case("undertaking sums, every field, aliases and fragments", "province", """
+fragment Group on GroupItemSum { __typename id label organizations quantity funding { ...Money }
+  unit { __typename id code name kind parent { code } } }
+query($s: [DeclarationStatus!], $c: String, $with: Boolean!) {
+  all: undertakingSums(statuses: $s) { __typename id organizations quantity targetPercent
+    funding { ...Money } item { id number title level targetQuantity targetUnit schoolTypes
+    parent { number } children { number } } ... on ItemSum { byGroup @include(if: $with) {
+    ...Group } } }
+  city: undertakingSums(statuses: $s, cityCode: $c) { id quantity again: byGroup { ...Group } }
+}""" + FUNDING, {"s": ["DRAFT", "SUBMITTED", "CITY_APPROVED", "RETURNED", "ACCEPTED"],
+                 "c": ZHENGZHOU, "with": True},
+         ('"省教育厅（省级任务）"', '"省直属学校"', '"label":"郑州市"', '"__typename":"ItemSum"')),
+    Case("undertaking sums by status, empty and not found", "province", """
+{ accepted: undertakingSums(statuses: [ACCEPTED]) { item { number } quantity funding { total }
+    byGroup { label quantity } }
+  returned: undertakingSums(statuses: [RETURNED, RETURNED]) { quantity byGroup { label } }
+  nocity: undertakingSums(cityCode: "4199999999") { quantity }
+  school: undertakingSums(cityCode: "4199200002") { quantity }
+  oldest: undertakingSums(cityCode: " 410300 ", campaignCode: "henan-2020") { quantity } }""",
+         {}, ('"nocity":null', '"school":null')),
+    Case("undertaking sums: statuses refused, campaign not found", "province", """
+{ undertakingSums(statuses: []) { quantity } other: undertakingSums(campaignCode: "nope") {
+  quantity } }""", {}, ("errors",)),
+    Case("undertaking sums of a city bureau", "city", """
+query($s: [DeclarationStatus!]) { undertakingSums(statuses: $s) { id item { number }
+  organizations quantity targetPercent funding { total } byGroup { id label unit { code
+  children { code } } funding { provincial } } }
+  own: undertakingSums(cityCode: "410100") { quantity } }""",
+         {"s": ["DRAFT", "SUBMITTED", "CITY_APPROVED", "RETURNED", "ACCEPTED"]},
+         ('"label":"郑州市"',)),
     Case("sums denied to a school", "school", """
 { undertakingSums { quantity } compliance { zeroFunding { id } } }""", {}, ("errors",)),
     Case("a city may not narrow to another city", "city", """
