@@ -207,12 +207,6 @@ class Renderer:
         text = f"'{checked(type_name)}:' || {self.dialect.int_text(column)}"
         return f"('\"' || {self.dialect.base64(text)} || '\"')"
 
-    # The offset cursors compiled connections had; they fall back now (roots.connection).
-    def cursor(self, offset: str) -> str:
-        text = f"'{checked('offset')}:' || {self.dialect.int_text(offset)}"
-        b64 = self.dialect.base64(text)
-        return f"('\"' || replace(replace({b64}, '+', '-'), '/', '_') || '\"')"
-
     # -- objects --------------------------------------------------------------------------
     def object(self, plan: ObjectPlan, alias: str) -> str:
         parts: list[str] = []
@@ -262,13 +256,17 @@ class Renderer:
 
     # -- roots ----------------------------------------------------------------------------
     def root(self, plan: RootPlan) -> str:
-        assert plan.target is not None and plan.kind != "constant"
+        assert plan.kind != "constant"
+        if plan.kind == "connection":
+            from gql.compiled.connections import render_connection
+
+            assert plan.connection is not None
+            return render_connection(self, plan.connection)
+        assert plan.target is not None
         table = checked(REGISTRY[plan.target.type_name].table or "")
         # Without the row `requires` names (a campaign), the resolver path raises its error:
         # NULL hands the field to strawberry.
         guard = f"EXISTS {self.rows(plan.requires)}" if plan.requires else None
-        if plan.kind == "connection":
-            return self.connection(plan, table)
         alias = self.alias()
         if plan.rows is not None:
             where = f" WHERE {alias}.id IN {self.rows(plan.rows)}"
@@ -304,75 +302,6 @@ class Renderer:
             select = source.select.format(**pieces)
             parts.append(f"{checked(source.name)} AS MATERIALIZED ({select})")
         return "WITH " + ", ".join(parts) + " "
-
-    def connection(self, plan: RootPlan, table: str) -> str:
-        assert plan.connection is not None and plan.target is not None and plan.rows
-        c = plan.connection
-        d = self.dialect
-        inner, page = self.alias(), self.alias()
-        rows = self.rows(plan.rows)
-        order_inner = self.order(plan.target.type_name, c.order, inner)
-        order_page = self.order(plan.target.type_name, c.order, "q")
-        size, start = self.param(c.size), self.param(c.start)
-        limit = self.param(c.size + 1)
-        select = (f"SELECT q.*, row_number() OVER (ORDER BY {order_page}) AS gql_rn FROM"
-                  f" (SELECT {inner}.* FROM {table} {inner} WHERE {inner}.id IN {rows}"
-                  f" ORDER BY {order_inner} LIMIT {limit} OFFSET {start}) q")
-        parts: list[str] = []
-        for i, (key, kind) in enumerate(c.fields):
-            prefix = ("'," if i else "'") + key_text(key)[1:]
-            if kind == "typename":
-                value = f"'\"{checked(c.typename)}\"'"
-            elif kind == "totalCount":
-                counted = self.alias()
-                value = (f"(SELECT CAST(count(*) AS TEXT) FROM {table} {counted} WHERE"
-                         f" {counted}.id IN {self.rows(plan.rows)})")
-            elif kind == "edges":
-                value = "('[' || coalesce(" + d.aggregate(
-                    f"CASE WHEN {page}.gql_rn <= {size} THEN {self.edge(plan, page, start)} END",
-                    f"{page}.gql_rn") + ", '') || ']')"
-            elif kind == "pageInfo":
-                value = self.page_info(c, start, size)
-            else:
-                raise ValueError(kind)
-            parts.append(f"{prefix} || {value}")
-        body = "('{' || " + " || ".join(parts) + " || '}')"
-        return f"SELECT {body} FROM {d.ordered_rows(select, 'gql_rn')} {page}"
-
-    def edge(self, plan: RootPlan, page: str, start: str) -> str:
-        assert plan.connection is not None and plan.target is not None
-        parts = []
-        for i, (key, kind) in enumerate(plan.connection.edge_fields):
-            prefix = ("'," if i else "'") + key_text(key)[1:]
-            if kind == "typename":
-                value = f"'\"{checked(plan.connection.edge_typename)}\"'"
-            elif kind == "cursor":
-                value = self.cursor(f"({start} + {page}.gql_rn - 1)")
-            else:
-                value = self.object(plan.target, page)
-            parts.append(f"{prefix} || {value}")
-        return "('{' || " + " || ".join(parts) + " || '}')"
-
-    def page_info(self, c: Any, start: str, size: str) -> str:
-        shown = self.dialect.least("count(*)", size)  # the edges of this page
-        parts = []
-        for i, (key, kind) in enumerate(c.page_fields):
-            prefix = ("'," if i else "'") + key_text(key)[1:]
-            if kind == "typename":
-                value = "'\"PageInfo\"'"
-            elif kind == "hasNextPage":
-                value = f"(CASE WHEN count(*) > {size} THEN 'true' ELSE 'false' END)"
-            elif kind == "hasPreviousPage":
-                value = "'true'" if c.start > 0 else "'false'"
-            elif kind == "startCursor":
-                value = f"(CASE WHEN {shown} > 0 THEN {self.cursor(start)} ELSE 'null' END)"
-            elif kind == "endCursor":
-                last = f"({start} + {shown} - 1)"
-                value = f"(CASE WHEN {shown} > 0 THEN {self.cursor(last)} ELSE 'null' END)"
-            else:
-                raise ValueError(kind)
-            parts.append(f"{prefix} || {value}")
-        return "('{' || " + " || ".join(parts) + " || '}')"
 
 
 IDENT = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import FieldNode, GraphQLField, GraphQLObjectType
 from strawberry import relay
@@ -13,21 +13,10 @@ from tortoise.expressions import Subquery
 
 from gql.compiled.declare import REGISTRY
 from gql.compiled.plan import Fallback, ObjectPlan, Planner, Rows, unwrap
+
+if TYPE_CHECKING:
+    from gql.compiled.connections import ConnectionPlan
 from gql.nodes import db_id
-
-
-@dataclass(frozen=True)
-class ConnectionPlan:
-    """A Relay connection page: which parts were asked for, under which keys."""
-
-    fields: tuple[tuple[str, str], ...]  # (key, typename | edges | pageInfo | totalCount)
-    typename: str
-    edge_fields: tuple[tuple[str, str], ...]  # (key, typename | cursor | node)
-    edge_typename: str
-    page_fields: tuple[tuple[str, str], ...]  # (key, typename | hasNextPage | ...)
-    start: int
-    size: int
-    order: tuple[tuple[str, bool], ...]
 
 
 @dataclass(frozen=True)
@@ -50,7 +39,7 @@ class RootPlan:
     target: ObjectPlan | None = None
     rows: Rows | None = None  # ids the root may answer
     id_equals: int | None = None  # one row by id, for an unscoped node
-    connection: ConnectionPlan | None = None
+    connection: ConnectionPlan | None = None  # for kind connection
     order: tuple[tuple[str, bool], ...] = ()  # for kind list
     # A row that must exist for the answer (else strawberry answers, with its error).
     requires: Rows | None = None
@@ -74,15 +63,16 @@ def plan_organization(planner: Planner, key: str, field: GraphQLField,
 
 def plan_organizations(planner: Planner, key: str, field: GraphQLField,
                        nodes: list[FieldNode]) -> RootPlan:
-    from gql.org.queries import ORGANIZATION_ORDER, organizations_filtered
+    from gql.compiled.connections import plan_connection
+    from gql.org.queries import ORGANIZATION_PAGE_ORDER, organizations_filtered
 
     args = planner.arguments(field, nodes[0])
     queryset = organizations_filtered(planner.principal, kind=args.get("kind"),
                                       parent_code=args.get("parentCode"),
                                       school_type=args.get("schoolType"),
                                       search=args.get("search"))
-    return connection(planner, key, field, nodes, Rows.of(queryset), ORGANIZATION_ORDER,
-                      args.get("first"), args.get("after"))
+    return RootPlan(key, "connection", connection=plan_connection(
+        planner, key, field, nodes, queryset, ORGANIZATION_PAGE_ORDER, args))
 
 
 def plan_task_catalog(planner: Planner, key: str, field: GraphQLField,
@@ -165,14 +155,6 @@ def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
     from gql.compiled.sums import plan_undertaking_sums as plan
 
     return plan(planner, key, field, nodes)
-
-
-def connection(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode],
-               rows: Rows, order: tuple[str, ...], first: int | None, after: str | None
-               ) -> RootPlan:
-    # Connections page by keyset cursors (gql/pagination.py, see notes/changes.md 01:45):
-    # until the compiler renders those, strawberry answers every connection.
-    raise Fallback(f"{key}: keyset cursors are not compiled yet")
 
 
 def object_type(field: GraphQLField) -> GraphQLObjectType:

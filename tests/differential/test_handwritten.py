@@ -54,6 +54,17 @@ query($after: String) { organizations(first: 2, after: $after) {
   totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   edges { cursor node { code } } } }""", lambda w: {"after": w.pools["after"][1]},
          ('"hasPreviousPage":true',)),
+    Case("organizations paged backwards, edges aliased apart", "province", """
+query($b: String) { organizations(last: 2, before: $b) { __typename totalCount
+  pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+  edges { __typename cursor node { code } } names: edges { node { name kind } } } }""",
+         lambda w: {"b": w.pools["after"][2]}, ('"hasNextPage":true', '"names":[{"node":{"name"')),
+    Case("organizations: the last page", "city", """
+{ last: organizations(last: 3) { pageInfo { hasNextPage hasPreviousPage }
+  edges { node { code } } } }""", {}, ('"hasPreviousPage":true',)),
+    Case("organizations after a cursor of another list", "city", """
+query($a: String) { organizations(after: $a) { totalCount } }""",
+         lambda w: {"a": w.pools["after"][-1]}, ("INVALID_CURSOR",)),
     Case("organizations filtered, as a city", "city", """
 { organizations(parentCode: "410100", search: "中等", schoolType: SECONDARY) {
   totalCount edges { node { code parent { code name } undertakings { quantity } } } } }""",
