@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +22,21 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
+from gql import background
 from gql.compiled.execute import encode_response
 from gql.context import Context, bearer_token, build_context
 from gql.exports.routes import routes as export_routes
 from gql.http_limits import BodyLimit
 from gql.http_security import PREFLIGHT_HEADERS, BrowserGuards, graphiql_csp
 from gql.idempotency import idempotent
+from gql.observability.logs import configure_logging
+from gql.observability.metrics import metrics_endpoint
+from gql.observability.middleware import Observe
 from gql.outage import DatabaseGuard, is_unavailable, noticed, reached
 from gql.schema import build_schema
 from gql.settings import Settings
 from gql.sockets import SessionSocket, SocketRules, authenticate_websocket
+from models import status_feed
 from models.config import tortoise_config
 from models.evidence import max_bytes
 
@@ -130,6 +136,8 @@ async def prepare_database(settings: Settings) -> list[str] | None:
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
     """The app. `manage_database=False` leaves the ORM to the caller (the test suite)."""
     settings = settings or Settings()
+    if manage_database:  # a server (the test suite keeps its own logging)
+        configure_logging(settings.log_format, settings.log_level)
     # Multipart uploads (evidence files): authentication is a bearer header, never a
     # cookie, and BrowserGuards refuses a multipart request without a non-simple header.
     # Sockets speak graphql-transport-ws only: its handler is the one that re-checks the
@@ -152,7 +160,18 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             lines = await prepare_database(settings)
             print_banner(settings, lines)
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
-            yield
+            # Reminders and the e-mail outbox, in every process: claims in the database
+            # keep them from going out twice (gql/background.py).
+            task = (asyncio.create_task(background.loop(settings))
+                    if settings.background_seconds > 0 else None)
+            try:
+                yield
+            finally:
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
+                await status_feed.stop()  # its own connection, outside the ORM's pool
 
     return Starlette(
         routes=[
@@ -160,11 +179,13 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint(settings.metrics_token)),
             *export_routes,
             Mount(VENDOR_URL.rstrip("/"), app=StaticFiles(directory=STATIC / "vendor")),
         ],
         lifespan=lifespan,
         middleware=[
+            Middleware(Observe),  # outermost: it sees every answer, 413 and 503 included
             Middleware(BrowserGuards),
             *([Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                           allow_methods=["GET", "POST"],

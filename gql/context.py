@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from gql.dataloaders import Loaders, build_loaders
+from gql.observability.fields import set_user
 from permissions.principal import Principal, principal_for_token
 
 BEARER = "bearer "
@@ -36,6 +37,7 @@ class Context:
         """After a login in this request, the rest of the answer is seen as the new user."""
         self.principal = principal
         self.auth_problem = None
+        set_user(principal.user_id)
         self.loaders = build_loaders(principal)
 
     def reset_loaders(self) -> None:
@@ -61,6 +63,7 @@ async def build_context(request: HTTPConnection | None, response: Response | Non
     if token is None:
         return Context(request, response, None)
     principal = await principal_for_token(token)
+    set_user(principal.user_id if principal else None)  # on every log line from here on
     problem = None if principal else "登录已失效（已退出、已过期或账号已停用），请重新登录"
     return Context(request, response, principal, problem)
 

@@ -21,6 +21,7 @@ from models import (
     Declaration,
     Evidence,
     Extension,
+    NoticeReceipt,
     Organization,
     ReportingRound,
     TaskEntry,
@@ -28,8 +29,12 @@ from models import (
     User,
 )
 from models.catalog import NEWEST_FIRST
+from models.performance import CertificationEvent
+from models.row_comments import RowComment
+from models.soft_checks import Peers, peers_of
 from permissions.principal import Principal
 from permissions.scoping import (
+    sent_notice_receipts,
     visible_declarations,
     visible_extensions,
     visible_organizations,
@@ -79,10 +84,17 @@ class Loaders:
     # Withdrawn ones included: reached only from a change request the caller already sees.
     undertaking_by_id: DataLoader[int, Undertaking | None]
     change_requests_by_undertaking_id: DataLoader[int, list[ChangeRequest]]
+    certification_events_by_undertaking_id: DataLoader[int, list[CertificationEvent]]
+    # Every year's (and the declaration row's) reviewer comments, oldest first.
+    comments_by_undertaking_id: DataLoader[int, list[RowComment]]
+    # The figures of every undertaker of an item, and its campaign's median factor.
+    peers_by_item_id: DataLoader[int, tuple[Peers | None, int]]
     years_by_campaign_id: DataLoader[int, list[int]]
     evidence_by_entry_id: DataLoader[int, list[Evidence]]
     # "" asks for the newest campaign.
     campaign_by_code: DataLoader[str, Campaign | None]
+    # A sent notice's recipients, with their organisation and first reader.
+    receipts_by_notice_id: DataLoader[int, list[NoticeReceipt]]
 
 
 def build_loaders(principal: Principal | None) -> Loaders:
@@ -147,7 +159,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
     # Keyed by undertakings the caller already sees: an undertaking's own detail.
     async def load_certifications_by_undertaking_id(keys: list[int]
                                                     ) -> list[Certification | None]:
-        rows = await Certification.filter(undertaking_id__in=keys)
+        rows = await Certification.filter(undertaking_id__in=keys).select_related("round")
         found = {c.undertaking_id: c for c in rows}
         return [found.get(k) for k in keys]
 
@@ -157,6 +169,25 @@ def build_loaders(principal: Principal | None) -> Loaders:
             "requested_by", "requested_by__organization", "decided_by",
             "decided_by__organization")
         return _grouped(rows, keys, lambda c: c.undertaking_id)
+
+    async def load_certification_events_by_undertaking_id(
+            keys: list[int]) -> list[list[CertificationEvent]]:
+        rows = await CertificationEvent.filter(undertaking_id__in=keys).order_by(
+            "id").select_related("round", "actor", "actor__organization")
+        return _grouped(rows, keys, lambda e: e.undertaking_id)
+
+    async def load_comments_by_undertaking_id(keys: list[int]) -> list[list[RowComment]]:
+        rows = await RowComment.filter(undertaking_id__in=keys).order_by("id").select_related(
+            "author", "author__organization")
+        return _grouped(rows, keys, lambda c: c.undertaking_id)
+
+    async def load_peers_by_item_id(keys: list[int]) -> list[tuple[Peers | None, int]]:
+        # Medians are the province's: over every undertaker, whoever the caller is; only
+        # the verdict on the caller's own row leaves the server.
+        peers = await peers_of(keys)
+        factors = dict(await TaskEntry.filter(id__in=keys).values_list(
+            "id", "campaign__median_factor"))
+        return [(peers.get(k), int(factors.get(k) or 5)) for k in keys]
 
     async def load_undertakings_by_id(keys: list[int]) -> list[Undertaking | None]:
         return _by_id(await Undertaking.filter(id__in=keys), keys)
@@ -172,6 +203,12 @@ def build_loaders(principal: Principal | None) -> Loaders:
     async def load_evidence_by_entry_id(keys: list[int]) -> list[list[Evidence]]:
         rows = await Evidence.filter(entry_id__in=keys).order_by("id")
         return _grouped(rows, keys, lambda e: e.entry_id)
+
+    async def load_receipts_by_notice_id(keys: list[int]) -> list[list[NoticeReceipt]]:
+        rows = await scoped(sent_notice_receipts, NoticeReceipt).filter(
+            notice_id__in=keys).select_related("organization", "read_by").order_by(
+            "organization__kind", "organization__code")
+        return _grouped(rows, keys, lambda r: r.notice_id)
 
     return Loaders(
         organization_by_id=DataLoader(load_organizations_by_id),
@@ -189,4 +226,9 @@ def build_loaders(principal: Principal | None) -> Loaders:
         certification_by_undertaking_id=DataLoader(load_certifications_by_undertaking_id),
         undertaking_by_id=DataLoader(load_undertakings_by_id),
         change_requests_by_undertaking_id=DataLoader(load_change_requests_by_undertaking_id),
+        receipts_by_notice_id=DataLoader(load_receipts_by_notice_id),
+        comments_by_undertaking_id=DataLoader(load_comments_by_undertaking_id),
+        certification_events_by_undertaking_id=DataLoader(
+            load_certification_events_by_undertaking_id),
+        peers_by_item_id=DataLoader(load_peers_by_item_id),
     )

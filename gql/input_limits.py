@@ -40,6 +40,7 @@ from strawberry.extensions import SchemaExtension
 
 from gql.errors import ApiError
 from models.account import User
+from models.audit import AuditRecord
 from models.catalog import Campaign, TaskEntry
 from models.errors import Code
 from models.org import Organization
@@ -67,6 +68,10 @@ MAX_LENGTH: dict[str, int] = {
     "newPassword": PASSWORD,
     "title": 500,
     "search": 100,
+    # The operation log's filter (models/audit.py columns).
+    "operation": _column(AuditRecord, "operation"),
+    "outcome": _column(AuditRecord, "outcome"),
+    "kind": _column(AuditRecord, "kind"),
     # Keyset cursors hold the row's sort key: an organisation's name (up to 200 characters,
     # 3 bytes each in UTF-8) and code, in base64.
     "after": 1024,

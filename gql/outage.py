@@ -18,7 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.database import is_unavailable
 
-__all__ = ["DatabaseGuard", "is_unavailable", "noticed", "reached", "unavailable_response"]
+__all__ = ["DatabaseGuard", "failing", "is_unavailable", "noticed", "reached",
+           "unavailable_response"]
 from models.errors import Code
 
 log = logging.getLogger("gql.database")
@@ -45,6 +46,11 @@ def noticed(exc: BaseException) -> None:
         _state.down_since = time.monotonic()
         log.error("database unavailable, answering 503 until it is back: %s: %s",
                   type(exc).__name__, exc)
+
+
+def failing() -> bool:
+    """Whether the database has failed the request being served (it will answer 503)."""
+    return bool(_failed.get())
 
 
 def reached() -> None:

@@ -26,6 +26,8 @@ from strawberry.types import ExecutionContext
 from gql.accounts.mutations import AccountMutations
 from gql.accounts.queries import AccountQueries
 from gql.accounts.types import User
+from gql.audit.queries import AuditQueries
+from gql.audit.recorder import OperationLog
 from gql.catalog.mutations import CatalogMutations
 from gql.catalog.queries import CatalogQueries
 from gql.catalog.types import Campaign, TaskEntry
@@ -38,12 +40,19 @@ from gql.declarations.types import Declaration
 from gql.errors import MaskUnexpected, is_expected, should_mask
 from gql.input_limits import InputLimits
 from gql.nodes import resolve_global_id
+from gql.notices.live import NoticeSubscriptions
+from gql.notices.mutations import NoticeMutations
+from gql.notices.queries import NoticeQueries
+from gql.notices.reminders import ReminderMutations, ReminderQueries
+from gql.observability.extension import ObserveOperation
 from gql.one_login import OneLoginPerRequest
+from gql.org.contact import ContactMutations, ContactQueries
 from gql.org.queries import OrgQueries
 from gql.org.types import Organization
 from gql.oversight.queries import OversightQueries
 from gql.oversight.totals import TotalsQueries
 from gql.oversight.types import SchoolProgress
+from gql.performance.certifying import CertificationRoundMutations, CertificationRoundQueries
 from gql.performance.mutations import PerformanceMutations
 from gql.performance.queries import PerformanceQueries
 from gql.performance.types import (
@@ -54,6 +63,7 @@ from gql.performance.types import (
 )
 from gql.query_limits import DirectiveLimit, FragmentExpansionLimit, QueryCost
 from gql.reviews.bulk import BulkReviewMutations
+from gql.reviews.checks import CheckQueries, CommentMutations
 from gql.reviews.mutations import ReviewMutations
 from gql.scalars import DATETIME, DECIMAL, UPLOAD
 from gql.undertakings.types import Undertaking
@@ -88,10 +98,15 @@ class NodeQueries:
 
 Query = merge_types("Query", (NodeQueries, AccountQueries, CatalogQueries, OrgQueries,
                               DeclarationQueries, OversightQueries, PerformanceQueries,
-                              TotalsQueries))
+                              TotalsQueries, NoticeQueries, ReminderQueries, ContactQueries,
+                              CheckQueries, CertificationRoundQueries,
+                              AuditQueries))
 Mutation = merge_types("Mutation", (AccountMutations, DeclarationMutations, CatalogMutations,
                                     PerformanceMutations, ReviewMutations,
-                                    BulkReviewMutations))
+                                    BulkReviewMutations, NoticeMutations, ReminderMutations,
+                                    ContactMutations, CommentMutations,
+                                    CertificationRoundMutations))
+Subscription = merge_types("Subscription", (DeclarationSubscriptions, NoticeSubscriptions))
 
 
 class Schema(strawberry.Schema):
@@ -109,11 +124,13 @@ def build_schema(*, production: bool = False, introspection: bool = True) -> str
     return Schema(
         query=Query,
         mutation=Mutation,
-        subscription=DeclarationSubscriptions,
+        subscription=Subscription,
         types=list(NODE_TYPES.values()),
         config=StrawberryConfig(scalar_map={datetime: DATETIME, Decimal: DECIMAL, Upload: UPLOAD},
                                 disable_field_suggestions=production),
         extensions=[
+            # First, so it leaves last: it counts the errors as masked (gql/observability/).
+            ObserveOperation,
             FragmentExpansionLimit,  # first: the depth and alias limiters walk every path
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             # A document sent again (every client sends the same few) is neither parsed nor
@@ -123,6 +140,7 @@ def build_schema(*, production: bool = False, introspection: bool = True) -> str
             lambda: AddValidationRules(LIMIT_RULES),
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             InputLimits,
+            OperationLog,
             CompiledReads,
             lambda: MaskUnexpected(should_mask_error=should_mask, error_message="internal error"),
             *([] if introspection else [DisableIntrospection]),

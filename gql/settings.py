@@ -20,6 +20,32 @@ def _optional_flag(name: str) -> bool | None:
 
 
 @dataclass(frozen=True)
+class Smtp:
+    """Where reminders and notices go out by e-mail (the outbox worker, gql/background.py).
+    Without SMTP_HOST no e-mail is queued: notices stay on the platform."""
+
+    host: str = field(default_factory=lambda: os.environ.get("SMTP_HOST", ""))
+    port: int = field(default_factory=lambda: int(os.environ.get("SMTP_PORT", "25")))
+    username: str = field(default_factory=lambda: os.environ.get("SMTP_USERNAME", ""))
+    password: str = field(default_factory=lambda: os.environ.get("SMTP_PASSWORD", ""),
+                          repr=False)  # never in a log line
+    sender: str = field(default_factory=lambda: os.environ.get("SMTP_FROM",
+                                                               "noreply@localhost"))
+    # "starttls" (upgrade a plain connection), "tls" (implicit, port 465) or "none".
+    security: str = field(default_factory=lambda: os.environ.get("SMTP_SECURITY", "none"))
+    timeout: float = field(default_factory=lambda: float(os.environ.get("SMTP_TIMEOUT", "20")))
+
+    def __post_init__(self) -> None:
+        # A typo here would silently send in clear text: refuse it at start-up.
+        if self.security not in {"none", "starttls", "tls"}:
+            raise ValueError(f"SMTP_SECURITY must be none, starttls or tls, not {self.security!r}")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=database_url)
     host: str = field(default_factory=lambda: os.environ.get("HOST", "127.0.0.1"))
@@ -47,6 +73,12 @@ class Settings:
     ws_idle_seconds: float = field(
         default_factory=lambda: 60 * float(os.environ.get("WS_IDLE_MINUTES", "5")))
 
+    # Scheduled reminders and the e-mail outbox (gql/background.py): how often each process
+    # looks for due reminders and waiting messages; 0 turns the loop off in this process.
+    background_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("BACKGROUND_SECONDS", "30")))
+    smtp: Smtp = field(default_factory=Smtp)
+
     # Largest request body other than an upload (a form of 200 lines with long narratives
     # stays far below); an upload may be EVIDENCE_MAX_MB plus 1 MB of form around it.
     max_body_mb: float = field(default_factory=lambda: float(os.environ.get("MAX_BODY_MB", "4")))
@@ -59,6 +91,14 @@ class Settings:
     # Browser origins allowed to call the API cross-site (HTTP CORS and websockets); none.
     cors_origins: tuple[str, ...] = field(default_factory=lambda: tuple(
         o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()))
+
+    # Logs: `text` for people (the default) or `json`, one object per line, for machines.
+    log_format: str = field(
+        default_factory=lambda: os.environ.get("LOG_FORMAT", "text").strip().lower())
+    log_level: str = field(default_factory=lambda: os.environ.get("LOG_LEVEL", "INFO"))
+    # /metrics answers only with this bearer token; unset, it is off (404).
+    metrics_token: str | None = field(
+        default_factory=lambda: os.environ.get("METRICS_TOKEN", "").strip() or None)
 
     @property
     def introspection_on(self) -> bool:

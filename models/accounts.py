@@ -9,11 +9,12 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from models import initial_passwords, password_policy, throttle
+from models import initial_passwords, object_history, password_policy, throttle
 from models.account import AccessToken, User
 from models.clock import now_utc
-from models.enums import ROLE_OF_KIND
+from models.enums import ROLE_OF_KIND, OrgKind, Role
 from models.errors import Code, DomainError
+from models.object_history import HistoryEvent, user_subject
 from models.org import Organization
 from models.passwords import hash_password, hash_password_sync, needs_rehash, verify_password
 from models.sessions import digest, end_sessions, token_ttl
@@ -109,7 +110,10 @@ async def change_password(user_id: int, token_id: int, old: str, new: str,
     return user
 
 
-async def create_account(org: Organization, username: str, display_name: str) -> tuple[User, str]:
+async def create_account(org: Organization, username: str, display_name: str,
+                         role: Role | None = None) -> tuple[User, str]:
+    """An account with a one-time password (returned once) that must be replaced at first
+    login; its role follows its organisation's kind unless given."""
     username = username.strip()
     if not re.fullmatch(r"[A-Za-z0-9_.-]{3,64}", username):
         raise DomainError(Code.INVALID_VALUE, "用户名只能包含字母、数字和 _ . -，3至64位",
@@ -119,10 +123,20 @@ async def create_account(org: Organization, username: str, display_name: str) ->
     password = initial_passwords.one_time_password()
     user = await User.create(username=username, display_name=display_name or org.name,
                              password_hash=await hash_password(password),
-                             role=ROLE_OF_KIND[org.kind], organization=org,
+                             role=role or ROLE_OF_KIND[org.kind], organization=org,
                              must_change_password=True,
                              one_time_password_expires_at=initial_passwords.expiry())
     return user, password
+
+
+async def create_auditor(username: str, display_name: str = "") -> tuple[User, str]:
+    """An auditor (审计管理员) of the province office's unit: `taskplatform create-auditor`.
+    Never through the API: administrators must not make the accounts that audit them."""
+    org = await Organization.filter(kind=OrgKind.PROVINCE).first()
+    if org is None:
+        raise DomainError(Code.NOT_FOUND,
+                          "还没有省教育厅单位：请先启动一次服务（taskplatform serve）")
+    return await create_account(org, username, display_name or "审计管理员", Role.AUDITOR)
 
 
 async def set_active(user: User, active: bool) -> User:
@@ -154,4 +168,5 @@ async def reset_password(user: User) -> str:
                                        "locked_until", "one_time_password_expires_at"])
         await end_sessions(user.id)
         await initial_passwords.forget(user.id)
+        await object_history.record(user_subject(user.id), HistoryEvent.PASSWORD_RESET)
     return password

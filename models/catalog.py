@@ -36,6 +36,9 @@ class Campaign(Model):
     city_review = fields.BooleanField(default=True, db_default=True)
     # A form returned or reopened after its deadline gets this many days to be corrected.
     late_return_days = fields.IntField(default=7, db_default=7)
+    # A row's quantity or funding more than this many times the province's median for its
+    # item is flagged for a second look (models/soft_checks.py).
+    median_factor = fields.IntField(default=5, db_default=5)
     created_at = fields.DatetimeField(auto_now_add=True)
     reporting_rounds: fields.ReverseRelation[ReportingRound]
 

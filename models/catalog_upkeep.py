@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
+from models import audit, object_history
 from models.catalog import Campaign, TaskEntry, sort_key
 from models.clock import now_utc
 from models.enums import OrgKind, SchoolType, TaskLevel
 from models.errors import Code, DomainError
 from models.mandatory import BreakSource, Confirm, breaks_if_shown, hold, shown_types
+from models.object_history import HistoryEvent, entry_subject
 from models.org import Organization
 from models.undertaking import Undertaking
 
@@ -79,11 +81,22 @@ async def update_entry(entry: TaskEntry, changes: EntryChanges,
     async with in_transaction():
         entry = await _locked(entry)
         before = shown_types(entry)
+        old = _described(entry)
         await _update_locked(entry, changes)
+        await object_history.record(entry_subject(entry.id), HistoryEvent.ENTRY_CHANGED,
+                                    before=old, after=_described(entry))
+        audit.note(f"catalog entry {entry.number}", old, _described(entry))
         await hold(await breaks_if_shown(entry, before), confirm, BreakSource.CATALOG)
         if entry.parent_id:
             await refresh_group(entry.parent_id)
     return entry
+
+
+def _described(entry: TaskEntry) -> dict[str, object]:
+    """What a catalog change can touch, for the entry's history."""
+    return {"title": entry.title, "level": entry.level, "for_higher": entry.for_higher,
+            "for_secondary": entry.for_secondary, "for_university": entry.for_university,
+            "target_quantity": entry.target_quantity, "target_unit": entry.target_unit}
 
 
 async def _update_locked(entry: TaskEntry, changes: EntryChanges) -> None:
@@ -149,6 +162,8 @@ async def add_entry(campaign: Campaign, number: str, title: str, level: TaskLeve
         if parent is not None:
             await refresh_group(parent.id)
         await hold(await breaks_if_shown(entry, []), confirm, BreakSource.CATALOG)
+        await object_history.record(entry_subject(entry.id), HistoryEvent.ENTRY_ADDED,
+                                    after=_described(entry))
     return entry
 
 
@@ -175,6 +190,8 @@ async def retire_entry(entry: TaskEntry) -> TaskEntry:
                 raise _in_use(e, holders, "停用")
         now = now_utc()
         await TaskEntry.filter(id__in=[e.id for e in entries]).update(retired_at=now)
+        for e in entries:
+            await object_history.record(entry_subject(e.id), HistoryEvent.ENTRY_RETIRED, at=now)
         entry.retired_at = now
         if entry.parent_id:
             await refresh_group(entry.parent_id)
@@ -197,5 +214,6 @@ async def restore_entry(entry: TaskEntry, confirm: Confirm = NOT_CONFIRMED) -> T
         for e in back:
             e.retired_at = None
             breaks += await breaks_if_shown(e, [])
+            await object_history.record(entry_subject(e.id), HistoryEvent.ENTRY_RESTORED)
         await hold(breaks, confirm, BreakSource.CATALOG)
     return entry

@@ -27,7 +27,8 @@ async def keep_session(connection: Any) -> None:
     default reset (`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`) then
     costs a round trip after every statement: a read of 32 statements made 64. That query
     undoes session state, and this application keeps none: no advisory locks, no cursors
-    outside a transaction, no LISTEN (the live feed polls), no SET outside a transaction.
+    outside a transaction, no LISTEN (the live feed listens on a connection of its own,
+    models/status_feed.py), no SET outside a transaction.
     asyncpg still rolls back an open transaction and drops listeners before calling this.
     """
 

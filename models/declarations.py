@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from models import audit, object_history, status_feed
 from models.amounts import check_quantity, parse_funding, snapshot
 from models.bulk import insert_rows
 from models.catalog import Campaign, TaskEntry
@@ -28,7 +29,9 @@ from models.declaration import (
 from models.enums import OrgKind, TaskLevel
 from models.errors import Code, DomainError, DomainErrors
 from models.mandatory import MandatoryConfirmation
+from models.object_history import HistoryEvent, declaration_subject
 from models.org import Organization
+from models.transaction import write_transaction
 from models.undertaking import FUNDING_SOURCES, Undertaking
 from models.workflow import (
     Flow,
@@ -164,6 +167,7 @@ async def _write_rows(declaration: Declaration, org: Organization,
         history.append(UndertakingChange(declaration_id=declaration.id, item_id=item.id,
                                          action=action, before=before, after=after,
                                          actor_id=actor_id, at=at))
+        audit.note(f"item {item.number} of {org.code}", before, after)
 
     for item, row, amounts in plan:
         before = current.get(item.id)
@@ -241,7 +245,8 @@ def _flow(org: Organization, campaign: Campaign) -> Flow[Declaration]:
 
     return Flow(Declaration, {"organization_id": org.id, "campaign_id": campaign.id},
                 DeclarationEvent, "declaration", lambda: window_for(org.id, campaign),
-                lambda: city_review_applies(org, campaign), late_return)
+                lambda: city_review_applies(org, campaign), late_return,
+                announce=status_feed.notify)
 
 
 async def submit(actor_id: int, org: Organization, campaign: Campaign,
@@ -295,12 +300,20 @@ async def grant_extension(actor_id: int, org: Organization, campaign: Campaign,
                           until: datetime, reason: str | None) -> Extension:
     if until <= now_utc():
         raise DomainError(Code.INVALID_VALUE, "延期截止时间必须晚于当前时间", "until")
-    extension, _ = await Extension.update_or_create(
-        defaults={"until": until, "reason": (reason or "").strip() or None,
-                  "granted_by_id": actor_id},
-        campaign_id=campaign.id, organization_id=org.id)
+    text = (reason or "").strip() or None
+    async with write_transaction():
+        extension, _ = await Extension.update_or_create(
+            defaults={"until": until, "reason": text, "granted_by_id": actor_id},
+            campaign_id=campaign.id, organization_id=org.id)
+        await object_history.record(declaration_subject(org.id, campaign.id),
+                                    HistoryEvent.EXTENSION_GRANTED, reason=text, until=until)
     return extension
 
 
 async def revoke_extension(org: Organization, campaign: Campaign) -> None:
-    await Extension.filter(campaign_id=campaign.id, organization_id=org.id).delete()
+    async with write_transaction():
+        ended = await Extension.filter(campaign_id=campaign.id,
+                                       organization_id=org.id).delete()
+        if ended:
+            await object_history.record(declaration_subject(org.id, campaign.id),
+                                        HistoryEvent.EXTENSION_REVOKED)

@@ -17,7 +17,7 @@ class OrgKind(StrEnum):
 class CityCategory(StrEnum):
     PREFECTURE = "prefecture"  # 省辖市
     DEMONSTRATION_ZONE = "demonstration_zone"  # 济源示范区
-    DIRECT_COUNTY = "direct_county"  # 省直管县(市)
+    DIRECT_COUNTY = "direct_county"  # 省直管市(县), as the notice says
 
 
 class SchoolType(StrEnum):
@@ -35,6 +35,9 @@ class Role(StrEnum):
     PROVINCE_OFFICE = "province_office"
     CITY_BUREAU = "city_bureau"
     SCHOOL = "school"
+    # 审计管理员: reads and exports the operation log, nothing else (等保 2.0 keeps the
+    # auditor apart from the administrators). Belongs to the province office's unit.
+    AUDITOR = "auditor"
 
 
 # Which role an organisation kind's users have: one rule, used by account creation.

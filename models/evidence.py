@@ -12,13 +12,18 @@ import hashlib
 import os
 import re
 import unicodedata
+from datetime import datetime
 from pathlib import Path
 
+from models import object_history
 from models.errors import Code, DomainError
 from models.evidence_store import evidence_store
 from models.file_content import check_content
+from models.object_history import HistoryEvent, report_subject
 from models.performance import Evidence, PerformanceEntry, PerformanceReport, ReportingRound
 from models.reports import report_lock, window_for
+from models.transaction import write_transaction
+from models.undertaking import Undertaking
 from models.workflow import within_window
 
 # Extension -> (content type, the first bytes such a file starts with).
@@ -91,23 +96,40 @@ async def attach(actor_id: int, entry: PerformanceEntry, filename: str,
     round_ = await ReportingRound.get(id=report.round_id)
     # Writing a large file takes time: the window that holds is checked at the commit.
     async with within_window(lambda: window_for(report.organization_id, round_)) as at:
-        return await Evidence.create(entry=entry, filename=filename.strip(),
-                                     content_type=content_type, size=len(content),
-                                     sha256=sha256, uploaded_by_id=actor_id, uploaded_at=at)
+        stored = await Evidence.create(entry=entry, filename=filename.strip(),
+                                       content_type=content_type, size=len(content),
+                                       sha256=sha256, uploaded_by_id=actor_id, uploaded_at=at)
+        await _event(report, entry, HistoryEvent.EVIDENCE_UPLOADED, stored.filename, at)
+        return stored
 
 
 async def remove(evidence: Evidence) -> None:
     entry = await PerformanceEntry.get(id=evidence.entry_id)
-    lock = await report_lock(await PerformanceReport.get(id=entry.report_id))
+    report = await PerformanceReport.get(id=entry.report_id)
+    lock = await report_lock(report)
     if lock:
         raise lock
-    await evidence.delete()  # the bytes stay: another upload may share them
+    async with write_transaction() as at:
+        await evidence.delete()  # the bytes stay: another upload may share them
+        await _event(report, entry, HistoryEvent.EVIDENCE_DELETED, evidence.filename, at)
+
+
+async def _event(report: PerformanceReport, entry: PerformanceEntry, event: HistoryEvent,
+                 filename: str, at: datetime) -> None:
+    """An upload or a deletion in the history of the report the file belongs to."""
+    undertaking = await Undertaking.get(id=entry.undertaking_id).prefetch_related("item")
+    await object_history.record(report_subject(report.organization_id, report.round_id), event,
+                                item_number=undertaking.item.number, file_name=filename, at=at)
 
 
 async def read(evidence: Evidence) -> bytes:
-    """The file's bytes; EVIDENCE_MISSING when the store has lost them (restored from a
-    backup without them): a clear 404, not an internal error."""
-    content = await evidence_store().get(evidence.sha256)
+    return await read_stored(evidence.sha256)
+
+
+async def read_stored(sha256: str) -> bytes:
+    """Stored bytes (evidence, notice attachments); EVIDENCE_MISSING when the store has lost
+    them (restored from a backup without them): a clear 404, not an internal error."""
+    content = await evidence_store().get(sha256)
     if content is None:
         raise DomainError(Code.EVIDENCE_MISSING,
                           "文件内容已丢失（存储中找不到），请联系管理员从备份恢复", "id")

@@ -1,8 +1,13 @@
 """Where evidence bytes live, content-addressed by their SHA-256.
 
-One interface, chosen by EVIDENCE_STORE: `local` (the default, a folder under EVIDENCE_DIR:
-one machine) keeps every file at `<dir>/<sha[:2]>/<sha>`. The same bytes uploaded twice are
-stored once, and a stored file can always be checked against its name.
+One interface, chosen by EVIDENCE_STORE:
+- `local` (the default): a folder, EVIDENCE_DIR, `<dir>/<sha[:2]>/<sha>`. One machine, or
+  a folder every host mounts.
+- `database`: the table evidence_blob in the platform's own database (bytea on PostgreSQL),
+  so every server process on every host that reaches the database reads every file, and the
+  database's backup holds them too.
+The same bytes uploaded twice are stored once, and a stored file can always be checked
+against its name.
 """
 
 from __future__ import annotations
@@ -12,6 +17,12 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Protocol
+
+from tortoise import fields
+from tortoise.exceptions import IntegrityError
+from tortoise.models import Model
+
+from models.clock import now_utc
 
 
 class EvidenceStore(Protocol):
@@ -60,6 +71,45 @@ def _write(path: Path, content: bytes) -> None:
         raise
 
 
+class EvidenceBlob(Model):
+    """An evidence file's bytes, by their SHA-256 (EVIDENCE_STORE=database)."""
+
+    sha256 = fields.CharField(max_length=64, primary_key=True)
+    content = fields.BinaryField()
+    size = fields.IntField()
+    stored_at = fields.DatetimeField()
+
+    class Meta:
+        table = "evidence_blob"
+
+
+class DatabaseStore:
+    """The platform's database: what every process on every host already reaches."""
+
+    async def put(self, sha256: str, content: bytes) -> None:
+        if await EvidenceBlob.exists(sha256=sha256):
+            return  # the same content is stored already
+        try:
+            await EvidenceBlob.create(sha256=sha256, content=content, size=len(content),
+                                      stored_at=now_utc())
+        except IntegrityError:
+            pass  # the same file uploaded at the same moment by another request
+
+    async def get(self, sha256: str) -> bytes | None:
+        rows = await EvidenceBlob.filter(sha256=sha256).values_list("content", flat=True)
+        return bytes(rows[0]) if rows else None
+
+
+STORES = ("local", "database")
+
+
+def store_name() -> str:
+    name = os.environ.get("EVIDENCE_STORE", "local").strip().lower() or "local"
+    if name not in STORES:
+        raise ValueError(f"EVIDENCE_STORE must be one of {', '.join(STORES)}, not {name!r}")
+    return name
+
+
 def evidence_store() -> EvidenceStore:
-    """The store the settings name (read on every call: tests point EVIDENCE_DIR elsewhere)."""
-    return LocalStore(storage_dir())
+    """The store the settings name (read on every call: tests switch it)."""
+    return DatabaseStore() if store_name() == "database" else LocalStore(storage_dir())

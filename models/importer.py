@@ -69,6 +69,9 @@ CITY_CATEGORIES: dict[str, CityCategory] = {
     "示范区": CityCategory.DEMONSTRATION_ZONE,
     "direct_county": CityCategory.DIRECT_COUNTY, "省直管县": CityCategory.DIRECT_COUNTY,
     "省直管县(市)": CityCategory.DIRECT_COUNTY, "省直管县（市）": CityCategory.DIRECT_COUNTY,
+    # The notice's own wording; the spellings above stay accepted in files.
+    "省直管市(县)": CityCategory.DIRECT_COUNTY, "省直管市（县）": CityCategory.DIRECT_COUNTY,
+    "省直管市": CityCategory.DIRECT_COUNTY,
 }
 # 高职 and the vocational university undertake every item shown to them (the notice).
 MUST_UNDERTAKE_ALL_TYPES = frozenset({SchoolType.HIGHER, SchoolType.UNIVERSITY})
@@ -397,7 +400,7 @@ class _Checker:
                                          "学校为10位学校标识码（并须填写学校类型）")
             if category_text and category is None:
                 self.error(line, "category", f"未知的类别“{category_text}”，应为 省辖市、示范区 "
-                                             "或 省直管县")
+                                             "或 省直管市(县)")
             if must:
                 self.error(line, "must_undertake_all",
                            "地市级单位不承接任务，须全部承接应为空或“否”")

@@ -40,6 +40,10 @@ class Organization(Model):
     city_category = fields.CharEnumField(CityCategory, max_length=24, null=True)
     must_undertake_all = fields.BooleanField(default=False)
     is_demo = fields.BooleanField(default=False)
+    # Who to reach (联系人, 电话, 邮箱): reminders go by e-mail to contact_email.
+    contact_name = fields.CharField(max_length=50, default="", db_default="")
+    contact_phone = fields.CharField(max_length=30, default="", db_default="")
+    contact_email = fields.CharField(max_length=254, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -26,6 +26,9 @@ from models.totals import CampaignRef, campaign_ids, counted_entries, reported_u
 from models.undertaking import FUNDING_SOURCES, Undertaking
 
 S = DeclarationStatus
+# Not yet submitted (未填报, 草稿, 退回修改): the chase list's "not submitted", for progress
+# filters, notices and reminders alike.
+NOT_SUBMITTED = frozenset({S.NOT_STARTED, S.DRAFT, S.RETURNED})
 
 
 @dataclass

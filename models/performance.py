@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.account import User
-from models.catalog import ReportingRound
+from models.catalog import Campaign, ReportingRound
 from models.declaration import Reviewed, StatusChange
 from models.org import Organization
 from models.undertaking import Undertaking, money
@@ -138,14 +138,39 @@ class ChangeRequest(Model):
         table = "change_request"
 
 
+class CertificationRound(Model):
+    """The selection and certification (遴选认定) of a campaign's undertakings in one year
+    (2024 in the notice), open for the province's results within its window."""
+
+    id = fields.IntField(primary_key=True)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="certification_rounds", on_delete=fields.CASCADE)
+    campaign_id: int
+    year = fields.IntField()
+    opens_at = fields.DatetimeField()
+    closes_at = fields.DatetimeField()
+
+    class Meta:
+        table = "certification_round"
+        unique_together = (("campaign_id", "year"),)
+
+
 class Certification(Model):
-    """The 2024 assessment of one undertaking (遴选认定)."""
+    """The current certification result of one undertaking (遴选认定); every decision is
+    also kept in CertificationEvent."""
 
     id = fields.IntField(primary_key=True)
     undertaking: fields.OneToOneRelation[Undertaking] = fields.OneToOneField(
         "models.Undertaking", related_name="certification", on_delete=fields.RESTRICT)
     undertaking_id: int
+    # Null only for results recorded before rounds existed.
+    round: fields.ForeignKeyNullableRelation[CertificationRound] = fields.ForeignKeyField(
+        "models.CertificationRound", related_name="certifications", null=True,
+        on_delete=fields.RESTRICT)
+    round_id: int | None
     result = fields.CharEnumField(CertificationResult, max_length=16)
+    # How many of the undertaken quantity are certified (0..quantity): "1 of 2 studios".
+    certified_quantity = fields.IntField(null=True)
     remarks = fields.TextField(default="")
     decided_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="certifications", on_delete=fields.RESTRICT)
@@ -154,6 +179,28 @@ class Certification(Model):
 
     class Meta:
         table = "certification"
+
+
+class CertificationEvent(Model):
+    """One certification decision, for the undertaking's history."""
+
+    id = fields.IntField(primary_key=True)
+    undertaking: fields.ForeignKeyRelation[Undertaking] = fields.ForeignKeyField(
+        "models.Undertaking", related_name="certification_events", on_delete=fields.CASCADE)
+    undertaking_id: int
+    round: fields.ForeignKeyRelation[CertificationRound] = fields.ForeignKeyField(
+        "models.CertificationRound", related_name="events", on_delete=fields.CASCADE)
+    round_id: int
+    result = fields.CharEnumField(CertificationResult, max_length=16)
+    certified_quantity = fields.IntField(null=True)
+    remarks = fields.TextField(default="")
+    actor: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="certification_events", on_delete=fields.RESTRICT)
+    actor_id: int
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "certification_event"
 
 
 class RoundExtension(Model):

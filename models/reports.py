@@ -9,11 +9,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from models import audit, object_history
 from models.amounts import check_quantity, parse_funding
 from models.catalog import Campaign, ReportingRound
 from models.clock import now_utc
 from models.declaration import Declaration, DeclarationStatus
 from models.errors import Code, DomainError, DomainErrors
+from models.object_history import HistoryEvent, report_subject
 from models.org import Organization
 from models.performance import (
     PerformanceEntry,
@@ -22,6 +24,7 @@ from models.performance import (
     ReportEvent,
     RoundExtension,
 )
+from models.transaction import write_transaction
 from models.undertaking import FUNDING_SOURCES, Undertaking
 from models.workflow import (
     Flow,
@@ -78,9 +81,12 @@ async def grant_extension(actor_id: int, org: Organization, round_: ReportingRou
                           until: datetime) -> RoundExtension:
     if until <= now_utc():
         raise DomainError(Code.INVALID_VALUE, "延期截止时间必须晚于当前时间", "until")
-    extension, _ = await RoundExtension.update_or_create(
-        defaults={"until": until, "granted_by_id": actor_id},
-        round_id=round_.id, organization_id=org.id)
+    async with write_transaction():
+        extension, _ = await RoundExtension.update_or_create(
+            defaults={"until": until, "granted_by_id": actor_id},
+            round_id=round_.id, organization_id=org.id)
+        await object_history.record(report_subject(org.id, round_.id),
+                                    HistoryEvent.REPORT_EXTENSION_GRANTED, until=until)
     return extension
 
 
@@ -141,12 +147,23 @@ async def save_entries(actor_id: int, org: Organization, round_: ReportingRound,
     async with within_window(lambda: window_for(org.id, round_)) as at:
         report = await claim(PerformanceReport, {"organization_id": org.id,
                                                  "round_id": round_.id}, version, updated_at=at)
+        stored = {e.undertaking_id: e for e in await PerformanceEntry.filter(
+            report_id=report.id, undertaking_id__in=[e.undertaking_id for e, _ in plan])}
         for entry, amounts in plan:
+            figures = {"completed_quantity": entry.completed_quantity,
+                       "progress": entry.progress, "narrative": entry.narrative.strip(),
+                       **amounts}
+            old = stored.get(entry.undertaking_id)
+            before = {k: getattr(old, k) for k in figures} if old else None
             await PerformanceEntry.update_or_create(
-                defaults={"completed_quantity": entry.completed_quantity,
-                          "progress": entry.progress, "narrative": entry.narrative.strip(),
-                          **amounts},
-                report_id=report.id, undertaking_id=entry.undertaking_id)
+                defaults=figures, report_id=report.id, undertaking_id=entry.undertaking_id)
+            if object_history.changed_fields(before, figures):
+                item = allowed[entry.undertaking_id].item
+                await object_history.record(
+                    report_subject(org.id, round_.id), HistoryEvent.LINE_SAVED,
+                    item_number=item.number, before=before, after=figures, at=at)
+                audit.note(f"report line {item.number} of {org.code} ({round_.year})",
+                           before, figures)
     return report
 
 

@@ -6,12 +6,20 @@ from models.catalog import Campaign
 from models.errors import Code, DomainError
 
 MAX_LATE_RETURN_DAYS = 60
+MEDIAN_FACTORS = (2, 100)
 
 
 async def update(campaign: Campaign, *, city_review: bool | None,
-                 late_return_days: int | None) -> Campaign:
+                 late_return_days: int | None, median_factor: int | None = None) -> Campaign:
     """Change what is given, leave the rest. Forms already approved by a city stay so."""
     changed: list[str] = []
+    if median_factor is not None:
+        low, high = MEDIAN_FACTORS
+        if not low <= median_factor <= high:
+            raise DomainError(Code.INVALID_VALUE,
+                              f"“远高于中位数”的倍数应为{low}至{high}", "medianFactor")
+        campaign.median_factor = median_factor
+        changed.append("median_factor")
     if late_return_days is not None:
         if not 1 <= late_return_days <= MAX_LATE_RETURN_DAYS:
             raise DomainError(Code.INVALID_VALUE,

@@ -211,6 +211,9 @@ class Flow(Generic[M]):
     # Called inside the transaction of a return or reopening, with (actor, reason, time):
     # past the deadline it grants the organisation the campaign's late-return extension.
     late_return: Callable[[int, str, datetime], Awaitable[None]]
+    # Called inside the transaction with the journal row's id: tells other processes at the
+    # commit (models/status_feed.py). Declarations have live dashboards; reports not yet.
+    announce: Callable[[int], Awaitable[None]] | None = None
 
     async def current(self) -> tuple[DeclarationStatus, int]:
         """The stored status and version (NOT_STARTED and 0 before anything is saved)."""
@@ -222,15 +225,22 @@ class Flow(Generic[M]):
     async def status(self) -> DeclarationStatus:
         return (await self.current())[0]
 
-    async def checked(self, action: DeclarationAction, *, check_window: bool = True
-                      ) -> tuple[DeclarationStatus, int, bool]:
+    async def checked(self, action: DeclarationAction, *, check_window: bool = True,
+                      version: int | None = None) -> tuple[DeclarationStatus, int, bool]:
         """The current status and version, and whether the city step applies, once the window
-        (first: it is what closes everything) and the status flow allow `action`."""
-        status, version = await self.current()
+        (first: it is what closes everything) and the status flow allow `action`. A caller's
+        `version` that is no longer current is a CONFLICT before the flow is judged: the form
+        moved since it was read, whether the other change committed just before (a mutation
+        runs in one transaction with its operation-log record, so it reads committed state)
+        or lands in between (the conditional update refuses it)."""
+        status, current = await self.current()
         if check_window:
             lock = (await self.window()).lock(now_utc())
             if lock:
                 raise lock
+        if version is not None and version != current:
+            raise DomainError(Code.CONFLICT, CONFLICT_MESSAGE, "version")
+        version = current
         city = await self.city_review()
         check_transition(action, status, city_review=city)
         return status, version, city
@@ -248,8 +258,11 @@ class Flow(Generic[M]):
             claimed = await claim(self.model, self.keys, version, status=to, **times,
                                   **changes)
             fields: dict[str, Any] = {self.event_fk: claimed}
-            await self.event.create(**fields, action=action, from_status=status, to_status=to,
-                                    reason=reason, actor_id=actor_id, at=at)
+            event = await self.event.create(**fields, action=action, from_status=status,
+                                            to_status=to, reason=reason, actor_id=actor_id,
+                                            at=at)
+            if self.announce is not None:
+                await self.announce(event.pk)
             if reopens:
                 await self.late_return(actor_id, reason or "", at)
         return claimed
@@ -262,7 +275,8 @@ class Flow(Generic[M]):
                      stamp: tuple[str, ...] = (), **changes: Any) -> M:
         """A reviewer's action. Without a version it acts on the form as it stands: the
         conditional update still refuses it if the form moves in between."""
-        status, current, city = await self.checked(action, check_window=check_window)
+        status, current, city = await self.checked(action, check_window=check_window,
+                                                   version=version)
         return await self.apply(actor_id, current if version is None else version, action,
                                 status, reason, check_window=check_window, stamp=stamp,
                                 city_review=city, **changes)
@@ -271,13 +285,13 @@ class Flow(Generic[M]):
                      ready: Callable[[], Awaitable[None]]) -> M:
         """`ready` raises what still keeps the form from being submitted. A new submission
         clears the last return's reason (it stays in the history)."""
-        status, _, city = await self.checked(DeclarationAction.SUBMIT)
+        status, _, city = await self.checked(DeclarationAction.SUBMIT, version=version)
         await ready()
         return await self.apply(actor_id, version, DeclarationAction.SUBMIT, status,
                                 stamp=("submitted_at",), city_review=city, return_reason=None)
 
     async def withdraw(self, actor_id: int, version: int) -> M:
-        status, _, city = await self.checked(DeclarationAction.WITHDRAW)
+        status, _, city = await self.checked(DeclarationAction.WITHDRAW, version=version)
         return await self.apply(actor_id, version, DeclarationAction.WITHDRAW, status,
                                 city_review=city)
 

@@ -3,6 +3,9 @@
 Each gate raises our own error so the client gets the precise `extensions.code`:
 UNAUTHENTICATED (no live token), PASSWORD_CHANGE_REQUIRED (initial or reset password still in
 use, or the password reached its age), FORBIDDEN (wrong role).
+
+The auditor (审计管理员) passes only IsAuthenticated (me, changePassword, logout) and IsAuditor:
+every gate of the domain's data refuses it, whatever fields are added later.
 """
 
 from __future__ import annotations
@@ -34,6 +37,17 @@ def active(context: Any) -> Principal:
     return principal
 
 
+AUDITOR_ONLY = "审计管理员只能查阅和导出操作日志"
+
+
+def domain_user(context: Any) -> Principal:
+    """An active caller of the platform's own work: anyone but an auditor."""
+    principal = active(context)
+    if principal.role is Role.AUDITOR:
+        raise ApiError(Code.FORBIDDEN, AUDITOR_ONLY)
+    return principal
+
+
 def having_role(context: Any, roles: frozenset[Role], message: str) -> Principal:
     principal = active(context)
     if principal.role not in roles:
@@ -55,12 +69,13 @@ class IsAuthenticated(BasePermission):
 
 
 class IsActiveUser(BasePermission):
-    """A logged-in user who has replaced the initial or reset password."""
+    """A logged-in user of the platform's work (not an auditor) who has replaced the
+    initial or reset password."""
 
     message = "请先修改初始密码"
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        active(info.context)
+        domain_user(info.context)
         return True
 
 
@@ -86,3 +101,10 @@ class IsCityBureau(_RoleGate):
 class IsProvinceOrCity(_RoleGate):
     roles = PROVINCE_OR_CITY
     message = "仅省教育厅或地市教育局可执行此操作"
+
+
+class IsAuditor(_RoleGate):
+    """The operation log's readers; the province office is not one of them."""
+
+    roles = frozenset({Role.AUDITOR})
+    message = "仅审计管理员可查阅操作日志"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from models.enums import OrgKind, Role
+from models.enums import OrgKind, Role, SchoolType
 
 if TYPE_CHECKING:
     from models.account import AccessToken, User
@@ -22,6 +22,10 @@ class Principal:
     org_parent_id: int | None
     must_change_password: bool
     token_id: int
+    # A school's type: what the catalog shows it unless it asks for another.
+    org_school_type: SchoolType | None = None
+    # The organisation's code, for the operation log's records (gql/audit/recorder.py).
+    org_code: str = ""
 
     @property
     def is_province(self) -> bool:
@@ -34,6 +38,10 @@ class Principal:
     @property
     def is_school(self) -> bool:
         return self.role is Role.SCHOOL
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role is Role.AUDITOR
 
 
 async def principal_for_token(token: str) -> Principal | None:
@@ -61,4 +69,5 @@ def _principal(found: tuple[User, AccessToken] | None) -> Principal | None:
         user_id=user.id, username=user.username, role=user.role, org_id=org.id,
         org_kind=org.kind, org_parent_id=org.parent_id,
         must_change_password=user.must_change_password, token_id=access.id,
+        org_school_type=org.school_type, org_code=org.code,
     )

@@ -8,7 +8,8 @@ querysets. Default deny: a role not handled here sees nothing.
 - A school manages only itself.
 - A user who must still replace an initial or reset password sees its own organisation as
   a bare node and nothing else: the published initial password opens no data.
-- Everyone also sees the organisations above it (its city, the province office) as
+- An auditor reads the operation log only: its own unit as a bare node, its own account.
+- Everyone else also sees the organisations above it (its city, the province office) as
   bare nodes, so a school can show who oversees it; what hangs below them (other
   schools, their undertakings, their users) stays filtered by the rules above.
 """
@@ -23,9 +24,13 @@ from models import (
     Declaration,
     Evidence,
     Extension,
+    Notice,
+    NoticeAttachment,
+    NoticeReceipt,
     Organization,
     PerformanceEntry,
     PerformanceReport,
+    Reminder,
     Undertaking,
     User,
 )
@@ -62,7 +67,7 @@ def manages(p: Principal, org: Organization) -> bool:
 
 
 def visible_organizations(p: Principal) -> QuerySet[Organization]:
-    if p.must_change_password:
+    if p.must_change_password or p.role is Role.AUDITOR:
         return Organization.filter(id=p.org_id)
     if p.role is Role.PROVINCE_OFFICE:
         return Organization.all()
@@ -115,3 +120,70 @@ def visible_evidence(p: Principal) -> QuerySet[Evidence]:
 
 def visible_change_requests(p: Principal) -> QuerySet[ChangeRequest]:
     return ChangeRequest.filter(managed_org_filter(p, prefix="undertaking__organization__"))
+
+
+def addressable_organizations(p: Principal) -> QuerySet[Organization]:
+    """Who `p` may send a notice to (organizations_addressed_by its organisation); nobody
+    while the initial password is unchanged."""
+    if p.must_change_password or p.role not in (Role.PROVINCE_OFFICE, Role.CITY_BUREAU):
+        return Organization.filter(_NOTHING)
+    return organizations_addressed_by(p.org_id, p.org_kind)
+
+
+def organizations_addressed_by(org_id: int, kind: OrgKind) -> QuerySet[Organization]:
+    """Notices go downwards: the province office reaches every other organisation, a city
+    bureau the schools under it, a school nobody. Also the scope of a sender's reminders."""
+    if kind is OrgKind.PROVINCE:
+        return Organization.exclude(id=org_id)
+    if kind is OrgKind.CITY:
+        return Organization.filter(parent_id=org_id, kind=OrgKind.SCHOOL)
+    return Organization.filter(_NOTHING)
+
+
+def may_send_notices(p: Principal) -> bool:
+    return not p.must_change_password and p.role in (Role.PROVINCE_OFFICE, Role.CITY_BUREAU)
+
+
+def received_notices(p: Principal) -> QuerySet[NoticeReceipt]:
+    """The receipts of the caller's organisation: its inbox."""
+    if p.must_change_password:
+        return NoticeReceipt.filter(_NOTHING)
+    return NoticeReceipt.filter(organization_id=p.org_id)
+
+
+def _notice_filter(p: Principal, prefix: str = "") -> Q:
+    """A notice is seen by its sender organisation and by its recipient organisations."""
+    if p.must_change_password:
+        return _NOTHING
+    return (Q(**{f"{prefix}sender_org_id": p.org_id})  # type: ignore[arg-type]
+            | Q(**{f"{prefix}receipts__organization_id": p.org_id}))  # type: ignore[arg-type]
+
+
+def sent_notice_receipts(p: Principal) -> QuerySet[NoticeReceipt]:
+    """Read receipts are for the sender organisation only, not for fellow recipients."""
+    if p.must_change_password:
+        return NoticeReceipt.filter(_NOTHING)
+    return NoticeReceipt.filter(notice__sender_org_id=p.org_id)
+
+
+def visible_notices(p: Principal) -> QuerySet[Notice]:
+    return Notice.filter(_notice_filter(p)).distinct()
+
+
+def sent_notices(p: Principal) -> QuerySet[Notice]:
+    """Notices the caller's organisation sent: the only ones whose receipts it may read."""
+    if p.must_change_password:
+        return Notice.filter(_NOTHING)
+    return Notice.filter(sender_org_id=p.org_id)
+
+
+def visible_notice_attachments(p: Principal) -> QuerySet[NoticeAttachment]:
+    """Attachments are for the sender and the recipients of their notice, nobody else."""
+    return NoticeAttachment.filter(_notice_filter(p, prefix="notice__")).distinct()
+
+
+def own_reminders(p: Principal) -> QuerySet[Reminder]:
+    """A reminder is its sender organisation's: only it lists or cancels it."""
+    if not may_send_notices(p):
+        return Reminder.filter(_NOTHING)
+    return Reminder.filter(sender_org_id=p.org_id)

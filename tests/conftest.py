@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 os.environ.setdefault("INSECURE_FAST_PASSWORD_HASHING", "1")
+# Sessions idle out after 10 hours here, so the idle clock writes (once per 1/30 of it) never
+# land inside a test's statement count on a loaded machine; the idle rule's own tests set
+# the default 30 minutes themselves (tests/test_password_policy.py).
+os.environ.setdefault("SESSION_IDLE_MINUTES", "600")
 
 import httpx
 import pytest

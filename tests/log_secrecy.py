@@ -67,8 +67,13 @@ def remember_response(body: Any) -> None:
 
 def leaks() -> list[str]:
     """Each captured line that holds a secret, with the secret masked in the report."""
+    return leaks_in([*CAPTURE.lines, *SERVER_OUTPUTS])
+
+
+def leaks_in(lines: list[str]) -> list[str]:
+    """Each of `lines` (log lines, operation-log records) that holds a secret, masked."""
     found = []
-    for line in (*CAPTURE.lines, *SERVER_OUTPUTS):
+    for line in lines:
         for secret in SECRETS:
             if secret in line:
                 found.append(line.replace(secret, "<secret>")[:300])

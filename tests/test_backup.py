@@ -10,22 +10,33 @@ exported snapshot, pg_restore), whichever TEST_DATABASE_URL names.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tortoise import connections
 
-from gql import cli
 from models.backup import BackupError, backup, restore
 from models.backup.manifest import NAME, evidence_path
+from models.evidence_store import evidence_store
 from tests import sample_files
-from tests.conftest import HIGHER_SCHOOL, LY_SCHOOL, PROVINCE, ZZ_SCHOOL, ZZ_SCHOOL_2, Api
+from tests.conftest import (
+    HIGHER_SCHOOL,
+    LY_SCHOOL,
+    PROVINCE,
+    ZHENGZHOU,
+    ZZ_SCHOOL,
+    ZZ_SCHOOL_2,
+    Api,
+)
 from tests.test_declarations import row, save
 from tests.test_evidence import download, evidence_of, reporting_school, upload
 from tests.test_evidence import evidence_dir as evidence_dir  # a fixture, used by name
+from tests.test_notices import explicit, post_files
 
 SAVERS = (ZZ_SCHOOL, LY_SCHOOL, HIGHER_SCHOOL)
 ROUNDS = 8
@@ -66,17 +77,34 @@ async def wipe(database_url: str, evidence: Path) -> None:
     assert await tables(database_url) == {}
 
 
+async def taskplatform(*args: str) -> tuple[int, str, str]:
+    """The command as an operator runs it (its own process, DATABASE_URL from the env)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gql.cli", *args, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
 def files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file()}
 
 
+@pytest.mark.parametrize("store", ["local", "database"])
 async def test_backup_while_saving_then_wipe_and_restore(
-        api: Api, database_url: str, evidence_dir: Path, tmp_path: Path) -> None:
+        api: Api, database_url: str, evidence_dir: Path, tmp_path: Path, store: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVIDENCE_STORE", store)
     # Given a school's report with two evidence files, and three schools logged in
     undertaking = await reporting_school(api)
     await upload(api, ZZ_SCHOOL_2, undertaking, "认定文件.pdf", sample_files.PDF)
     await upload(api, ZZ_SCHOOL_2, undertaking, "照片.png", sample_files.PNG)
+    # ... and a notice with an attachment (the same store holds notice attachments)
+    notice = await post_files(api, ZHENGZHOU, explicit(ZZ_SCHOOL), [("填报说明.docx",
+                                                                      sample_files.DOCX)])
+    [attachment] = notice["notice"]["attachments"]
     for school in SAVERS:
         await api.token(school)
     started, backed_up = asyncio.Event(), asyncio.Event()
@@ -105,7 +133,9 @@ async def test_backup_while_saving_then_wipe_and_restore(
     # When a backup is taken while the saves run, and another once they have stopped
     saves, during = await asyncio.gather(keep_saving(), back_up(tmp_path / "during"))
     after = await tables(database_url)
-    stored = files(evidence_dir)
+    stored = files(evidence_dir)  # the folder store's files (none with the database store)
+    contents = {hashlib.sha256(c).hexdigest(): c for c in (
+        sample_files.PDF, sample_files.PNG, sample_files.JPG, sample_files.DOCX)}
     quiet = await backup(tmp_path / "quiet", database_url, say=lambda _: None)
 
     # Then the first caught the saves part way, and the second all of them
@@ -114,7 +144,11 @@ async def test_backup_while_saving_then_wipe_and_restore(
     assert 0 < events < len(after["undertaking_change"]), (events, len(after["undertaking_change"]))
     assert quiet.tables["undertaking_change"].rows == len(after["undertaking_change"])
     assert {n: t.rows for n, t in quiet.tables.items()} == {n: len(r) for n, r in after.items()}
-    assert len(quiet.evidence) == 3 and quiet.missing_evidence == []
+    assert len(quiet.evidence) == 4 and quiet.missing_evidence == []
+
+    # ... each in one folder that holds only the backup (no -wal or -shm beside a copy)
+    assert sorted(p.name for p in (tmp_path / "quiet").iterdir()) == sorted(
+        [quiet.database_file, "evidence", NAME])
 
     # When everything is lost and the backup taken while saving is restored
     await wipe(database_url, evidence_dir)
@@ -130,9 +164,9 @@ async def test_backup_while_saving_then_wipe_and_restore(
     final = {json.loads(r)["id"]: json.loads(r)["version"] for r in after["declaration"]}
     assert all(v <= final[k] for k, v in versions.items())
     # ... and every file its evidence rows name, byte for byte
+    assert set(during.evidence) <= set(quiet.evidence) and len(during.evidence) >= 2
     for sha256 in during.evidence:
-        assert (evidence_dir / sha256[:2] / sha256).read_bytes() == stored[
-            f"{sha256[:2]}/{sha256}"]
+        assert await evidence_store().get(sha256) == contents[sha256]
 
     # When the quiet backup is restored over it (after another wipe)
     await wipe(database_url, evidence_dir)
@@ -146,20 +180,21 @@ async def test_backup_while_saving_then_wipe_and_restore(
     assert sorted(e["filename"] for e in listed) == sorted(["认定文件.pdf", "附件.jpg", "照片.png"])
     for e in listed:
         response = await download(api, e["downloadUrl"], ZZ_SCHOOL_2)
-        assert response.status_code == 200 and stored[
-            f"{e['sha256'][:2]}/{e['sha256']}"] == response.content
+        assert response.status_code == 200 and contents[e["sha256"]] == response.content
+    response = await download(api, attachment["url"], ZZ_SCHOOL)
+    assert response.status_code == 200 and response.content == sample_files.DOCX
 
 
 async def test_a_corrupted_backup_is_refused_and_nothing_is_touched(
         api: Api, database_url: str, evidence_dir: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a backup with one evidence file, and a save made after it
     undertaking = await reporting_school(api)
     await upload(api, ZZ_SCHOOL_2, undertaking, "认定文件.pdf", sample_files.PDF)
     folder = tmp_path / "backup"
     monkeypatch.setenv("DATABASE_URL", database_url)
-    assert await asyncio.to_thread(cli.main, ["backup", str(folder)]) == 0
-    assert "备份完成" in capsys.readouterr().out
+    code, out, _ = await taskplatform("backup", str(folder))
+    assert code == 0 and "备份完成" in out, out
     manifest = json.loads((folder / NAME).read_text(encoding="utf-8"))
     saved = await save(api, ZZ_SCHOOL, ZZ_SCHOOL, 0, [row("3.2", 1)])
     assert saved["errors"] == []
@@ -172,8 +207,7 @@ async def test_a_corrupted_backup_is_refused_and_nothing_is_touched(
     damaged = bytearray(original)
     damaged[len(damaged) // 2] ^= 0xFF
     database.write_bytes(bytes(damaged))
-    damaged_db = await asyncio.to_thread(cli.main, ["restore", str(folder)])
-    damaged_db_err = capsys.readouterr().err
+    damaged_db, _, damaged_db_err = await taskplatform("restore", str(folder))
     database.write_bytes(original)
 
     sha256 = next(iter(manifest["evidence"]))

@@ -4,7 +4,10 @@ and quantity with the national target, within the caller's scope."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from models import Certification
 from tests.conftest import (
@@ -35,6 +38,28 @@ query($city: String) { certificationSums(cityCode: $city) {
 DECLARED = """
 query($org: String) { declaration(organizationCode: $org) {
   undertakings { id item { number } quantity certification { result remarks decidedAt } } } }"""
+
+
+OPEN_ROUND = """
+mutation($opens: DateTime!, $closes: DateTime!) {
+  openCertificationRound(opensAt: $opens, closesAt: $closes) {
+    round { year open } errors { field code message } } }"""
+
+
+async def open_certification(api: Api, *, opens: timedelta = timedelta(days=-1),
+                             closes: timedelta = timedelta(days=30)) -> dict[str, Any]:
+    """The province opens the 2024 round, by default from yesterday for a month."""
+    now = datetime.now(UTC)
+    result = (await api.data(OPEN_ROUND, {"opens": (now + opens).isoformat(),
+                                          "closes": (now + closes).isoformat()},
+                             await api.token(PROVINCE)))["openCertificationRound"]
+    assert result["errors"] == [], result
+    return dict(result["round"])
+
+
+@pytest.fixture(autouse=True)
+async def round_open(api: Api) -> None:
+    await open_certification(api)
 
 
 def codes(payload: dict[str, Any]) -> list[str]:
@@ -137,8 +162,9 @@ async def test_sums_compare_certified_quantity_with_the_national_target(api: Api
     assert zhengzhou == {"3.2": (1, 2, 1, 0, "2.00"), "16": (1, 1, 0, 0, None)}
     assert luoyang == {"3.2": (1, 3, 0, 1, "3.00"), "3.3": (0, 0, 0, 1, "0.00")}
     assert province_luoyang == luoyang
-    neighbour = await api.data(SUMS, {"city": LUOYANG}, await api.token(ZHENGZHOU))
-    assert neighbour["certificationSums"] is None
+    neighbour = await api.post(SUMS, {"city": LUOYANG}, await api.token(ZHENGZHOU))
+    assert neighbour["data"]["certificationSums"] is None
+    assert [e["extensions"]["code"] for e in neighbour["errors"]] == ["NOT_FOUND"]
     by_school = await api.post(SUMS, {"city": None}, await api.token(ZZ_SCHOOL))
     assert by_school["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 

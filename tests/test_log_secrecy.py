@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from models.audit import AuditRecord
 from tests import log_secrecy
-from tests.conftest import LOGIN, ZZ_SCHOOL, Api
+from tests.conftest import LOGIN, PROVINCE, ZZ_SCHOOL, Api
 
 SECRET = "Do-Not-Log-Me-4711"
 ATTEMPTS = [
@@ -75,3 +76,24 @@ async def test_an_unexpected_failure_in_a_login_logs_no_password(
     assert body["errors"][0]["message"] == "internal error"
     assert any("the database went away" in line for line in logged)  # the incident is logged
     assert not [line for line in logged if SECRET in line]  # but not the password
+
+
+async def test_the_operation_log_holds_no_password_token_or_one_time_password(api: Api) -> None:
+    # Every request above that used to leak, and the ones that hand out secrets, recorded.
+    log_secrecy.remember(SECRET)
+    for query, variables in ATTEMPTS:
+        await api.client.post("/graphql", json={"query": query, "variables": variables or {}})
+    province = await api.token(PROVINCE)
+    created = await api.post('mutation { createUser(organizationCode: "410100", username:'
+                             ' "zz-clerk") { user { id } oneTimePassword } }', token=province)
+    user_id = created["data"]["createUser"]["user"]["id"]
+    await api.post("mutation($id: ID!) { resetPassword(userId: $id) { oneTimePassword } }",
+                   {"id": user_id}, province)
+    await api.client.get("/exports/initial-passwords/410100.xlsx",
+                         headers={"Authorization": f"Bearer {province}"})
+
+    records = [f"{r.username} {r.targets} {r.detail}" for r in await AuditRecord.all()]
+
+    assert len(records) >= 6  # the documents that fail validation run nothing to record
+    assert log_secrecy.leaks_in(records) == []
+    assert province in log_secrecy.SECRETS and SECRET in log_secrecy.SECRETS

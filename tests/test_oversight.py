@@ -85,13 +85,16 @@ async def test_city_progress_shows_exactly_its_schools(api: Api) -> None:
 async def test_city_cannot_read_a_neighbours_progress_or_sums(api: Api) -> None:
     city = await api.token(ZHENGZHOU)
 
-    neighbour = await api.data(PROGRESS, {"city": LUOYANG}, city)
-    neighbour_sums = await api.data(SUMS, {"city": LUOYANG}, city)
+    neighbour = await api.post(PROGRESS, {"city": LUOYANG}, city)
+    neighbour_sums = await api.post(SUMS, {"city": LUOYANG}, city)
     own = await api.data(PROGRESS, {"city": ZHENGZHOU}, city)
     by_school = await api.post(PROGRESS, {}, await api.token(ZZ_SCHOOL))
 
-    assert neighbour["declarationProgress"] is None
-    assert neighbour_sums["undertakingSums"] is None
+    # NOT_FOUND, as for a code that is no city (tests/test_smaller_things.py)
+    assert neighbour["data"]["declarationProgress"] is None
+    assert neighbour["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert neighbour_sums["data"]["undertakingSums"] is None
+    assert neighbour_sums["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert own["declarationProgress"]["counts"]["total"] == 4
     assert by_school["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 

@@ -107,6 +107,13 @@ async def test_the_age_is_a_setting(api: Api, monkeypatch: pytest.MonkeyPatch) -
     assert error_codes(await api.post(CAMPAIGNS, token=token)) == ["PASSWORD_CHANGE_REQUIRED"]
 
 
+@pytest.fixture
+def idle_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default idle rule (tests/conftest.py sets a longer one for the rest)."""
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "30")
+
+
+@pytest.mark.usefixtures("idle_rule")
 async def test_an_idle_session_ends(api: Api) -> None:
     # Given two sessions of a city, one last used 31 minutes ago, one 29 minutes ago
     idle = await api.token("410100")
@@ -127,6 +134,7 @@ async def test_an_idle_session_ends(api: Api) -> None:
     assert await is_refused(api, busy)
 
 
+@pytest.mark.usefixtures("idle_rule")
 async def test_requests_within_a_minute_write_nothing(
         api: Api, count_sql: StatementCounter) -> None:
     # A read made soon after the last one costs no write for the idle clock

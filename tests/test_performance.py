@@ -159,7 +159,9 @@ async def test_a_school_files_its_2021_report_and_it_is_reviewed(api: Api,
     assert by_item["3.2"]["completedQuantity"] == 2
     assert by_item["3.2"]["spent"] == {"schoolSelf": "2.50", "total": "3.50"}
     assert [e["filename"] for e in by_item["3.2"]["evidence"]] == ["工作室照片.pdf"]
-    assert [(h["statusChange"], h["actor"]["username"]) for h in final["history"]] == [
+    # (beside the lines saved and the evidence: tests/test_object_history.py)
+    assert [(h["statusChange"], h["actor"]["username"]) for h in final["history"]
+            if h["statusChange"]] == [
         ("SUBMIT", ZZ_SCHOOL_2), ("RETURN", ZHENGZHOU), ("SUBMIT", ZZ_SCHOOL_2),
         ("APPROVE", ZHENGZHOU), ("ACCEPT", PROVINCE)]
     download = await api.client.get(by_item["3.2"]["evidence"][0]["downloadUrl"],

@@ -80,8 +80,7 @@ async def test_totals_per_city_and_funding_source_are_exact(api: Api) -> None:
     every = {"statuses": ["DRAFT", "SUBMITTED", "CITY_APPROVED", "ACCEPTED"]}
     totals = (await api.data(TOTALS, every, await api.token(PROVINCE)))["undertakingTotals"]
     city = (await api.data(TOTALS, every, await api.token(ZHENGZHOU)))["undertakingTotals"]
-    neighbour = (await api.data(TOTALS, {"city": LUOYANG}, await api.token(ZHENGZHOU)))[
-        "undertakingTotals"]
+    neighbour = await api.post(TOTALS, {"city": LUOYANG}, await api.token(ZHENGZHOU))
 
     assert [(c["label"], c["unit"]["code"], c["organizations"], c["undertakings"])
             for c in totals["byCity"]] == [("郑州市", ZHENGZHOU, 2, 2), ("洛阳市", LUOYANG, 1, 1)]
@@ -90,7 +89,8 @@ async def test_totals_per_city_and_funding_source_are_exact(api: Api) -> None:
         "provincial": "50.25", "total": "151.85"}
     assert totals["byCity"][1]["funding"]["provincial"] == "10.05"
     assert [c["label"] for c in city["byCity"]] == ["郑州市"]
-    assert neighbour is None
+    assert neighbour["data"]["undertakingTotals"] is None
+    assert [e["extensions"]["code"] for e in neighbour["errors"]] == ["NOT_FOUND"]
 
 
 async def test_an_empty_status_list_is_refused(api: Api) -> None:

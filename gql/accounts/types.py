@@ -11,9 +11,12 @@ from gql.context import Info
 from gql.enums import Role
 from gql.errors import UserError
 from models import User as UserModel
-from permissions.scoping import visible_organizations, visible_users
+from models.object_history import user_subject
+from permissions.classes import IsActiveUser
+from permissions.scoping import received_notices, visible_organizations, visible_users
 
 if TYPE_CHECKING:
+    from gql.declarations.types import HistoryEntry
     from gql.org.types import Organization
 
 
@@ -43,6 +46,14 @@ class User(relay.Node):
         m = await visible_users(principal).get_or_none(id=id) if principal else None
         return cls.of(m) if m else None
 
+    @strawberry.field(description="Password resets of this account (who, when), oldest first.",
+                      permission_classes=[IsActiveUser])
+    async def history(self) -> list[
+            Annotated[HistoryEntry, strawberry.lazy("gql.declarations.types")]]:
+        from gql.declarations.types import events_of
+
+        return await events_of(user_subject(self.id))
+
     @strawberry.field
     async def organization(
         self, info: Info
@@ -52,6 +63,14 @@ class User(relay.Node):
         org = await Organization.load(info, self.organization_id)
         assert org is not None, "a visible user belongs to a visible organisation"
         return org
+
+    @strawberry.field(description="Unread notices of the caller's organisation (站内通知); only"
+                      " on the caller's own account (`me`), null on others.")
+    async def unread_notice_count(self, info: Info) -> int | None:
+        principal = info.context.principal
+        if principal is None or principal.user_id != self.id:
+            return None
+        return await received_notices(principal).filter(read_at__isnull=True).count()
 
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:

@@ -15,6 +15,7 @@ from models import TaskEntry as TaskEntryModel
 from models.catalog import NEWEST_FIRST
 from models.errors import Code
 from permissions.classes import IsActiveUser
+from permissions.principal import Principal
 
 
 def campaign_named(code: str | None) -> QuerySet[CampaignModel]:
@@ -22,6 +23,15 @@ def campaign_named(code: str | None) -> QuerySet[CampaignModel]:
     if code:
         return CampaignModel.filter(code=code)
     return CampaignModel.all().order_by(*NEWEST_FIRST).limit(1)
+
+
+def catalog_view(principal: Principal | None, school_type: SchoolType | None,
+                 include_retired: bool) -> CatalogView:
+    """What `taskCatalog` shows (both read paths): a school sees its own type's entries
+    unless it names another type (a 高职 is not shown 中职-only items by default)."""
+    if school_type is None and principal is not None and principal.is_school:
+        school_type = principal.org_school_type
+    return CatalogView(school_type=school_type, include_retired=include_retired)
 
 
 def catalog_top(view: CatalogView) -> QuerySet[TaskEntryModel]:
@@ -57,11 +67,12 @@ class CatalogQueries:
         info: Info,
         campaign_code: str | None = None,
         school_type: Annotated[SchoolType | None, strawberry.argument(
-            description="Only entries that this school type sees.")] = None,
+            description="Only entries that this school type sees. A school's default: its own"
+            " type; others' default: every entry.")] = None,
         include_retired: bool = False,
     ) -> list[TaskEntry]:
         campaign = await campaign_or_latest(info.context.loaders, campaign_code)
-        view = CatalogView(school_type=school_type, include_retired=include_retired)
+        view = catalog_view(info.context.principal, school_type, include_retired)
         rows = await catalog_top(view).filter(campaign_id=campaign.id).order_by(*CATALOG_ORDER)
         return [TaskEntry.of(m, view) for m in rows]
 

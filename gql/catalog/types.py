@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -16,6 +16,11 @@ from models import Campaign as CampaignModel
 from models import TaskEntry as TaskEntryModel
 from models.clock import now_utc
 from models.enums import SchoolType as SchoolTypeEnum
+from models.object_history import entry_subject
+from permissions.classes import IsActiveUser
+
+if TYPE_CHECKING:
+    from gql.declarations.types import HistoryEntry
 
 # Catalog entries in number order (10 after 7.2), at every level, on both paths.
 CATALOG_ORDER = ("sort_key",)
@@ -74,6 +79,15 @@ class TaskEntry(relay.Node):
         m = await info.context.loaders.task_entry_by_id.load(id)
         return cls.of(m) if m else None
 
+    @strawberry.field(description="Catalog changes to this entry (added, changed field by"
+                      " field, retired, restored), oldest first.",
+                      permission_classes=[IsActiveUser])
+    async def history(self) -> list[
+            Annotated[HistoryEntry, strawberry.lazy("gql.declarations.types")]]:
+        from gql.declarations.types import events_of
+
+        return await events_of(entry_subject(self.id))
+
     @strawberry.field(description="The group heading above this item, if any.")
     async def parent(self, info: Info) -> TaskEntry | None:
         return await self.load(info, self.parent_id) if self.parent_id else None
@@ -124,13 +138,17 @@ class Campaign(relay.Node):
     late_return_days: int = strawberry.field(
         description="Days a form returned or reopened after its deadline stays open for the"
         " school to correct it (an extension that ends by itself).")
+    median_factor: int = strawberry.field(
+        description="A row's quantity or planned funding more than this many times the"
+        " province's median for its item is flagged (soft checks).")
 
     @classmethod
     def of(cls, m: CampaignModel, years: list[int]) -> Campaign:
         return cls(id=m.id, code=m.code, name=m.name,
                    declaration_opens_at=m.declaration_opens_at,
                    declaration_closes_at=m.declaration_closes_at, performance_years=years,
-                   city_review=m.city_review, late_return_days=m.late_return_days)
+                   city_review=m.city_review, late_return_days=m.late_return_days,
+                   median_factor=m.median_factor)
 
     @strawberry.field(description="Whether declarations are open now, by the server's clock.")
     def declaration_open(self) -> bool:

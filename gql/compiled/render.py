@@ -264,9 +264,9 @@ class Renderer:
             return render_connection(self, plan.connection)
         assert plan.target is not None
         table = checked(REGISTRY[plan.target.type_name].table or "")
-        # Without the row `requires` names (a campaign), the resolver path raises its error:
-        # NULL hands the field to strawberry.
-        guard = f"EXISTS {self.rows(plan.requires)}" if plan.requires else None
+        # Without a row `requires` names (a city, a campaign), the resolver path raises its
+        # error: NULL hands the field to strawberry.
+        guard = " AND ".join(f"EXISTS {self.rows(r)}" for r in plan.requires) or None
         alias = self.alias()
         if plan.rows is not None:
             where = f" WHERE {alias}.id IN {self.rows(plan.rows)}"
@@ -280,13 +280,7 @@ class Renderer:
                                        self.order(plan.target.type_name, plan.order, alias))
         else:
             value = f"coalesce((SELECT {element} FROM {table} {alias}{where}), 'null')"
-        # Without the row `null_unless` names (a city not found), the answer is null.
-        absent = f"NOT EXISTS {self.rows(plan.null_unless)}" if plan.null_unless else None
-        if absent and guard:
-            value = f"CASE WHEN {absent} THEN 'null' WHEN {guard} THEN {value} END"
-        elif absent:
-            value = f"CASE WHEN {absent} THEN 'null' ELSE {value} END"
-        elif guard:
+        if guard:
             value = f"CASE WHEN {guard} THEN {value} END"
         return self.with_sources(plan) + f"SELECT {value}"
 

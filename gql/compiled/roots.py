@@ -42,9 +42,7 @@ class RootPlan:
     connection: ConnectionPlan | None = None  # for kind connection
     order: tuple[tuple[str, bool], ...] = ()  # for kind list
     # A row that must exist for the answer (else strawberry answers, with its error).
-    requires: Rows | None = None
-    # A row without which the answer is null (a city not found), checked first.
-    null_unless: Rows | None = None
+    requires: tuple[Rows, ...] = ()
     sources: tuple[Source, ...] = ()
 
 
@@ -77,14 +75,14 @@ def plan_organizations(planner: Planner, key: str, field: GraphQLField,
 
 def plan_task_catalog(planner: Planner, key: str, field: GraphQLField,
                       nodes: list[FieldNode]) -> RootPlan:
-    from gql.catalog.queries import campaign_named, catalog_top
-    from gql.catalog.types import CATALOG_ORDER, CatalogView
+    from gql.catalog.queries import campaign_named, catalog_top, catalog_view
+    from gql.catalog.types import CATALOG_ORDER
     from models.enums import SchoolType
 
     args = planner.arguments(field, nodes[0])
     school_type = args.get("schoolType")
-    view = CatalogView(school_type=SchoolType(school_type) if school_type else None,
-                       include_retired=bool(args.get("includeRetired")))
+    view = catalog_view(planner.principal, SchoolType(school_type) if school_type else None,
+                        bool(args.get("includeRetired")))
     campaign = campaign_named(args.get("campaignCode"))
     planner.views = {"catalog": view}
     try:
@@ -94,7 +92,7 @@ def plan_task_catalog(planner: Planner, key: str, field: GraphQLField,
     rows = catalog_top(view).filter(campaign_id__in=Subquery(campaign.values("id")))
     return RootPlan(key, "list", target=target, rows=Rows.of(rows),
                     order=planner.order(target.type_name, CATALOG_ORDER),
-                    requires=Rows.of(campaign))
+                    requires=(Rows.of(campaign),))
 
 
 def plan_task_entry(planner: Planner, key: str, field: GraphQLField,
@@ -106,7 +104,7 @@ def plan_task_entry(planner: Planner, key: str, field: GraphQLField,
     rows = entry_numbered(args["number"]).filter(
         campaign_id__in=Subquery(campaign.values("id")))
     return RootPlan(key, "object", target=planner.object(object_type(field), nodes),
-                    rows=Rows.of(rows), requires=Rows.of(campaign))
+                    rows=Rows.of(rows), requires=(Rows.of(campaign),))
 
 
 def plan_declaration(planner: Planner, key: str, field: GraphQLField,
@@ -126,7 +124,7 @@ def plan_declaration(planner: Planner, key: str, field: GraphQLField,
     orgs = declaring_organization(planner.principal, args.get("organizationCode")).filter(
         id__in=Subquery(managed_organizations(planner.principal).values("id")))
     return RootPlan(key, "object", target=target, rows=Rows.of(orgs),
-                    requires=Rows.of(campaign))
+                    requires=(Rows.of(campaign),))
 
 
 def plan_node(planner: Planner, key: str, field: GraphQLField,

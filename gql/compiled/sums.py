@@ -5,7 +5,8 @@ gql/oversight/scope.py (a city bureau's schools, or one city's), the counted dec
 of models/totals.py (statuses and their default), the GROUP BY of models/oversight.py
 item_sums_query (integer cents). This module only adds, beside those rows, what the resolver
 path adds in Python: the ids' parts, the group's unit and label, and the order. Falls back
-when the statuses are refused (strawberry gives the error).
+when the statuses are refused, and when the city or the campaign is not found (the
+statement answers NULL): strawberry gives the error.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
     principal = planner.principal
     campaign = campaign_named(args.get("campaignCode"))
     city_code = args.get("cityCode")
-    # as oversight_scope: a city asked for must be one the caller manages, else null
+    # as oversight_scope: a city asked for must be one the caller manages
     city = city_named(principal, city_code) if city_code else None
     unit: Any = city if city is not None else Organization.filter(id=principal.org_id)
     undertakings = scoped_undertakings(
@@ -71,8 +72,9 @@ def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
     used = (items, groups) if reads(target, "GroupItemSum") else (items,)
     return RootPlan(key, "list", target=target, sources=used,
                     order=planner.order(target.type_name, ("item__sort_key", "item_id")),
-                    requires=Rows.of(campaign),
-                    null_unless=Rows.of(city) if city is not None else None)
+                    # a city asked for first (NOT_FOUND), then the campaign
+                    requires=(*((Rows.of(city),) if city is not None else ()),
+                              Rows.of(campaign)))
 
 
 def reads(plan: ObjectPlan, type_name: str) -> bool:

@@ -17,6 +17,10 @@ from models.clock import now_utc
 from models.declaration import Declaration as DeclarationModel
 from models.declaration import DeclarationAction, DeclarationStatus, Reviewed, RowAction
 from models.declarations import missing_mandatory_items
+from models.object_history import HistoryEvent, changes_of, declaration_subject
+from models.object_history import ObjectEvent as ObjectEventModel
+from models.performance import CertificationEvent, CertificationResult
+from models.row_comments import RowComment
 from models.workflow import Window, edit_lock_of, next_step
 from permissions.scoping import visible_declarations, visible_extensions, visible_undertakings
 
@@ -30,7 +34,10 @@ strawberry.enum(DeclarationStatus, description="NOT_STARTED (未填报: nothing 
                 " CITY_APPROVED (地市审核通过: waiting for the province),"
                 " RETURNED (退回修改: sent back with a reason, editable),"
                 " ACCEPTED (已确认: frozen by the province).")
-strawberry.enum(DeclarationAction, name="DeclarationAction")
+strawberry.enum(DeclarationAction, name="DeclarationAction",
+                description="SUBMIT (提交), WITHDRAW (撤回), APPROVE (审核通过, by the city"
+                " bureau), RETURN (退回修改), ACCEPT (已确认, by the province), REOPEN (重新打开,"
+                " the province sends a confirmed form back).")
 strawberry.enum(RowAction, name="RowAction", description="What a change did to a row.")
 
 
@@ -72,8 +79,16 @@ class Actor:
         " (郑州市教育局).")
 
 
-@strawberry.type(description="One line of a declaration's history: a row change or a status"
-                 " change, with who and when.")
+@strawberry.type(description="A field an event changed, before and after (as text).")
+class FieldChange:
+    field: str
+    before: str | None
+    after: str | None
+
+
+@strawberry.type(description="One line of an object's history: a row change, a status change or"
+                 " another event (an extension, a catalog change, a report line, an evidence"
+                 " file, a password reset), with who and when.")
 class HistoryEntry:
     at: datetime
     actor: Actor
@@ -87,6 +102,43 @@ class HistoryEntry:
     item_number: str | None
     before: RowSnapshot | None
     after: RowSnapshot | None
+    comment: str | None = strawberry.field(
+        default=None, description="Set for a reviewer's comment on the row of `itemNumber`.")
+    certification_result: CertificationResult | None = strawberry.field(
+        default=None, description="Set for a certification decision (遴选认定) on the row of"
+        " `itemNumber`; `reason` holds its remarks.")
+    certified_quantity: int | None = strawberry.field(
+        default=None, description="With certificationResult: the quantity certified.")
+
+    event: HistoryEvent | None = strawberry.field(
+        default=None, description="Set for an event other than a row or status change.")
+    until: datetime | None = strawberry.field(
+        default=None, description="An extension's new deadline.")
+    file_name: str | None = strawberry.field(default=None,
+                                             description="An evidence file's name.")
+    changes: list[FieldChange] = strawberry.field(
+        default_factory=list, description="What the event changed (catalog entries, report"
+        " lines), field by field.")
+
+    @classmethod
+    def of_event(cls, e: ObjectEventModel) -> HistoryEntry:
+        return cls(at=e.at, actor=actor_of(e.actor) if e.actor else SYSTEM, status_change=None,
+                   from_status=None, to_status=None, reason=e.reason, row_change=None,
+                   item_number=e.item_number, before=None, after=None, event=e.event,
+                   until=e.until, file_name=e.file_name,
+                   changes=[FieldChange(**c) for c in changes_of(e)])
+
+def comment_entries(comments: Any) -> list[HistoryEntry]:
+    """Reviewers' row comments as history lines (models/row_comments.py)."""
+    return [HistoryEntry(
+        at=c.at, actor=actor_of(c.author), status_change=None, from_status=None,
+        to_status=None, reason=None, row_change=None, item_number=c.undertaking.item.number,
+        before=None, after=None, comment=c.text) for c in comments]
+async def events_of(subject: str) -> list[HistoryEntry]:
+    """The object-history events of one object, oldest first (models/object_history.py)."""
+    found = await ObjectEventModel.filter(subject=subject).order_by("id").select_related(
+        "actor", "actor__organization")
+    return [HistoryEntry.of_event(e) for e in found]
 
 
 @strawberry.interface(description="A form reviewed upwards: a declaration, or a year's"
@@ -211,8 +263,9 @@ class Declaration(ReviewedForm, relay.Node):
     @strawberry.field(description="Every row change (before and after) and every status change,"
                       " oldest first.")
     async def history(self) -> list[HistoryEntry]:
+        others = await events_of(declaration_subject(self.org.id, self.campaign_model.id))
         if self.model is None:
-            return []
+            return others
         events = await DeclarationEvent.filter(declaration_id=self.model.id).select_related(
             "actor", "actor__organization")
         changes = await UndertakingChange.filter(declaration_id=self.model.id).select_related(
@@ -225,7 +278,23 @@ class Declaration(ReviewedForm, relay.Node):
             at=c.at, actor=actor_of(c.actor), status_change=None, from_status=None,
             to_status=None, reason=None, row_change=c.action, item_number=c.item.number,
             before=RowSnapshot.of(c.before), after=RowSnapshot.of(c.after)) for c in changes]
-        return sorted(entries, key=lambda h: h.at)
+        entries += [HistoryEntry(
+            at=e.at, actor=actor_of(e.actor), status_change=None, from_status=None,
+            to_status=None, reason=e.remarks or None, row_change=None,
+            item_number=e.undertaking.item.number, before=None, after=None,
+            certification_result=e.result, certified_quantity=e.certified_quantity)
+            for e in await CertificationEvent.filter(
+                undertaking__organization_id=self.org.id,
+                undertaking__item__campaign_id=self.campaign_model.id).select_related(
+                "actor", "actor__organization", "undertaking__item")]
+        entries += comment_entries(await RowComment.filter(
+            year=None, undertaking__organization_id=self.org.id,
+            undertaking__item__campaign_id=self.campaign_model.id).select_related(
+            "author", "author__organization", "undertaking__item"))
+        return sorted([*entries, *others], key=lambda h: h.at)
+
+
+SYSTEM = Actor(username="taskplatform", display_name="系统（命令行）", organization_name="")
 
 
 def actor_of(user: Any) -> Actor:

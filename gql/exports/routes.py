@@ -7,7 +7,9 @@ GET /exports/progress.csv[?city=CODE]   school progress
 GET /exports/sums.csv[?city=CODE]       sums per item and city
 GET /exports/performance.xlsx?year=Y[&city=CODE]  planned against achieved, who has reported
 GET /files/evidence/{id}                an evidence file, for whoever sees its undertaking
+GET /files/notices/{id}                 a notice's attachment, for its sender and recipients
 GET /exports/initial-passwords/{code}.xlsx  the province office: one-time passwords, once
+GET /exports/operation-log.xlsx|.csv    the auditor: the operation log (gql/audit/exports.py)
 Sums count the declarations in ?statuses=submitted,city_approved,accepted (the default) and
 the report lines in ?reportStatuses=accepted (the default); the workbooks say which.
 """
@@ -17,16 +19,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from tortoise.queryset import QuerySet
 
+from gql.audit.exports import operation_log_csv, operation_log_xlsx
+from gql.audit.recorder import record_download, recorded
 from gql.catalog.queries import campaign_or_latest
 from gql.context import Context, bearer_token, build_context
 from gql.errors import ApiError
-from gql.exports import sheets
+from gql.exports import certifying, sheets
 from gql.exports import workbooks as wb
-from gql.exports.disposition import content_disposition
+from gql.exports.responses import attachment as _file
+from gql.exports.responses import error as _error
 from gql.input_limits import check_text
 from gql.nodes import db_id
 from gql.oversight.scope import OversightScope, oversight_scope
@@ -35,18 +40,32 @@ from models import (
     Organization,
     TaskEntry,
     Undertaking,
+    certification,
     evidence,
     initial_passwords,
     oversight,
     reports,
     totals,
 )
+from models.certification import CertifiedRow
 from models.clock import beijing, now_utc
 from models.declaration import DeclarationStatus
 from models.enums import OrgKind
 from models.errors import Code, DomainError
-from permissions.classes import PROVINCE_OR_CITY, IsProvinceOffice, active, having_role
-from permissions.scoping import manages, visible_evidence, visible_organizations
+from models.performance import CertificationRound
+from permissions.classes import (
+    PROVINCE_OR_CITY,
+    IsAuditor,
+    IsProvinceOffice,
+    domain_user,
+    having_role,
+)
+from permissions.scoping import (
+    manages,
+    visible_evidence,
+    visible_notice_attachments,
+    visible_organizations,
+)
 
 Handler = Callable[[Request, Context], Awaitable[Response]]
 
@@ -55,38 +74,38 @@ Handler = Callable[[Request, Context], Awaitable[Response]]
 PARAMETERS = {"code": "organizationCode", "city": "cityCode", "campaign": "campaignCode"}
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-
-
-def _authenticated(handler: Handler, *, oversight_only: bool = False,
-                   province_only: bool = False) -> Callable[[Request], Awaitable[Response]]:
+def _authenticated(handler: Handler, operation: str, *, oversight_only: bool = False,
+                   province_only: bool = False, auditor_only: bool = False
+                   ) -> Callable[[Request], Awaitable[Response]]:
     """The same gates as the API: a live token, a changed password, and for summaries a
-    province or city role (for initial passwords, the province office's)."""
+    province or city role (for initial passwords, the province office's). Every request,
+    refused or not, leaves a record in the operation log (gql/audit/recorder.py); a
+    download that changes something (initial passwords are handed out once) keeps its
+    record in the same transaction."""
     async def endpoint(request: Request) -> Response:
         context = await build_context(request, None, bearer_token(request.headers))
         try:
             for name, value in [*request.path_params.items(), *request.query_params.items()]:
                 check_text(PARAMETERS.get(name, name), str(value), name)
-            if province_only:
+            if auditor_only:
+                having_role(context, IsAuditor.roles, IsAuditor.message)
+            elif province_only:
                 having_role(context, IsProvinceOffice.roles, "仅省教育厅可下载初始密码")
             elif oversight_only:
                 having_role(context, PROVINCE_OR_CITY, "仅省教育厅或地市教育局可导出汇总")
             else:
-                active(context)
+                domain_user(context)
         except ApiError as e:
             code = str((e.extensions or {})["code"])
             status = {Code.UNAUTHENTICATED: 401, Code.BAD_USER_INPUT: 400}.get(code, 403)
-            return _error(status, code, e.message)
-        return await handler(request, context)
+            refused = _error(status, code, e.message)
+            if code != Code.BAD_USER_INPUT:  # an oversized parameter is not kept either
+                await record_download(context, operation, request, refused)
+            return refused
+        return await recorded(request, context, handler, operation,
+                              same_transaction=province_only)
 
     return endpoint
-
-
-def _file(content: bytes, filename: str, media_type: str, fallback: str) -> Response:
-    """A download called `filename`; `fallback` is the stem of its ASCII name."""
-    return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": content_disposition(filename, fallback)})
 
 
 async def declaration_xlsx(request: Request, context: Context) -> Response:
@@ -108,9 +127,11 @@ async def declaration_xlsx(request: Request, context: Context) -> Response:
 
 
 async def _scope(request: Request, context: Context) -> OversightScope | Response:
-    scope = await oversight_scope(context, request.query_params.get("city"),
-                                  request.query_params.get("campaign"))
-    return scope if scope is not None else _error(404, Code.NOT_FOUND, "地市不存在")
+    try:
+        return await oversight_scope(context, request.query_params.get("city"),
+                                     request.query_params.get("campaign"))
+    except ApiError as e:
+        return _error(404, Code.NOT_FOUND, e.message)
 
 
 def _statuses(request: Request, name: str, default: list[DeclarationStatus]
@@ -217,6 +238,51 @@ async def performance_xlsx(request: Request, context: Context) -> Response:
                  f"performance-{round_.year}")
 
 
+async def _certification_rows(request: Request, context: Context
+                              ) -> tuple[OversightScope, CertificationRound,
+                                         list[CertifiedRow]] | Response:
+    scope = await _scope(request, context)
+    if isinstance(scope, Response):
+        return scope
+    try:
+        year = int(request.query_params.get("year", "2024"))
+        if not 2000 <= year <= 2999:
+            raise ValueError(year)
+        round_ = await certification.round_of(scope.campaign, year)
+    except ValueError:
+        return _error(400, Code.BAD_USER_INPUT, "请指定认定年度，例如 ?year=2024")
+    except DomainError as e:
+        return _error(404, e.code, e.message)
+    return scope, round_, await certification.result_rows(scope.undertakings, scope.campaign)
+
+
+async def certification_xlsx(request: Request, context: Context) -> Response:
+    """Every result of the round's accepted undertakings, and the sums per item against
+    the national target."""
+    found = await _certification_rows(request, context)
+    if isinstance(found, Response):
+        return found
+    scope, round_, rows = found
+    items = {e.id: e for e in await TaskEntry.filter(campaign_id=scope.campaign.id)}
+    content = wb.sheets_workbook([certifying.result_sheet(rows),
+                                  certifying.sum_sheet(rows, items)])
+    return _file(content, f"{round_.year}年度遴选认定结果.xlsx", wb.XLSX_TYPE,
+                 f"certification-{round_.year}")
+
+
+async def certification_public_xlsx(request: Request, context: Context) -> Response:
+    """The 公示 list: what is certified, per item and school, in catalog order."""
+    found = await _certification_rows(request, context)
+    if isinstance(found, Response):
+        return found
+    _, round_, rows = found
+    content = wb.sheets_workbook([certifying.public_sheet(rows)],
+                                 heading=f"{round_.year}年度职业教育提质培优行动计划任务（项目）"
+                                         "遴选认定结果公示名单")
+    return _file(content, f"{round_.year}年度遴选认定公示名单.xlsx", wb.XLSX_TYPE,
+                 f"certification-public-{round_.year}")
+
+
 async def evidence_file(request: Request, context: Context) -> Response:
     assert context.principal is not None
     pk = db_id(request.path_params["id"])
@@ -228,6 +294,21 @@ async def evidence_file(request: Request, context: Context) -> Response:
     except DomainError as e:
         return _error(404, e.code, e.message)
     return _file(content, found.filename, found.content_type, f"evidence-{found.id}")
+
+
+async def notice_attachment(request: Request, context: Context) -> Response:
+    """A notice's attachment, for its sender and its recipients only."""
+    assert context.principal is not None
+    pk = db_id(request.path_params["id"])
+    found = (await visible_notice_attachments(context.principal).get_or_none(id=pk)
+             if pk else None)
+    if found is None:
+        return _error(404, Code.NOT_FOUND, "文件不存在")
+    try:
+        content = await evidence.read_stored(found.sha256)
+    except DomainError as e:
+        return _error(404, e.code, e.message)
+    return _file(content, found.filename, found.content_type, f"notice-attachment-{found.id}")
 
 
 async def initial_passwords_xlsx(request: Request, context: Context) -> Response:
@@ -255,12 +336,27 @@ async def initial_passwords_xlsx(request: Request, context: Context) -> Response
 
 
 routes = [
-    Route("/exports/declarations/{code}.xlsx", _authenticated(declaration_xlsx)),
-    Route("/exports/summary.xlsx", _authenticated(summary_xlsx, oversight_only=True)),
-    Route("/exports/progress.csv", _authenticated(progress_csv, oversight_only=True)),
-    Route("/exports/sums.csv", _authenticated(sums_csv, oversight_only=True)),
-    Route("/exports/performance.xlsx", _authenticated(performance_xlsx, oversight_only=True)),
-    Route("/files/evidence/{id}", _authenticated(evidence_file)),
+    Route("/exports/declarations/{code}.xlsx",
+          _authenticated(declaration_xlsx, "exportDeclaration")),
+    Route("/exports/summary.xlsx",
+          _authenticated(summary_xlsx, "exportSummary", oversight_only=True)),
+    Route("/exports/progress.csv",
+          _authenticated(progress_csv, "exportProgress", oversight_only=True)),
+    Route("/exports/sums.csv", _authenticated(sums_csv, "exportSums", oversight_only=True)),
+    Route("/exports/performance.xlsx",
+          _authenticated(performance_xlsx, "exportPerformance", oversight_only=True)),
+    Route("/exports/certification.xlsx",
+          _authenticated(certification_xlsx, "exportCertification", oversight_only=True)),
+    Route("/exports/certification-public.xlsx",
+          _authenticated(certification_public_xlsx, "exportCertificationPublic",
+                         oversight_only=True)),
+    Route("/files/evidence/{id}", _authenticated(evidence_file, "downloadEvidence")),
+    Route("/files/notices/{id}", _authenticated(notice_attachment, "downloadNoticeAttachment")),
     Route("/exports/initial-passwords/{code}.xlsx",
-          _authenticated(initial_passwords_xlsx, province_only=True)),
+          _authenticated(initial_passwords_xlsx, "downloadInitialPasswords",
+                         province_only=True)),
+    Route("/exports/operation-log.xlsx",
+          _authenticated(operation_log_xlsx, "exportOperationLog", auditor_only=True)),
+    Route("/exports/operation-log.csv",
+          _authenticated(operation_log_csv, "exportOperationLog", auditor_only=True)),
 ]

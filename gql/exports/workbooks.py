@@ -226,6 +226,26 @@ class Sheet:
     widths: Sequence[int] = ()
 
 
+def sheets_workbook(sheets: Sequence[Sheet], heading: str | None = None) -> bytes:
+    """A workbook of tables, one per sheet; `heading` is written above the first table
+    (a 公示 list's title)."""
+    book = Workbook()
+    for n, sheet in enumerate(sheets):
+        ws = book.active if n == 0 else book.create_sheet()
+        assert ws is not None
+        ws.title = sheet.title
+        if heading and n == 0:
+            ws.append([heading])
+            ws["A1"].font = Font(bold=True, size=14)
+            ws.append([])
+        _table(ws, sheet.header, sheet.rows, money_columns=sheet.money_columns)
+        header_row = 3 if heading and n == 0 else 1
+        ws.freeze_panes = f"A{header_row + 1}"
+        _widths(ws, sheet.widths)
+        _printable(ws, header_rows=f"{header_row}:{header_row}")
+    return _save(book)
+
+
 def _add_sheets(wb: Workbook, extra: Sequence[Sheet]) -> None:
     for sheet in extra:
         ws = wb.create_sheet(sheet.title)
@@ -294,4 +314,14 @@ def initial_password_workbook(unit: Organization, rows: Sequence[Any]) -> bytes:
            ([r.username, r.name, r.password, beijing(r.expires_at)] for r in rows))
     ws.freeze_panes = "A4"
     _widths(ws, [20, 40, 20, 22])
+    return _save(book)
+
+
+def table_workbook(sheet: Sheet) -> bytes:
+    """A workbook of one table (the operation log)."""
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet.title
+    _table(ws, sheet.header, sheet.rows, money_columns=sheet.money_columns)
+    _widths(ws, sheet.widths)
     return _save(book)

@@ -10,11 +10,17 @@ from gql.context import Info
 from gql.enums import CityCategory, OrgKind, SchoolType
 from models import Organization as OrganizationModel
 from permissions.classes import IsActiveUser
-from permissions.scoping import visible_organizations, visible_undertakings, visible_users
+from permissions.scoping import (
+    manages,
+    visible_organizations,
+    visible_undertakings,
+    visible_users,
+)
 
 if TYPE_CHECKING:
     from gql.accounts.types import User
     from gql.declarations.types import Declaration
+    from gql.org.contact import Contact
     from gql.undertakings.types import Undertaking
 
 
@@ -86,6 +92,18 @@ class Organization(relay.Node):
             return None
         campaign = await campaign_or_latest(info.context.loaders, campaign_code)
         return await declaration_of(info.context, org, campaign)
+
+    @strawberry.field(description="联系人, 电话, 邮箱; null unless the caller manages this"
+                      " organisation (itself, its city bureau, the province office).",
+                      permission_classes=[IsActiveUser])
+    async def contact(
+        self, info: Info
+    ) -> Annotated[Contact, strawberry.lazy("gql.org.contact")] | None:
+        from gql.org.contact import contact_of
+
+        org = await info.context.loaders.organization_by_id.load(self.id)
+        principal = info.context.principal
+        return contact_of(org) if org and principal and manages(principal, org) else None
 
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:

@@ -106,8 +106,6 @@ class OversightQueries:
     async def declaration_progress(self, info: Info, city_code: str | None = None,
                                    campaign_code: str | None = None) -> Progress | None:
         scope = await oversight_scope(info.context, city_code, campaign_code)
-        if scope is None:
-            return None
         rows = await oversight.school_progress(scope.organizations, scope.campaign)
         total = oversight.StatusCounts()
         by_group: dict[int, oversight.StatusCounts] = defaultdict(oversight.StatusCounts)
@@ -135,8 +133,6 @@ class OversightQueries:
                                campaign_code: str | None = None,
                                statuses: StatusesArg = None) -> list[ItemSum] | None:
         scope = await oversight_scope(info.context, city_code, campaign_code)
-        if scope is None:
-            return None
         counted = counted_undertakings(
             scope.undertakings, scope.campaign,
             statuses_or_raise(statuses, totals.DEFAULT_DECLARATIONS))
@@ -148,8 +144,6 @@ class OversightQueries:
     async def compliance(self, info: Info, city_code: str | None = None,
                          campaign_code: str | None = None) -> Compliance | None:
         scope = await oversight_scope(info.context, city_code, campaign_code)
-        if scope is None:
-            return None
         missing = await oversight.missing_mandatory(scope.organizations, scope.campaign)
         zero = await oversight.zero_funding(scope.undertakings, scope.campaign)
         confirmed = await mandatory.confirmed_items([m.school.id for m in missing],

@@ -9,8 +9,10 @@ from tortoise.queryset import QuerySet
 
 from gql.catalog.queries import campaign_or_latest
 from gql.context import Context
+from gql.errors import ApiError
 from models import Campaign, Organization, PerformanceEntry, Undertaking
 from models.enums import OrgKind
+from models.errors import Code
 from permissions.principal import Principal
 from permissions.scoping import (
     managed_organizations,
@@ -51,9 +53,15 @@ def scoped_undertakings(principal: Principal, city_ids: list[int] | Subquery | N
     return undertakings.filter(in_city(city_ids, "organization__"))
 
 
+def unknown_city(code: str) -> ApiError:
+    """One answer for a city that does not exist and for one the caller does not manage, so
+    that a city bureau learns nothing about its neighbours."""
+    return ApiError(Code.NOT_FOUND, f"未找到代码为 {code} 的地市级单位")
+
+
 async def oversight_scope(context: Context, city_code: str | None,
-                          campaign_code: str | None) -> OversightScope | None:
-    """None when `city_code` is not a city-level unit the caller manages (as not found)."""
+                          campaign_code: str | None) -> OversightScope:
+    """Raises NOT_FOUND when `city_code` is not a city-level unit the caller manages."""
     principal = context.principal
     assert principal is not None
     orgs = managed_organizations(principal)
@@ -63,7 +71,7 @@ async def oversight_scope(context: Context, city_code: str | None,
     if city_code:
         city = await city_named(principal, city_code).first()
         if city is None:
-            return None
+            raise unknown_city(city_code.strip())
         orgs = orgs.filter(in_city([city.id]))
         undertakings = scoped_undertakings(principal, [city.id])
         entries = entries.filter(in_city([city.id], "undertaking__organization__"))

@@ -57,8 +57,6 @@ class TotalsQueries:
                                  campaign_code: str | None = None,
                                  statuses: StatusesArg = None) -> UndertakingTotals | None:
         scope = await oversight_scope(info.context, city_code, campaign_code)
-        if scope is None:
-            return None
         counted_statuses = statuses_or_raise(statuses, totals.DEFAULT_DECLARATIONS)
         counted = totals.counted_undertakings(scope.undertakings, scope.campaign,
                                               counted_statuses)

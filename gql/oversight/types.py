@@ -103,8 +103,7 @@ class ProgressSort(StrEnum):
     LAST_LOGIN = "last_login"
 
 
-NOT_SUBMITTED = frozenset({DeclarationStatus.NOT_STARTED, DeclarationStatus.DRAFT,
-                           DeclarationStatus.RETURNED})
+NOT_SUBMITTED = oversight.NOT_SUBMITTED
 _STATUS_ORDER = {s: i for i, s in enumerate([
     DeclarationStatus.NOT_STARTED, DeclarationStatus.DRAFT, DeclarationStatus.RETURNED,
     DeclarationStatus.SUBMITTED, DeclarationStatus.CITY_APPROVED, DeclarationStatus.ACCEPTED])}

@@ -256,13 +256,22 @@ class PerformanceMutations:
     ) -> ChangeRequestPayload:
         return await _decide(info, str(id), approve, reason, confirm_reason)
 
-    @strawberry.mutation(description="Province office: record an undertaking's 2024"
-                         " certification (遴选认定) with remarks.",
+    @strawberry.mutation(description="Province office: record an undertaking's certification"
+                         " (遴选认定) in the year's round: the result, the certified quantity"
+                         " (\"1 of 2 studios\") and remarks; every decision is kept in its"
+                         " history.",
                          permission_classes=[IsProvinceOffice])
-    async def certify_undertaking(self, info: Info, undertaking_id: strawberry.ID,
-                                  result: CertificationResult, remarks: str = ""
-                                  ) -> CertificationPayload:
-        return await _certify(info, str(undertaking_id), result, remarks)
+    async def certify_undertaking(
+        self, info: Info, undertaking_id: strawberry.ID, result: CertificationResult,
+        remarks: str = "",
+        certified_quantity: Annotated[int | None, strawberry.argument(description=(
+            "How many of the undertaken quantity are certified: 1..quantity when CERTIFIED"
+            " (default: all of it), 0 when NOT_CERTIFIED, none when PENDING."))] = None,
+        year: Annotated[int, strawberry.argument(description=(
+            "The certification round; it must be open (openCertificationRound)."))] = 2024,
+    ) -> CertificationPayload:
+        return await _certify(info, str(undertaking_id), result, remarks, certified_quantity,
+                              year)
 
 
 async def _upload_evidence(info: Info, undertaking_id: str, year: int, upload: UploadFile,
@@ -356,16 +365,18 @@ async def _decide(info: Info, id: str, approve: bool, reason: str | None,
 
 
 async def _certify(info: Info, undertaking_id: str, result: CertificationResult,
-                   remarks: str) -> CertificationPayload:
+                   remarks: str, certified_quantity: int | None,
+                   year: int) -> CertificationPayload:
     principal = info.context.principal
     assert principal is not None
     undertaking = await undertaking_target(info.context, undertaking_id)
     if isinstance(undertaking, UserError):
         return CertificationPayload(certification=None, errors=[undertaking])
     try:
-        c = await certifying.certify(principal.user_id, undertaking, result, remarks)
+        c = await certifying.certify(principal.user_id, undertaking, result, remarks,
+                                     year=year, certified_quantity=certified_quantity)
     except DomainError as e:
         return CertificationPayload(certification=None, errors=[UserError.of(e)])
-    return CertificationPayload(certification=CertificationType(
-        result=c.result, remarks=c.remarks, decided_at=c.decided_at), errors=[],
-        undertaking=Undertaking.of(undertaking))
+    info.context.reset_loaders()
+    return CertificationPayload(certification=CertificationType.of(c, year), errors=[],
+                                undertaking=Undertaking.of(undertaking))

@@ -128,8 +128,6 @@ async def _performance(info: Info, year: int, city_code: str | None,
                        campaign_code: str | None, report_statuses: list[DeclarationStatus] | None
                        ) -> PerformanceTotals | None:
     scope = await oversight_scope(info.context, city_code, campaign_code)
-    if scope is None:
-        return None
     round_ = await _round(info, year, campaign_code)
     counted = statuses_or_raise(report_statuses, totals_rules.DEFAULT_REPORTS)
     totals = await oversight.performance_sums(scope.undertakings, scope.entries, round_,
@@ -214,8 +212,6 @@ class PerformanceQueries:
     async def reporting_progress(self, info: Info, year: int, city_code: str | None = None,
                                  campaign_code: str | None = None) -> ReportingProgress | None:
         scope = await oversight_scope(info.context, city_code, campaign_code)
-        if scope is None:
-            return None
         round_ = await _round(info, year, campaign_code)
         rows = await oversight.report_progress(scope.organizations, round_)
         counts = oversight.StatusCounts()
@@ -232,8 +228,6 @@ class PerformanceQueries:
                                  campaign_code: str | None = None
                                  ) -> list[CertificationSum] | None:
         scope = await oversight_scope(info.context, city_code, campaign_code)
-        if scope is None:
-            return None
         sums = await certification.sums(scope.undertakings.filter(
             item__campaign_id=scope.campaign.id))
         items = {e.id: e for e in await TaskEntryModel.filter(id__in=list(sums))}

@@ -2,26 +2,41 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.declarations.types import Actor, HistoryEntry, ReviewedForm, actor_of
+from gql.declarations.types import (
+    Actor,
+    HistoryEntry,
+    ReviewedForm,
+    actor_of,
+    comment_entries,
+    events_of,
+)
 from gql.enums import CertificationResult, ChangeKind, ProgressStatus, RequestStatus
 from gql.nodes import compose, decompose, scoped_id
 from gql.org.types import Organization
 from gql.undertakings.types import Funding, Undertaking
+from models import Certification as CertificationModel
 from models import ChangeRequest as ChangeRequestModel
 from models import Evidence as EvidenceModel
 from models import Organization as OrganizationModel
 from models import PerformanceEntry, ReportEvent, ReportingRound
 from models import PerformanceReport as ReportModel
+from models import Undertaking as UndertakingModel
 from models.clock import now_utc
+from models.object_history import report_subject
 from models.reports import prefill, previous_entries, reportable
+from models.row_comments import RowComment as RowCommentModel
 from models.undertaking import FUNDING_SOURCES
 from models.workflow import Window
 from permissions.scoping import visible_change_requests, visible_evidence
+
+if TYPE_CHECKING:
+    from gql.reviews.checks import RowComment, SoftWarning
 
 
 def funding_of(row: object) -> Funding:
@@ -95,6 +110,31 @@ class ReportLine:
     narrative: str
     previous: PreviousFigures | None
     entry_id: strawberry.Private[int | None]
+    planned: strawberry.Private[UndertakingModel | None] = None
+    year: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="Soft checks of the line as it stands (warnings, never"
+                      " refusals): more completed than undertaken, more spent than planned.")
+    def warnings(self) -> list[Annotated[SoftWarning, strawberry.lazy("gql.reviews.checks")]]:
+        from gql.reviews.checks import SoftWarning
+        from models import soft_checks
+
+        if self.planned is None:
+            return []
+        spent = {s: getattr(self.spent, s) for s in FUNDING_SOURCES}
+        return [SoftWarning.of(w) for w in soft_checks.line_warnings(
+            self.planned, self.completed_quantity, spent)]
+
+    @strawberry.field(description="Reviewers' comments (审核意见) on this year's line, oldest"
+                      " first.")
+    async def comments(
+        self, info: Info
+    ) -> list[Annotated[RowComment, strawberry.lazy("gql.reviews.checks")]]:
+        from gql.reviews.checks import RowComment
+
+        rows = await info.context.loaders.comments_by_undertaking_id.load(
+            int(self.undertaking.id))
+        return [RowComment.of(c) for c in rows if c.year == self.year]
 
     @strawberry.field
     async def evidence(self, info: Info) -> list[EvidenceFile]:
@@ -157,20 +197,29 @@ class PerformanceReport(ReviewedForm, relay.Node):
                 previous=PreviousFigures(completed_quantity=before.completed_quantity,
                                          spent=funding_of(before), progress=before.progress)
                 if before else None,
-                entry_id=saved[u.id].id if u.id in saved else None))
+                entry_id=saved[u.id].id if u.id in saved else None,
+                planned=u, year=self.round.year))
         return lines
 
-    @strawberry.field(description="Status changes, oldest first.")
+    @strawberry.field(description="Status changes, reviewers' comments, report lines saved"
+                      " (field by field), evidence uploaded and deleted, extensions; oldest"
+                      " first.")
     async def history(self) -> list[HistoryEntry]:
+        others = await events_of(report_subject(self.org.id, self.round.id))
         if self.model is None:
-            return []
+            return others
         events = await ReportEvent.filter(report_id=self.model.id).order_by("id").select_related(
             "actor", "actor__organization")
-        return [HistoryEntry(
+        entries = [HistoryEntry(
             at=e.at, actor=actor_of(e.actor),
             status_change=e.action, from_status=e.from_status, to_status=e.to_status,
             reason=e.reason, row_change=None, item_number=None, before=None, after=None)
             for e in events]
+        entries += comment_entries(await RowCommentModel.filter(
+            year=self.round.year, undertaking__organization_id=self.org.id,
+            undertaking__item__campaign_id=self.round.campaign_id).select_related(
+            "author", "author__organization", "undertaking__item"))
+        return sorted([*entries, *others], key=lambda h: h.at)
 
 
 @strawberry.type(name="ChangeRequest",
@@ -224,3 +273,13 @@ class CertificationType:
     result: CertificationResult
     remarks: str
     decided_at: datetime
+    certified_quantity: int | None = strawberry.field(
+        default=None, description="How many of the undertaken quantity are certified"
+        " (0..quantity; null while pending).")
+    year: int | None = strawberry.field(default=None,
+                                        description="The certification round's year.")
+
+    @classmethod
+    def of(cls, c: CertificationModel, year: int | None) -> CertificationType:
+        return cls(result=c.result, remarks=c.remarks, decided_at=c.decided_at,
+                   certified_quantity=c.certified_quantity, year=year)

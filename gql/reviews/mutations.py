@@ -97,11 +97,15 @@ class ReviewMutations:
     async def set_review_settings(
         self, info: Info, city_review: bool | None = None,
         late_return_days: int | None = None, campaign_code: str | None = None,
+        median_factor: Annotated[int | None, strawberry.argument(description=(
+            "How many times the province's median for an item a row's quantity or funding"
+            " must exceed to be flagged (2 to 100; default 5)."))] = None,
     ) -> CampaignPayload:
         campaign = await campaign_or_latest(info.context.loaders, campaign_code)
         try:
             await review_settings.update(campaign, city_review=city_review,
-                                         late_return_days=late_return_days)
+                                         late_return_days=late_return_days,
+                                         median_factor=median_factor)
         except DomainError as e:
             return CampaignPayload(campaign=None, errors=[UserError.of(e)])
         return CampaignPayload(campaign=await Campaign.load(info, campaign.id), errors=[])

@@ -16,7 +16,9 @@ from permissions.scoping import visible_organizations, visible_undertakings
 if TYPE_CHECKING:
     from gql.catalog.types import TaskEntry
     from gql.org.types import Organization
+    from gql.performance.certifying import CertificationDecision
     from gql.performance.types import CertificationType, ChangeRequestType
+    from gql.reviews.checks import RowComment, SoftWarning
 
 
 @strawberry.type(description="预计投入经费: planned funding in 10k yuan (万元), exact decimals.")
@@ -81,8 +83,16 @@ class Undertaking(relay.Node):
         from gql.performance.types import CertificationType
 
         c = await info.context.loaders.certification_by_undertaking_id.load(self.id)
-        return CertificationType(result=c.result, remarks=c.remarks,
-                                 decided_at=c.decided_at) if c else None
+        return CertificationType.of(c, c.round.year if c and c.round else None) if c else None
+
+    @strawberry.field(description="Every certification decision on it, oldest first.")
+    async def certification_history(
+        self, info: Info
+    ) -> list[Annotated[CertificationDecision, strawberry.lazy("gql.performance.certifying")]]:
+        from gql.performance.certifying import CertificationDecision
+
+        rows = await info.context.loaders.certification_events_by_undertaking_id.load(self.id)
+        return [CertificationDecision.of(e) for e in rows]
 
     @strawberry.field(description="Requests to change it after the deadline, newest first.")
     async def change_requests(
@@ -92,6 +102,31 @@ class Undertaking(relay.Node):
 
         rows = await info.context.loaders.change_requests_by_undertaking_id.load(self.id)
         return [ChangeRequestType.of(c) for c in rows]
+
+    @strawberry.field(description="Soft checks of this row as it stands (warnings, never"
+                      " refusals): no planned funding, or quantity or funding far above the"
+                      " province's median for the item.")
+    async def warnings(
+        self, info: Info
+    ) -> list[Annotated[SoftWarning, strawberry.lazy("gql.reviews.checks")]]:
+        from gql.reviews.checks import SoftWarning
+        from models import soft_checks
+
+        peers, factor = await info.context.loaders.peers_by_item_id.load(self.item_id)
+        row = UndertakingModel(id=self.id, organization_id=self.organization_id,
+                               item_id=self.item_id, quantity=self.quantity,
+                               **{s: getattr(self.funding, s) for s in FUNDING_SOURCES})
+        return [SoftWarning.of(w) for w in soft_checks.row_warnings(row, peers, factor)]
+
+    @strawberry.field(description="Reviewers' comments (审核意见) on this declaration row,"
+                      " oldest first.")
+    async def comments(
+        self, info: Info
+    ) -> list[Annotated[RowComment, strawberry.lazy("gql.reviews.checks")]]:
+        from gql.reviews.checks import RowComment
+
+        rows = await info.context.loaders.comments_by_undertaking_id.load(self.id)
+        return [RowComment.of(c) for c in rows if c.year is None]
 
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:

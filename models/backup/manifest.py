@@ -78,6 +78,12 @@ def rows_sha256(row_digests: list[str]) -> str:
     return digest.hexdigest()
 
 
+# Every stored file the database names: evidence and notice attachments share the store.
+STORED_FILES_SQL = ("SELECT sha256, MAX(size) FROM (SELECT sha256, size FROM evidence"
+                    " UNION ALL SELECT sha256, size FROM notice_attachment) AS stored"
+                    " GROUP BY sha256")
+
+
 def evidence_path(folder: Path, sha256: str) -> Path:
     return folder / "evidence" / sha256[:2] / sha256
 

@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 from tortoise.backends.base.config_generator import expand_db_url
 
-from models.backup.manifest import BackupError, Table, rows_sha256
+from models.backup.manifest import STORED_FILES_SQL, BackupError, Table, rows_sha256
 
 FILE = "database.dump"
 
@@ -75,7 +75,7 @@ async def describe(connection: asyncpg.Connection
     migrations = sorted(r[0] for r in await connection.fetch(
         "SELECT name FROM tortoise_migrations WHERE app = 'models'"))
     evidence = {r[0]: r[1] for r in await connection.fetch(
-        "SELECT sha256, MAX(size) FROM evidence GROUP BY sha256")}
+        STORED_FILES_SQL)}
     return tables, migrations, evidence
 
 

@@ -34,7 +34,8 @@ async def backup(folder: Path, db_url: str, say: Callable[[str], None] = print) 
     await asyncio.to_thread(_prepare, folder)
     if dialect == "sqlite":
         database = folder / sqlite.FILE
-        await asyncio.to_thread(sqlite.copy, sqlite.database_path(db_url), database)
+        await asyncio.to_thread(sqlite.copy, sqlite.database_path(db_url), database,
+                                self_contained=True)
         tables, migrations, named = await asyncio.to_thread(sqlite.describe, database)
     else:
         database = folder / postgres.FILE
@@ -84,10 +85,6 @@ async def restore(folder: Path, db_url: str, say: Callable[[str], None] = print)
     if manifest.dialect != dialect:
         raise BackupError(f"这是 {manifest.dialect} 数据库的备份，不能恢复到 {dialect} 数据库")
     await asyncio.to_thread(verify_files, folder, manifest)
-    store = evidence_store()
-    for sha256 in manifest.evidence:
-        content = await asyncio.to_thread(evidence_path(folder, sha256).read_bytes)
-        await store.put(sha256, content)
     database = folder / manifest.database_file
     restored: dict[str, Table]
     if dialect == "sqlite":
@@ -98,6 +95,11 @@ async def restore(folder: Path, db_url: str, say: Callable[[str], None] = print)
         await postgres.load(db_url, database)
         restored = await postgres.restored(db_url)
     compare_tables(manifest.tables, restored)
+    # After the database: the database store's table exists only once it is restored.
+    store = evidence_store()
+    for sha256 in manifest.evidence:
+        content = await asyncio.to_thread(evidence_path(folder, sha256).read_bytes)
+        await store.put(sha256, content)
     say(f"恢复完成：{len(restored)} 张表与备份清单一致，"
         f"{len(manifest.evidence)} 个证明材料文件已放回（备份时间 {manifest.created_at}）")
     if manifest.missing_evidence:

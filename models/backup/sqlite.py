@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tortoise.backends.base.config_generator import expand_db_url
 
-from models.backup.manifest import BackupError, Table, rows_sha256
+from models.backup.manifest import STORED_FILES_SQL, BackupError, Table, rows_sha256
 
 FILE = "database.sqlite3"
 
@@ -18,9 +18,11 @@ def database_path(db_url: str) -> Path:
     return Path(expand_db_url(db_url)["credentials"]["file_path"])
 
 
-def copy(source: Path, target: Path) -> None:
+def copy(source: Path, target: Path, *, self_contained: bool = False) -> None:
     """Copy a whole database by the backup API: in one step, so it is one snapshot (a step
-    at a time would restart whenever another connection writes)."""
+    at a time would restart whenever another connection writes). `self_contained`: the copy
+    leaves WAL mode, so it is one file without -wal and -shm beside it (a backup's copy;
+    never the live database, whose mode its servers chose)."""
     if not source.is_file():
         raise BackupError(f"数据库文件不存在：{source}")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -29,6 +31,8 @@ def copy(source: Path, target: Path) -> None:
     dst = sqlite3.connect(target, timeout=30)
     try:
         src.backup(dst)
+        if self_contained:
+            dst.execute("PRAGMA journal_mode = DELETE")
     except sqlite3.OperationalError as e:
         raise BackupError(f"无法复制数据库 {source}：{e}") from e
     finally:
@@ -55,8 +59,7 @@ def describe(path: Path) -> tuple[dict[str, Table], list[str], dict[str, int]]:
             tables[name] = Table(rows=len(digests), sha256=rows_sha256(digests))
         migrations = sorted(r[0] for r in connection.execute(
             "SELECT name FROM tortoise_migrations WHERE app = 'models'"))
-        evidence = dict(connection.execute("SELECT sha256, MAX(size) FROM evidence "
-                                           "GROUP BY sha256").fetchall())
+        evidence = dict(connection.execute(STORED_FILES_SQL).fetchall())
         return tables, migrations, evidence
     except sqlite3.DatabaseError as e:
         raise BackupError(f"数据库文件无法读取：{e}") from e

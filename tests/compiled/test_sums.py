@@ -92,8 +92,10 @@ async def test_every_argument_answers_the_same_bytes(paths: Paths) -> None:
     drafts = answers[PROVINCE, json.dumps({"statuses": ["DRAFT"]})]["data"]["sums"]
     assert [(d["item"]["number"], [g["label"] for g in d["byGroup"]]) for d in drafts] == [
         ("1", ["省教育厅（省级任务）"]), ("3.2", ["省直属学校"]), ("7.1", ["郑州市"])]
-    assert answers[PROVINCE, json.dumps({"city": "nope"})]["data"]["sums"] is None
-    assert answers[ZHENGZHOU, json.dumps({"city": LUOYANG})]["data"]["sums"] is None
+    for user, city in ((PROVINCE, "nope"), (PROVINCE, ZZ_SCHOOL), (ZHENGZHOU, LUOYANG)):
+        answer = answers[user, json.dumps({"city": city})]
+        assert answer["data"]["sums"] is None
+        assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     city = answers[ZHENGZHOU, "{}"]["data"]["sums"]
     assert {g["unit"]["code"] for s in city for g in s["byGroup"]} == {ZHENGZHOU}
     assert answers[PROVINCE, json.dumps({"statuses": []})]["errors"]

@@ -20,6 +20,7 @@ from tests.conftest import (
     ZZ_SCHOOL_2,
     Api,
 )
+from tests.test_certification import open_certification
 from tests.test_change_requests import DECIDE, REQUEST, SET_WINDOW
 from tests.test_declarations import RETURN, SUBMIT, row, save
 from tests.test_evidence import OPEN_ROUND, PDF, PNG, SAVE_REPORT, SUBMIT_REPORT, UPLOAD, iso
@@ -245,7 +246,8 @@ async def build(api: Api) -> Dataset:
     await _report(api, HIGHER_SCHOOL, 2021, [(data.undertakings[(HIGHER_SCHOOL, "11.1")], 0,
                                               "0.75")])
 
-    # Certification: certified, not certified, pending.
+    # Certification (in the 2024 round): certified, not certified, pending.
+    await open_certification(api)
     for key, result in (((ZZ_SCHOOL_2, "3.2"), "CERTIFIED"), ((KF_SCHOOL, "3.3"),
                         "NOT_CERTIFIED"), ((HIGHER_SCHOOL, "11.1"), "PENDING")):
         _ok(await api.data(CERTIFY, {"u": data.undertakings[key], "result": result,

@@ -1,0 +1,1 @@
+"""Notices (站内通知), read receipts, live delivery and scheduled reminders."""

@@ -1,0 +1,91 @@
+"""The certification round (遴选认定) in the API: its window, each decision as history.
+
+Recording a result stays `certifyUndertaking` (gql/performance/mutations.py); the results
+table and the 公示 list are workbooks over HTTP (gql/exports/routes.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from gql.catalog.queries import campaign_or_latest
+from gql.context import Info
+from gql.declarations.types import Actor, actor_of
+from gql.enums import CertificationResult
+from gql.errors import UserError
+from models import certification
+from models.clock import now_utc
+from models.errors import DomainError
+from models.performance import CertificationEvent, CertificationRound
+from permissions.classes import IsActiveUser, IsProvinceOffice
+
+ROUND_YEAR = 2024  # the notice: "2024 年初对有关项目进行遴选认定"
+
+
+@strawberry.type(name="CertificationRound",
+                 description="A year's selection and certification (遴选认定) and its window.")
+class CertificationRoundType:
+    year: int
+    opens_at: datetime
+    closes_at: datetime
+
+    @strawberry.field(description="Open for results now, by the server's clock.")
+    def open(self) -> bool:
+        return self.opens_at <= now_utc() <= self.closes_at
+
+    @classmethod
+    def of(cls, r: CertificationRound) -> CertificationRoundType:
+        return cls(year=r.year, opens_at=r.opens_at, closes_at=r.closes_at)
+
+
+@strawberry.type(description="One certification decision on an undertaking.")
+class CertificationDecision:
+    year: int
+    result: CertificationResult
+    certified_quantity: int | None
+    remarks: str
+    actor: Actor
+    at: datetime
+
+    @classmethod
+    def of(cls, e: CertificationEvent) -> CertificationDecision:
+        return cls(year=e.round.year, result=e.result, certified_quantity=e.certified_quantity,
+                   remarks=e.remarks, actor=actor_of(e.actor), at=e.at)
+
+
+@strawberry.type
+class CertificationRoundPayload:
+    round: CertificationRoundType | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class CertificationRoundQueries:
+    @strawberry.field(description="The campaign's certification round of a year (default"
+                      " 2024); null before the province opens it.",
+                      permission_classes=[IsActiveUser])
+    async def certification_round(self, info: Info, year: int = ROUND_YEAR,
+                                  campaign_code: str | None = None
+                                  ) -> CertificationRoundType | None:
+        campaign = await campaign_or_latest(info.context.loaders, campaign_code)
+        found = await CertificationRound.get_or_none(campaign_id=campaign.id, year=year)
+        return CertificationRoundType.of(found) if found else None
+
+
+@strawberry.type
+class CertificationRoundMutations:
+    @strawberry.mutation(description="Province office: open (or move the window of) a year's"
+                         " certification round (default 2024); results are recorded within it.",
+                         permission_classes=[IsProvinceOffice])
+    async def open_certification_round(self, info: Info, opens_at: datetime,
+                                       closes_at: datetime, year: int = ROUND_YEAR,
+                                       campaign_code: str | None = None
+                                       ) -> CertificationRoundPayload:
+        campaign = await campaign_or_latest(info.context.loaders, campaign_code)
+        try:
+            found = await certification.open_round(campaign, year, opens_at, closes_at)
+        except DomainError as e:
+            return CertificationRoundPayload(round=None, errors=[UserError.of(e)])
+        return CertificationRoundPayload(round=CertificationRoundType.of(found), errors=[])

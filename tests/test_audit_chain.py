@@ -1,0 +1,190 @@
+"""Tamper evidence (issue 12, point 2): each record is chained to the one before by SHA-256;
+`taskplatform audit verify` walks the chain and names the first broken record. Records are
+edited, removed, inserted and reordered by hand in the database, each way detected; writers
+in several processes at once never fork the chain."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+
+import pytest
+from tortoise import connections
+
+from models import audit
+from models.audit import AuditHead, AuditRecord, Entry, Kind
+from models.audit_chain import verify
+from tests.conftest import PROVINCE, ZZ_SCHOOL_2, Api
+
+COUNT = 8
+
+
+async def _records(n: int = COUNT) -> list[AuditRecord]:
+    for i in range(n):
+        await audit.append(Entry(kind=Kind.MUTATION, operation=f"op{i}", username=f"u{i}",
+                                 targets={"organizationCode": f"41{i:08d}"},
+                                 detail={"arguments": {"n": i}}))
+    return list(await AuditRecord.all().order_by("seq"))
+
+
+async def sql(statement: str) -> None:
+    await connections.get("default").execute_script(statement)
+
+
+def cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run([sys.executable, "-m", "gql.cli", *args], env=env, text=True,
+                          capture_output=True, timeout=120, check=False)
+
+
+async def test_verify_passes_then_names_the_record_edited_by_hand(api: Api, orm: str) -> None:
+    await api.token(ZZ_SCHOOL_2)
+    await api.token(PROVINCE)
+    assert (await AuditRecord.all().count()) == 4
+
+    ok = await asyncio.to_thread(cli, orm, "audit", "verify")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "完整" in ok.stdout and "4" in ok.stdout
+
+    await sql("UPDATE audit_record SET outcome = 'INVALID_CREDENTIALS' WHERE seq = 3")
+    broken = await asyncio.to_thread(cli, orm, "audit", "verify")
+
+    assert broken.returncode == 1
+    assert "第 3 条记录" in broken.stdout and "被改动" in broken.stdout
+
+
+Tamper = Callable[[list[AuditRecord]], Awaitable[None]]
+
+
+async def _edit(column: str, value: str, seq: int) -> None:
+    await sql(f"UPDATE audit_record SET {column} = {value} WHERE seq = {seq}")
+
+
+TAMPERING: dict[str, tuple[Tamper, int | None]] = {
+    # name: (what is done, the seq verify must name; None: the head check at the end)
+    "outcome changed": (lambda r: _edit("outcome", "'OK2'", 4), 4),
+    "user changed": (lambda r: _edit("username", "'someone'", 1), 1),
+    "address changed": (lambda r: _edit("client_address", "'10.0.0.1'", 5), 5),
+    "targets changed": (lambda r: _edit("targets", "'{}'", 2), 2),
+    "detail changed": (lambda r: _edit("detail", "'{\"arguments\":{}}'", 7), 7),
+    "operation changed": (lambda r: _edit("operation", "'other'", 8), 8),
+    "own hash recomputed over the edit": (lambda r: _rehash(3, outcome="FORBIDDEN"), 4),
+    "middle record deleted": (lambda r: sql("DELETE FROM audit_record WHERE seq = 4"), 5),
+    "first record deleted": (lambda r: sql("DELETE FROM audit_record WHERE seq = 1"), 2),
+    "last record deleted": (lambda r: sql(f"DELETE FROM audit_record WHERE seq = {COUNT}"),
+                            None),
+    "last records deleted and the head moved back": (lambda r: _truncate_and_move_head(),
+                                                     None),
+    "two records swapped": (lambda r: _swap(3, 6), 3),
+    "a record renumbered into a gap": (lambda r: _renumber(5, 50), 6),
+    "a forged record appended": (lambda r: _forge(COUNT + 1), COUNT + 1),
+    "prev hash pointed elsewhere": (lambda r: _edit("prev_hash", f"'{r[0].hash}'", 3), 3),
+    "head changed": (lambda r: sql("UPDATE audit_chain_head SET seq = 3"), None),
+}
+
+
+async def _rehash(seq: int, **changes: str) -> None:
+    # A careful forger recomputes the record's own hash: the next record no longer links.
+    record = await AuditRecord.get(seq=seq)
+    for name, value in changes.items():
+        setattr(record, name, value)
+    record.hash = audit.chain_hash(record.prev_hash, audit.content(record))
+    await record.save()
+
+
+async def _truncate_and_move_head() -> None:
+    # The tail deleted and the head set to the new last record: the chain before still
+    # holds (what an external copy of the head is for); moving the head to a record that
+    # does not match its hash is seen.
+    await sql("DELETE FROM audit_record WHERE seq > 6")
+    await sql("UPDATE audit_chain_head SET seq = 6")
+
+
+async def _swap(a: int, b: int) -> None:
+    await sql(f"UPDATE audit_record SET seq = -1 WHERE seq = {a}")
+    await sql(f"UPDATE audit_record SET seq = {a} WHERE seq = {b}")
+    await sql(f"UPDATE audit_record SET seq = {b} WHERE seq = -1")
+
+
+async def _renumber(seq: int, to: int) -> None:
+    await sql(f"UPDATE audit_record SET seq = {to} WHERE seq = {seq}")
+
+
+async def _forge(seq: int) -> None:
+    last = await AuditRecord.get(seq=seq - 1)
+    forged = AuditRecord(seq=seq, at=last.at, kind="mutation", operation="forged",
+                         outcome="OK", username="x", targets="{}", detail="{}",
+                         prev_hash=last.hash, hash="f" * 64)
+    await forged.save()
+
+
+@pytest.mark.parametrize("name", list(TAMPERING))
+async def test_each_kind_of_tampering_is_detected(db: None, name: str) -> None:
+    records = await _records()
+    assert (await verify()).ok
+    tamper, seq = TAMPERING[name]
+
+    await tamper(records)
+    verdict = await verify()
+
+    assert not verdict.ok, name
+    if seq is not None:
+        assert verdict.broken_seq == seq, verdict.message
+        assert f"第 {seq} 条记录" in verdict.message
+    else:
+        assert "链头" in verdict.message
+
+
+async def test_an_empty_log_verifies_and_a_cleared_one_does_not(db: None) -> None:
+    assert (await verify()).ok
+    await _records(3)
+    await sql("DELETE FROM audit_record")
+
+    verdict = await verify()
+
+    assert not verdict.ok and "链头" in verdict.message
+    assert await AuditHead.get(id=1)
+
+
+WRITER = """
+import asyncio, sys
+from tortoise import Tortoise
+from models.config import tortoise_config
+from models import audit
+from models.audit import Entry, Kind
+
+async def main(url, name, n):
+    await Tortoise.init(config=tortoise_config(url))
+    try:
+        for i in range(n):
+            await audit.append(Entry(kind=Kind.MUTATION, operation=f"{name}-{i}"))
+    finally:
+        await Tortoise.close_connections()
+
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+"""
+
+
+async def test_concurrent_writers_in_several_processes_keep_one_chain(db: None, orm: str
+                                                                     ) -> None:
+    per_writer, writers = 25, 3
+    # In-process writers too: on PostgreSQL each takes its own pool connection.
+    tasks = [audit.append(Entry(kind=Kind.MUTATION, operation=f"task-{i}")) for i in range(10)]
+
+    def run(name: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", WRITER, orm, name, str(per_writer)],
+                              text=True, capture_output=True, timeout=180, check=False)
+
+    results = await asyncio.gather(*[asyncio.to_thread(run, f"w{i}") for i in range(writers)],
+                                   *tasks)
+
+    for done in results[:writers]:
+        assert done.returncode == 0, done.stderr[-2000:]
+    records = await AuditRecord.all().order_by("seq")
+    assert len(records) == per_writer * writers + 10
+    assert [r.seq for r in records] == list(range(1, len(records) + 1))
+    verdict = await verify()
+    assert verdict.ok, verdict.message
