@@ -15,7 +15,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from tortoise.exceptions import ValidationError
 from tortoise.expressions import Q
+from tortoise.fields import IntField
 from tortoise.queryset import QuerySet
 
 from gql.errors import ApiError
@@ -140,14 +142,37 @@ async def paginate(queryset: QuerySet[Any], convert: Callable[[Any], NodeT], *,
     """One page of a scoped queryset ordered by `order` (non-null columns, a unique one
     last); `key(row)` gives the same values. Capped at MAX_PAGE_SIZE rows."""
     page = Page(first, after, last, before, len(order))
+    found = await page_rows(queryset, page, order)
+    return _connection(found, page, key, convert, queryset.count)
+
+
+def page_rows(queryset: QuerySet[Any], page: Page, order: Sequence[str]) -> QuerySet[Any]:
+    """What a page reads: up to size + 1 rows past its cursors, in the direction read
+    (reversed when backwards). The read compiler runs the same query in its statement."""
+    for bound in (page.after, page.before):
+        if bound is not None:
+            _check_types(queryset.model, order, bound)
     rows = queryset
     if page.after is not None:
         rows = rows.filter(_beyond(order, page.after, True))
     if page.before is not None:
         rows = rows.filter(_beyond(order, page.before, False))
     direction = [f"-{f}" for f in order] if page.backwards else list(order)
-    found = await rows.order_by(*direction).limit(page.size + 1)
-    return _connection(found, page, key, convert, queryset.count)
+    return rows.order_by(*direction).limit(page.size + 1)
+
+
+def _check_types(model: Any, order: Sequence[str], key: Key) -> None:
+    """A cursor of another connection can have the right width and other values (a number
+    where this list has text, a kind that does not exist): refused like any bad cursor, never
+    handed to the database (Tortoise failed inside on a number for a CharField)."""
+    for name, value in zip(order, key, strict=True):
+        field = model._meta.fields_map[name]
+        try:
+            if value is None or isinstance(field, IntField) != isinstance(value, int):
+                raise ValueError(value)
+            field.to_db_value(value, model)
+        except (ValueError, TypeError, ValidationError) as exc:
+            raise ApiError(Code.BAD_USER_INPUT, "分页游标无效", reason="INVALID_CURSOR") from exc
 
 
 def paginate_list(items: Sequence[Any], convert: Callable[[Any], NodeT], *,

@@ -10,9 +10,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from tortoise.functions import Count, Max, Sum
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesQuery
 
 from models.account import User
 from models.aggregates import cents_sum, cents_value, money
@@ -21,7 +22,7 @@ from models.declaration import Declaration, DeclarationStatus
 from models.enums import OrgKind, TaskLevel
 from models.org import Organization
 from models.performance import PerformanceEntry, PerformanceReport
-from models.totals import counted_entries, reported_undertakings
+from models.totals import CampaignRef, campaign_ids, counted_entries, reported_undertakings
 from models.undertaking import FUNDING_SOURCES, Undertaking
 
 S = DeclarationStatus
@@ -111,14 +112,22 @@ async def item_sums(undertakings: QuerySet[Undertaking], campaign: Campaign, *,
     schools attached to it directly); the province office's own undertakings form a group of
     their own (group_id None).
     """
-    keys = ["item_id", "organization__parent_id"] if by_group else ["item_id"]
-    rows = await undertakings.filter(item__campaign_id=campaign.id).annotate(
-        orgs=Count("organization_id"), qty=Sum("quantity"),
-        **{s: cents_sum(Undertaking, s) for s in FUNDING_SOURCES},
-    ).group_by(*keys).values(*keys, "orgs", "qty", *FUNDING_SOURCES)
+    rows = await item_sums_query(undertakings, campaign, by_group=by_group)
     return [ItemSum(item_id=r["item_id"], group_id=r.get("organization__parent_id"),
                     organizations=int(r["orgs"]), quantity=int(r["qty"] or 0),
                     funding={s: money(r[s]) for s in FUNDING_SOURCES}) for r in rows]
+
+
+def item_sums_query(undertakings: QuerySet[Undertaking], campaign: CampaignRef, *,
+                    by_group: bool) -> ValuesQuery[Any]:
+    """The GROUP BY behind item_sums, one row per item (and group): item_id,
+    organization__parent_id (by_group), orgs, qty and each funding source in integer cents.
+    The read compiler runs the same query inside its statement."""
+    keys = ["item_id", "organization__parent_id"] if by_group else ["item_id"]
+    return undertakings.filter(item__campaign_id__in=campaign_ids(campaign)).annotate(
+        orgs=Count("organization_id"), qty=Sum("quantity"),
+        **{s: cents_sum(Undertaking, s) for s in FUNDING_SOURCES},
+    ).group_by(*keys).values(*keys, "orgs", "qty", *FUNDING_SOURCES)
 
 
 def target_percent(quantity: int, target: int | None) -> Decimal | None:

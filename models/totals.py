@@ -42,12 +42,24 @@ def statuses_or_default(given: Iterable[DeclarationStatus] | None,
     return [s for s in ORDER if s in chosen]
 
 
-def counted_undertakings(undertakings: QuerySet[Undertaking], campaign: Campaign,
+CampaignRef = Campaign | QuerySet[Campaign]
+
+
+def campaign_ids(campaign: CampaignRef) -> list[int] | Subquery:
+    """A loaded campaign's id, or the id a campaign queryset selects, as a subquery (the
+    read compiler plans its statement before anything is loaded)."""
+    if isinstance(campaign, Campaign):
+        return [campaign.id]
+    return Subquery(campaign.values("id"))
+
+
+def counted_undertakings(undertakings: QuerySet[Undertaking], campaign: CampaignRef,
                          statuses: list[DeclarationStatus]) -> QuerySet[Undertaking]:
     """The undertakings of the campaign whose declaration is in one of `statuses`."""
-    declared = Declaration.filter(campaign_id=campaign.id, status__in=list(statuses))
-    return undertakings.filter(item__campaign_id=campaign.id, organization_id__in=Subquery(
-        declared.values("organization_id")))
+    declared = Declaration.filter(campaign_id__in=campaign_ids(campaign),
+                                  status__in=list(statuses))
+    return undertakings.filter(item__campaign_id__in=campaign_ids(campaign),
+                               organization_id__in=Subquery(declared.values("organization_id")))
 
 
 def counted_entries(entries: QuerySet[PerformanceEntry], round_: ReportingRound,

@@ -10,15 +10,19 @@ Three parts, as in PostGraphile, Hasura or pg_graphql:
 - execute.py: a schema extension around strawberry's execution that runs the statements and
   lets strawberry answer the other root fields, merged in the query's order.
 
-Covered (root fields): `organization(code)`, `organizations` (a connection), `node(id)` for
-the declared node types (Organization, Undertaking, TaskEntry); inside them every field
-declared beside its type: scalars, enums, Decimal, DateTime, global ids, `__typename`,
-parent, children, undertakings { quantity funding item ... }, in any nesting, with
-aliases, fragments, variables and @skip/@include.
+Covered (root fields): `organization(code)`, `organizations` (a keyset-paged connection:
+first/after, last/before, totalCount, pageInfo, edges; connections.py), `node(id)` for the
+declared node types (Organization, Undertaking, TaskEntry, User), `taskCatalog`,
+`taskEntry`, `declaration(...)` (part), `undertakingSums` (sums.py: the resolver path's own
+GROUP BY queries as derived tables); inside them every field declared beside its type:
+scalars, enums, Decimal, DateTime, global ids, `__typename`, parent, children,
+undertakings { quantity funding item ... }, in any nesting, with aliases, fragments,
+variables and @skip/@include.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not
 logged in; any selected field's gate would deny (so the error is strawberry's own); a field
-has arguments or no SQL declaration; the arguments are bad (a cursor, a negative `first`);
-the statement fails (logged). A root field that strawberry answers costs what it always did.
+has arguments or no SQL declaration; the arguments are refused (a bad cursor, a negative
+`first`, an empty `statuses`); the statement fails (logged). A root field that strawberry
+answers costs what it always did.
 """

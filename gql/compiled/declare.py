@@ -35,9 +35,11 @@ class Column:
 
 @dataclass(frozen=True)
 class Embedded:
-    """An object built from columns of the same row."""
+    """An object built from columns of the same row. `cents`: its decimal columns hold
+    integer cents (exact sums, models/aggregates.py), shown as two-decimal amounts."""
 
     type_name: str
+    cents: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,25 @@ class FlagList:
         return [member for column, member in self.flags if getattr(row, column)]
 
 
-FieldSql = Column | Embedded | Relation | SumOf | FlagList | Lookup | WindowPart
+@dataclass(frozen=True)
+class ScopedId:
+    """The id of a computed row (gql/nodes.py scoped_id): the type and these columns."""
+
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Percent:
+    """`numerator` as a percentage of `denominator` (a column, or `relation__column`), two
+    decimals rounded half-even, null when the denominator is null or 0: the SQL form of
+    models/oversight.py target_percent (counts: neither side is negative)."""
+
+    numerator: str
+    denominator: str
+
+
+FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
+            | WindowPart)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,9 @@ from gql.compiled.declare import (
     Embedded,
     FlagList,
     Lookup,
+    Percent,
     Relation,
+    ScopedId,
     SqlType,
     SumOf,
     WindowPart,
@@ -65,13 +67,21 @@ class Rows:
         sql, params = ids.query.get_parameterized_sql()
         return cls(sql, tuple(params))
 
+    @classmethod
+    def select(cls, query: Any) -> Rows:
+        """Any Tortoise query's SQL as it is (a GROUP BY `values(...)` query)."""
+        query._choose_db_if_not_chosen()
+        query._make_query()
+        sql, params = query.query.get_parameterized_sql()
+        return cls(sql, tuple(params))
+
 
 @dataclass(frozen=True)
 class Leaf:
     key: str
-    kind: str  # typename | global_id | column | sum | flags
+    kind: str  # typename | global_id | scoped_id | column | sum | flags | percent
     column: str = ""
-    codec: str = ""  # text | int | bool | decimal | datetime | enum
+    codec: str = ""  # text | int | bool | decimal | cents | datetime | enum
     names: tuple[tuple[str, str], ...] = ()  # enum: stored value -> GraphQL name
     columns: tuple[str, ...] = ()
     type_name: str = ""
@@ -109,6 +119,8 @@ class Planner:
     # What a root field hands down to its relations' `view`: "catalog" (CatalogView),
     # "campaign" (a Campaign queryset).
     views: dict[str, Any] = dataclass_field(default_factory=dict)
+    # Inside an Embedded(cents=True): decimal columns hold integer cents.
+    cents: bool = False
 
     # -- selections ---------------------------------------------------------------------
     def collect(self, type_: GraphQLObjectType, selection_sets: Iterable[SelectionSetNode | None]
@@ -197,10 +209,18 @@ class Planner:
             return Leaf(key, "global_id", column="id", type_name=type_.name)
         declared = sql.fields.get(python_name)
         if isinstance(declared, Column):
-            return Leaf(key, "column", column=declared.name or python_name,
-                        **self.codec(gql_field, where))
+            codec = self.codec(gql_field, where)
+            if self.cents and codec["codec"] == "decimal":
+                codec["codec"] = "cents"
+            return Leaf(key, "column", column=declared.name or python_name, **codec)
         if isinstance(declared, SumOf):
-            return Leaf(key, "sum", columns=declared.columns)
+            return Leaf(key, "sum", columns=declared.columns,
+                        codec="cents" if self.cents else "decimal")
+        if isinstance(declared, ScopedId):
+            return Leaf(key, "scoped_id", columns=declared.columns, type_name=type_.name)
+        if isinstance(declared, Percent):
+            return Leaf(key, "percent", columns=(declared.numerator, declared.denominator),
+                        type_name=type_.name)
         if isinstance(declared, FlagList):
             return Leaf(key, "flags", names=tuple((c, m.name) for c, m in declared.flags))
         if isinstance(declared, Lookup):
@@ -229,10 +249,13 @@ class Planner:
                     declared.view(views) if declared.view else None) if qs is not None)
             # Views go on only where the resolver path hands them down (catalog children).
             self.views = views if isinstance(declared, Relation) and declared.keeps_view else {}
+            cents = self.cents
+            self.cents = isinstance(declared, Embedded) and declared.cents
             try:
                 plan = self.object(target, nodes)
             finally:
                 self.views = views
+                self.cents = cents
             if isinstance(declared, Embedded):
                 return Nested(key, plan, None, ())
             return Nested(key, plan, declared, rows, self.order(target.name, declared.order))

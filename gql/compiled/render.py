@@ -64,6 +64,10 @@ class Dialect:
     def datetime_text(self, expr: str) -> str:
         raise NotImplementedError
 
+    def cents_text(self, expr: str) -> str:
+        """Integer hundredths as the two-decimal text Decimal prints ("-0.05", "12.50")."""
+        raise NotImplementedError
+
     def base64(self, expr: str) -> str:
         raise NotImplementedError
 
@@ -119,13 +123,32 @@ class Renderer:
         if leaf.kind == "global_id":
             return self.global_id(leaf.type_name, f"{alias}.{leaf.column}")
         if leaf.kind == "sum":
-            total = " + ".join(f"{alias}.{c}" for c in leaf.columns)
-            return f"('\"' || {d.decimal_text(f'({total})')} || '\"')"
+            total = " + ".join(f"{alias}.{checked(c)}" for c in leaf.columns)
+            as_text = d.cents_text if leaf.codec == "cents" else d.decimal_text
+            return f"('\"' || {as_text(f'({total})')} || '\"')"
+        if leaf.kind == "scoped_id":
+            parts = " || ':' || ".join(d.int_text(f"{alias}.{checked(c)}") for c in leaf.columns)
+            text = f"'{checked(leaf.type_name)}:' || {parts}"
+            return f"('\"' || {d.base64(text)} || '\"')"
+        if leaf.kind == "percent":
+            return self.percent(leaf, alias)
         if leaf.kind == "flags":
             items = " || ".join(f"(CASE WHEN {alias}.{c} THEN '\"{checked(n)}\",' ELSE '' END)"
                                 for c, n in leaf.names)
             return f"('[' || rtrim({items}, ',') || ']')"
         return self.value(leaf, f"{alias}.{checked(leaf.column)}")
+
+    def percent(self, leaf: Leaf, alias: str) -> str:
+        """models/oversight.py target_percent in integers: hundredths of n * 100 / d, rounded
+        half to even as Decimal.quantize does, so no float or database rounding mode."""
+        numerator, denominator = leaf.columns
+        n = f"(coalesce({self.term(leaf.type_name, numerator, alias)}, 0) * 10000)"
+        d = self.term(leaf.type_name, denominator, alias)
+        down, left = f"({n} / {d})", f"({n} % {d})"
+        rounded = (f"({down} + CASE WHEN 2 * {left} > {d} OR (2 * {left} = {d} AND {down} % 2"
+                   " = 1) THEN 1 ELSE 0 END)")
+        return (f"(CASE WHEN coalesce({d}, 0) = 0 THEN 'null' ELSE"
+                f" '\"' || {self.dialect.cents_text(rounded)} || '\"' END)")
 
     def looked_up(self, leaf: Leaf, alias: str) -> str:
         """The SQL value of a Lookup or WindowPart leaf, for the row at `alias`."""
@@ -170,6 +193,8 @@ class Renderer:
                    " 'false' END)"
         if leaf.codec == "decimal":
             return self.nullable(column, f"('\"' || {d.decimal_text(column)} || '\"')")
+        if leaf.codec == "cents":
+            return self.nullable(column, f"('\"' || {d.cents_text(column)} || '\"')")
         if leaf.codec == "datetime":
             return self.nullable(column, f"('\"' || {d.datetime_text(column)} || '\"')")
         if leaf.codec == "enum":
@@ -181,12 +206,6 @@ class Renderer:
     def global_id(self, type_name: str, column: str) -> str:
         text = f"'{checked(type_name)}:' || {self.dialect.int_text(column)}"
         return f"('\"' || {self.dialect.base64(text)} || '\"')"
-
-    # The offset cursors compiled connections had; they fall back now (roots.connection).
-    def cursor(self, offset: str) -> str:
-        text = f"'{checked('offset')}:' || {self.dialect.int_text(offset)}"
-        b64 = self.dialect.base64(text)
-        return f"('\"' || replace(replace({b64}, '+', '-'), '/', '_') || '\"')"
 
     # -- objects --------------------------------------------------------------------------
     def object(self, plan: ObjectPlan, alias: str) -> str:
@@ -237,92 +256,46 @@ class Renderer:
 
     # -- roots ----------------------------------------------------------------------------
     def root(self, plan: RootPlan) -> str:
-        assert plan.target is not None and plan.kind != "constant"
-        table = checked(REGISTRY[plan.target.type_name].table or "")
-        # Without the row `requires` names (a campaign), the resolver path raises its error:
-        # NULL hands the field to strawberry.
-        guard = f"EXISTS {self.rows(plan.requires)}" if plan.requires else None
+        assert plan.kind != "constant"
         if plan.kind == "connection":
-            return self.connection(plan, table)
+            from gql.compiled.connections import render_connection
+
+            assert plan.connection is not None
+            return render_connection(self, plan.connection)
+        assert plan.target is not None
+        table = checked(REGISTRY[plan.target.type_name].table or "")
+        # Without a row `requires` names (a city, a campaign), the resolver path raises its
+        # error: NULL hands the field to strawberry.
+        guard = " AND ".join(f"EXISTS {self.rows(r)}" for r in plan.requires) or None
         alias = self.alias()
-        where = (f"{alias}.id IN {self.rows(plan.rows)}" if plan.rows is not None
-                 else f"{alias}.id = {self.param(plan.id_equals)}")
+        if plan.rows is not None:
+            where = f" WHERE {alias}.id IN {self.rows(plan.rows)}"
+        elif plan.id_equals is not None:
+            where = f" WHERE {alias}.id = {self.param(plan.id_equals)}"
+        else:  # every row of a derived table (its WITH query holds the filters)
+            where = ""
         element = self.object(plan.target, alias)
         if plan.kind == "list":
-            value = self.dialect.array(element, f"FROM {table} {alias} WHERE {where}",
+            value = self.dialect.array(element, f"FROM {table} {alias}{where}",
                                        self.order(plan.target.type_name, plan.order, alias))
         else:
-            value = f"coalesce((SELECT {element} FROM {table} {alias} WHERE {where}), 'null')"
-        return f"SELECT CASE WHEN {guard} THEN {value} END" if guard else f"SELECT {value}"
+            value = f"coalesce((SELECT {element} FROM {table} {alias}{where}), 'null')"
+        if guard:
+            value = f"CASE WHEN {guard} THEN {value} END"
+        return self.with_sources(plan) + f"SELECT {value}"
 
-    def connection(self, plan: RootPlan, table: str) -> str:
-        assert plan.connection is not None and plan.target is not None and plan.rows
-        c = plan.connection
-        d = self.dialect
-        inner, page = self.alias(), self.alias()
-        rows = self.rows(plan.rows)
-        order_inner = self.order(plan.target.type_name, c.order, inner)
-        order_page = self.order(plan.target.type_name, c.order, "q")
-        size, start = self.param(c.size), self.param(c.start)
-        limit = self.param(c.size + 1)
-        select = (f"SELECT q.*, row_number() OVER (ORDER BY {order_page}) AS gql_rn FROM"
-                  f" (SELECT {inner}.* FROM {table} {inner} WHERE {inner}.id IN {rows}"
-                  f" ORDER BY {order_inner} LIMIT {limit} OFFSET {start}) q")
-        parts: list[str] = []
-        for i, (key, kind) in enumerate(c.fields):
-            prefix = ("'," if i else "'") + key_text(key)[1:]
-            if kind == "typename":
-                value = f"'\"{checked(c.typename)}\"'"
-            elif kind == "totalCount":
-                counted = self.alias()
-                value = (f"(SELECT CAST(count(*) AS TEXT) FROM {table} {counted} WHERE"
-                         f" {counted}.id IN {self.rows(plan.rows)})")
-            elif kind == "edges":
-                value = "('[' || coalesce(" + d.aggregate(
-                    f"CASE WHEN {page}.gql_rn <= {size} THEN {self.edge(plan, page, start)} END",
-                    f"{page}.gql_rn") + ", '') || ']')"
-            elif kind == "pageInfo":
-                value = self.page_info(c, start, size)
-            else:
-                raise ValueError(kind)
-            parts.append(f"{prefix} || {value}")
-        body = "('{' || " + " || ".join(parts) + " || '}')"
-        return f"SELECT {body} FROM {d.ordered_rows(select, 'gql_rn')} {page}"
-
-    def edge(self, plan: RootPlan, page: str, start: str) -> str:
-        assert plan.connection is not None and plan.target is not None
+    def with_sources(self, plan: RootPlan) -> str:
+        """`WITH name AS MATERIALIZED (...), ...`: the derived tables the plan reads, each
+        computed once (a correlated subquery scans it per row, it must not rerun it)."""
+        if not plan.sources:
+            return ""
         parts = []
-        for i, (key, kind) in enumerate(plan.connection.edge_fields):
-            prefix = ("'," if i else "'") + key_text(key)[1:]
-            if kind == "typename":
-                value = f"'\"{checked(plan.connection.edge_typename)}\"'"
-            elif kind == "cursor":
-                value = self.cursor(f"({start} + {page}.gql_rn - 1)")
-            else:
-                value = self.object(plan.target, page)
-            parts.append(f"{prefix} || {value}")
-        return "('{' || " + " || ".join(parts) + " || '}')"
-
-    def page_info(self, c: Any, start: str, size: str) -> str:
-        shown = self.dialect.least("count(*)", size)  # the edges of this page
-        parts = []
-        for i, (key, kind) in enumerate(c.page_fields):
-            prefix = ("'," if i else "'") + key_text(key)[1:]
-            if kind == "typename":
-                value = "'\"PageInfo\"'"
-            elif kind == "hasNextPage":
-                value = f"(CASE WHEN count(*) > {size} THEN 'true' ELSE 'false' END)"
-            elif kind == "hasPreviousPage":
-                value = "'true'" if c.start > 0 else "'false'"
-            elif kind == "startCursor":
-                value = f"(CASE WHEN {shown} > 0 THEN {self.cursor(start)} ELSE 'null' END)"
-            elif kind == "endCursor":
-                last = f"({start} + {shown} - 1)"
-                value = f"(CASE WHEN {shown} > 0 THEN {self.cursor(last)} ELSE 'null' END)"
-            else:
-                raise ValueError(kind)
-            parts.append(f"{prefix} || {value}")
-        return "('{' || " + " || ".join(parts) + " || '}')"
+        for source in plan.sources:
+            pieces = {f"r{i}": self.rows(r) for i, r in enumerate(source.rows)}
+            pieces.update({f"p{i}": self.param(v) for i, v in enumerate(source.values)})
+            select = source.select.format(**pieces)
+            parts.append(f"{checked(source.name)} AS MATERIALIZED ({select})")
+        return "WITH " + ", ".join(parts) + " "
 
 
 IDENT = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import FieldNode, GraphQLField, GraphQLObjectType
 from strawberry import relay
@@ -13,21 +13,22 @@ from tortoise.expressions import Subquery
 
 from gql.compiled.declare import REGISTRY
 from gql.compiled.plan import Fallback, ObjectPlan, Planner, Rows, unwrap
+
+if TYPE_CHECKING:
+    from gql.compiled.connections import ConnectionPlan
 from gql.nodes import db_id
 
 
 @dataclass(frozen=True)
-class ConnectionPlan:
-    """A Relay connection page: which parts were asked for, under which keys."""
+class Source:
+    """A derived table the statement defines first (`WITH name AS (...)`), read by a
+    declared type whose table is `name`. `select` is SQL text from the code in which
+    `{r0}`, `{r1}`... stand for the subqueries `rows` and `{p0}`... for bound `values`."""
 
-    fields: tuple[tuple[str, str], ...]  # (key, typename | edges | pageInfo | totalCount)
-    typename: str
-    edge_fields: tuple[tuple[str, str], ...]  # (key, typename | cursor | node)
-    edge_typename: str
-    page_fields: tuple[tuple[str, str], ...]  # (key, typename | hasNextPage | ...)
-    start: int
-    size: int
-    order: tuple[tuple[str, bool], ...]
+    name: str
+    select: str
+    rows: tuple[Rows, ...] = ()
+    values: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,11 @@ class RootPlan:
     target: ObjectPlan | None = None
     rows: Rows | None = None  # ids the root may answer
     id_equals: int | None = None  # one row by id, for an unscoped node
-    connection: ConnectionPlan | None = None
+    connection: ConnectionPlan | None = None  # for kind connection
     order: tuple[tuple[str, bool], ...] = ()  # for kind list
     # A row that must exist for the answer (else strawberry answers, with its error).
-    requires: Rows | None = None
+    requires: tuple[Rows, ...] = ()
+    sources: tuple[Source, ...] = ()
 
 
 RootHandler = Callable[[Planner, str, GraphQLField, list[FieldNode]], RootPlan]
@@ -59,15 +61,16 @@ def plan_organization(planner: Planner, key: str, field: GraphQLField,
 
 def plan_organizations(planner: Planner, key: str, field: GraphQLField,
                        nodes: list[FieldNode]) -> RootPlan:
-    from gql.org.queries import ORGANIZATION_ORDER, organizations_filtered
+    from gql.compiled.connections import plan_connection
+    from gql.org.queries import ORGANIZATION_PAGE_ORDER, organizations_filtered
 
     args = planner.arguments(field, nodes[0])
     queryset = organizations_filtered(planner.principal, kind=args.get("kind"),
                                       parent_code=args.get("parentCode"),
                                       school_type=args.get("schoolType"),
                                       search=args.get("search"))
-    return connection(planner, key, field, nodes, Rows.of(queryset), ORGANIZATION_ORDER,
-                      args.get("first"), args.get("after"))
+    return RootPlan(key, "connection", connection=plan_connection(
+        planner, key, field, nodes, queryset, ORGANIZATION_PAGE_ORDER, args))
 
 
 def plan_task_catalog(planner: Planner, key: str, field: GraphQLField,
@@ -89,7 +92,7 @@ def plan_task_catalog(planner: Planner, key: str, field: GraphQLField,
     rows = catalog_top(view).filter(campaign_id__in=Subquery(campaign.values("id")))
     return RootPlan(key, "list", target=target, rows=Rows.of(rows),
                     order=planner.order(target.type_name, CATALOG_ORDER),
-                    requires=Rows.of(campaign))
+                    requires=(Rows.of(campaign),))
 
 
 def plan_task_entry(planner: Planner, key: str, field: GraphQLField,
@@ -101,7 +104,7 @@ def plan_task_entry(planner: Planner, key: str, field: GraphQLField,
     rows = entry_numbered(args["number"]).filter(
         campaign_id__in=Subquery(campaign.values("id")))
     return RootPlan(key, "object", target=planner.object(object_type(field), nodes),
-                    rows=Rows.of(rows), requires=Rows.of(campaign))
+                    rows=Rows.of(rows), requires=(Rows.of(campaign),))
 
 
 def plan_declaration(planner: Planner, key: str, field: GraphQLField,
@@ -121,7 +124,7 @@ def plan_declaration(planner: Planner, key: str, field: GraphQLField,
     orgs = declaring_organization(planner.principal, args.get("organizationCode")).filter(
         id__in=Subquery(managed_organizations(planner.principal).values("id")))
     return RootPlan(key, "object", target=target, rows=Rows.of(orgs),
-                    requires=Rows.of(campaign))
+                    requires=(Rows.of(campaign),))
 
 
 def plan_node(planner: Planner, key: str, field: GraphQLField,
@@ -145,12 +148,11 @@ def plan_node(planner: Planner, key: str, field: GraphQLField,
                     rows=Rows.of(sql.scope(planner.principal).filter(id=node_id)))
 
 
-def connection(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode],
-               rows: Rows, order: tuple[str, ...], first: int | None, after: str | None
-               ) -> RootPlan:
-    # Connections page by keyset cursors (gql/pagination.py, see notes/changes.md 01:45):
-    # until the compiler renders those, strawberry answers every connection.
-    raise Fallback(f"{key}: keyset cursors are not compiled yet")
+def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
+                          nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.sums import plan_undertaking_sums as plan
+
+    return plan(planner, key, field, nodes)
 
 
 def object_type(field: GraphQLField) -> GraphQLObjectType:
@@ -167,6 +169,7 @@ ROOTS: dict[str, RootHandler] = {
     "taskCatalog": plan_task_catalog,
     "taskEntry": plan_task_entry,
     "declaration": plan_declaration,
+    "undertakingSums": plan_undertaking_sums,
 }
 
 

@@ -45,6 +45,9 @@ class Postgres(Dialect):
     def decimal_text(self, expr: str) -> str:
         return f"({expr})::numeric(16,2)::text"
 
+    def cents_text(self, expr: str) -> str:
+        return f"(({expr})::numeric / 100)::numeric(20,2)::text"
+
     def datetime_text(self, expr: str) -> str:
         # isoformat(): microseconds only when not zero, then the zone's offset at that time.
         local = f"({expr} AT TIME ZONE '{_ZONE}')"

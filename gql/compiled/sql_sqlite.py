@@ -40,6 +40,11 @@ class Sqlite(Dialect):
         # holds it exactly enough for printf's rounding to two places.
         return f"printf('%.2f', {expr})"
 
+    def cents_text(self, expr: str) -> str:
+        # integers only: exact whatever the size (printf('%.2f') would go through a double)
+        return (f"printf('%s%d.%02d', CASE WHEN {expr} < 0 THEN '-' ELSE '' END,"
+                f" abs({expr}) / 100, abs({expr}) % 100)")
+
     def datetime_text(self, expr: str) -> str:
         # Stored as Python's isoformat(" ") in UTC. Since 1991 Asia/Shanghai is +08:00 all
         # year; an older time goes through the tz database (gql_shanghai, functions.py).

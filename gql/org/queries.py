@@ -23,6 +23,10 @@ def organization_by_code(principal: Principal, code: str) -> QuerySet[Organizati
     return visible_organizations(principal).filter(code=code.strip())
 
 
+# The page order of `organizations` (the id last: unique), whose values its cursors hold.
+ORGANIZATION_PAGE_ORDER = (*ORGANIZATION_ORDER, "id")
+
+
 def organizations_filtered(principal: Principal, *, kind: OrgKindEnum | str | None,
                            parent_code: str | None, school_type: SchoolTypeEnum | str | None,
                            search: str | None) -> QuerySet[OrganizationModel]:
@@ -67,6 +71,6 @@ class OrgQueries:
         assert info.context.principal is not None
         qs = organizations_filtered(info.context.principal, kind=kind, parent_code=parent_code,
                                     school_type=school_type, search=search)
-        return await paginate(qs, Organization.of, order=(*ORGANIZATION_ORDER, "id"),
+        return await paginate(qs, Organization.of, order=ORGANIZATION_PAGE_ORDER,
                               key=lambda m: (m.kind.value, m.code, m.id), first=first,
                               after=after, last=last, before=before)

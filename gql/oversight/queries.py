@@ -41,8 +41,13 @@ StatusesArg = Annotated[list[DeclarationStatus] | None,
 CITY_ARG = "Narrow to one city-level unit (the province office only; a city bureau sees its own)."
 
 
+# A group's label; the read compiler renders the same choice (gql/compiled/sums.py).
+OWN_ITEMS_LABEL = "省教育厅（省级任务）"  # the province office's own items (no group)
+DIRECT_SCHOOLS_LABEL = "省直属学校"  # the schools attached to the province directly
+
+
 def _group_label(unit: OrganizationModel) -> str:
-    return "省直属学校" if unit.kind is OrgKind.PROVINCE else unit.name
+    return DIRECT_SCHOOLS_LABEL if unit.kind is OrgKind.PROVINCE else unit.name
 
 
 def statuses_or_raise(given: list[DeclarationStatus] | None,
@@ -66,7 +71,7 @@ async def item_sums_of(undertakings: QuerySet[UndertakingModel], campaign: Campa
     per_item: dict[int, list[GroupItemSum]] = defaultdict(list)
     for g in sorted(groups, key=lambda g: units[g.group_id].code if g.group_id else ""):
         unit = units[g.group_id] if g.group_id is not None else province
-        label = _group_label(unit) if g.group_id is not None else "省教育厅（省级任务）"
+        label = _group_label(unit) if g.group_id is not None else OWN_ITEMS_LABEL
         per_item[g.item_id].append(GroupItemSum(
             # 0: the province's own items, apart from its directly attached schools
             id=scoped_id("GroupItemSum", g.group_id or 0, campaign.id, g.item_id),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from gql.catalog.queries import campaign_or_latest
@@ -13,9 +13,9 @@ from gql.errors import ApiError
 from models import Campaign, Organization, PerformanceEntry, Undertaking
 from models.enums import OrgKind
 from models.errors import Code
+from permissions.principal import Principal
 from permissions.scoping import (
     managed_organizations,
-    manages,
     visible_performance_entries,
     visible_undertakings,
 )
@@ -30,6 +30,29 @@ class OversightScope:
     unit_id: int  # the unit whose schools it covers: the city asked for, or the caller's own
 
 
+def city_named(principal: Principal, code: str) -> QuerySet[Organization]:
+    """The city-level unit `code` names, if the caller manages it (managed_org_filter, the
+    rule `manages` applies to a loaded organisation): the read compiler's form of the lookup
+    below, as a subquery."""
+    return managed_organizations(principal).filter(code=code.strip(), kind=OrgKind.CITY)
+
+
+def in_city(city_ids: list[int] | Subquery, prefix: str = "") -> Q:
+    """Rows of a city-level unit and of the schools under it (`prefix` leads to the
+    organisation), for a loaded city (`[city.id]`) or a subquery of its id."""
+    return (Q(**{f"{prefix}id__in": city_ids})  # type: ignore[arg-type]
+            | Q(**{f"{prefix}parent_id__in": city_ids}))  # type: ignore[arg-type]
+
+
+def scoped_undertakings(principal: Principal, city_ids: list[int] | Subquery | None
+                        ) -> QuerySet[Undertaking]:
+    """The undertakings an oversight query covers: all the caller sees, or one city's."""
+    undertakings = visible_undertakings(principal)
+    if city_ids is None:
+        return undertakings
+    return undertakings.filter(in_city(city_ids, "organization__"))
+
+
 def unknown_city(code: str) -> ApiError:
     """One answer for a city that does not exist and for one the caller does not manage, so
     that a city bureau learns nothing about its neighbours."""
@@ -42,18 +65,16 @@ async def oversight_scope(context: Context, city_code: str | None,
     principal = context.principal
     assert principal is not None
     orgs = managed_organizations(principal)
-    undertakings = visible_undertakings(principal)
+    undertakings = scoped_undertakings(principal, None)
     entries = visible_performance_entries(principal)
     unit_id = principal.org_id
     if city_code:
-        city = await Organization.get_or_none(code=city_code.strip(), kind=OrgKind.CITY)
-        if city is None or not manages(principal, city):
+        city = await city_named(principal, city_code).first()
+        if city is None:
             raise unknown_city(city_code.strip())
-        orgs = orgs.filter(Q(id=city.id) | Q(parent_id=city.id))
-        undertakings = undertakings.filter(
-            Q(organization_id=city.id) | Q(organization__parent_id=city.id))
-        entries = entries.filter(Q(undertaking__organization_id=city.id)
-                                 | Q(undertaking__organization__parent_id=city.id))
+        orgs = orgs.filter(in_city([city.id]))
+        undertakings = scoped_undertakings(principal, [city.id])
+        entries = entries.filter(in_city([city.id], "undertaking__organization__"))
         unit_id = city.id
     campaign = await campaign_or_latest(context.loaders, campaign_code)
     return OversightScope(orgs, undertakings, entries, campaign, unit_id)

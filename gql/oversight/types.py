@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 
 from gql.catalog.types import TaskEntry
+from gql.compiled.declare import Column, Embedded, Percent, Relation, ScopedId, declare
 from gql.context import Info
 from gql.declarations.types import Actor, actor_of
 from gql.errors import ApiError
@@ -220,6 +221,25 @@ class MandatoryConfirmation:
     def of(cls, c: MandatoryConfirmationModel) -> MandatoryConfirmation:
         return cls(item=TaskEntry.of(c.item), source=c.source, reason=c.reason,
                    confirmed_by=actor_of(c.confirmed_by), confirmed_at=c.confirmed_at)
+
+
+# What each field reads on the compiled path (gql/compiled/declare.py): the rows of the
+# GROUP BY queries of models/oversight.py item_sums_query, as the derived tables that
+# gql/compiled/sums.py defines under these names (with the ids and labels beside them).
+ITEM_SUMS_TABLE = "gql_item_sums"
+GROUP_SUMS_TABLE = "gql_group_sums"
+GROUP_ITEM_SUM_SQL = declare(
+    "GroupItemSum", GROUP_SUMS_TABLE, id=ScopedId(("group_key", "campaign_id", "item_id")),
+    unit=Relation("Organization", local="unit_id", remote="id"), label=Column(),
+    organizations=Column("orgs"), quantity=Column("qty"), funding=Embedded("Funding", cents=True))
+ITEM_SUM_SQL = declare(
+    "ItemSum", ITEM_SUMS_TABLE, id=ScopedId(("unit_id", "campaign_id", "item_id")),
+    item=Relation("TaskEntry", local="item_id", remote="id"),
+    organizations=Column("orgs"), quantity=Column("qty"), funding=Embedded("Funding", cents=True),
+    target_percent=Percent("qty", "item__target_quantity"),
+    # the province office's own items first, then by the unit's code (item_sums_of)
+    by_group=Relation("GroupItemSum", local="item_id", remote="item_id", many=True,
+                      order=("own_first", "unit__code")))
 
 
 def funding_of(sums: oversight.ItemSum) -> Funding:

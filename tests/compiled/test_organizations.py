@@ -87,9 +87,8 @@ async def test_organizations_pages(paths: Paths, count_sql: StatementCounter) ->
     for variables in cases:
         for t in (token, province):
             for with_edges in (True, False):
-                # Connections page by keyset cursors now and fall back to strawberry until
-                # the compiler renders them: both paths must still answer the same bytes.
                 await paths.both(LIST, {**variables, "withEdges": with_edges}, t)
+                assert len(paths.statements) == 2, paths.statements  # the token, the page
     # walking the pages with the cursors the compiled path hands out
     after = None
     seen = 0

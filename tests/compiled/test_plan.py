@@ -61,7 +61,7 @@ async def test_what_falls_back_and_why(db: None) -> None:
     assert "Undertaking.changeRequests has no SQL form" in why["c"]
     assert "Undertaking.certification has no SQL form" in why["d"]
     assert "root field me is not compiled" in why["e"]
-    assert "keyset cursors" in why["f"]  # connections fall back for now (notes/changes.md)
+    assert "page arguments refused" in why["f"]  # strawberry gives INVALID_CURSOR
 
 
 async def test_a_gate_that_would_deny_falls_back(db: None) -> None:

@@ -54,6 +54,17 @@ query($after: String) { organizations(first: 2, after: $after) {
   totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   edges { cursor node { code } } } }""", lambda w: {"after": w.pools["after"][1]},
          ('"hasPreviousPage":true',)),
+    Case("organizations paged backwards, edges aliased apart", "province", """
+query($b: String) { organizations(last: 2, before: $b) { __typename totalCount
+  pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+  edges { __typename cursor node { code } } names: edges { node { name kind } } } }""",
+         lambda w: {"b": w.pools["after"][2]}, ('"hasNextPage":true', '"names":[{"node":{"name"')),
+    Case("organizations: the last page", "city", """
+{ last: organizations(last: 3) { pageInfo { hasNextPage hasPreviousPage }
+  edges { node { code } } } }""", {}, ('"hasPreviousPage":true',)),
+    Case("organizations after a cursor of another list", "city", """
+query($a: String) { organizations(after: $a) { totalCount } }""",
+         lambda w: {"a": w.pools["after"][-1]}, ("INVALID_CURSOR",)),
     Case("organizations filtered, as a city", "city", """
 { organizations(parentCode: "410100", search: "中等", schoolType: SECONDARY) {
   totalCount edges { node { code parent { code name } undertakings { quantity } } } } }""",
@@ -149,6 +160,36 @@ fragment Decl on Declaration { status version submittedAt returnedAt returnReaso
 query($c: String) {
   undertakingSums(cityCode: $c) { item { number } quantity byGroup { label } } }""",
          {"c": ZHENGZHOU}, ('"quantity":',)),
+    Case("undertaking sums, every field, aliases and fragments", "province", """
+fragment Group on GroupItemSum { __typename id label organizations quantity funding { ...Money }
+  unit { __typename id code name kind parent { code } } }
+query($s: [DeclarationStatus!], $c: String, $with: Boolean!) {
+  all: undertakingSums(statuses: $s) { __typename id organizations quantity targetPercent
+    funding { ...Money } item { id number title level targetQuantity targetUnit schoolTypes
+    parent { number } children { number } } ... on ItemSum { byGroup @include(if: $with) {
+    ...Group } } }
+  city: undertakingSums(statuses: $s, cityCode: $c) { id quantity again: byGroup { ...Group } }
+}""" + FUNDING, {"s": ["DRAFT", "SUBMITTED", "CITY_APPROVED", "RETURNED", "ACCEPTED"],
+                 "c": ZHENGZHOU, "with": True},
+         ('"省教育厅（省级任务）"', '"省直属学校"', '"label":"郑州市"', '"__typename":"ItemSum"')),
+    Case("undertaking sums by status, empty and not found", "province", """
+{ accepted: undertakingSums(statuses: [ACCEPTED]) { item { number } quantity funding { total }
+    byGroup { label quantity } }
+  returned: undertakingSums(statuses: [RETURNED, RETURNED]) { quantity byGroup { label } }
+  nocity: undertakingSums(cityCode: "4199999999") { quantity }
+  school: undertakingSums(cityCode: "4199200002") { quantity }
+  oldest: undertakingSums(cityCode: " 410300 ", campaignCode: "henan-2020") { quantity } }""",
+         {}, ('"nocity":null', '"school":null')),
+    Case("undertaking sums: statuses refused, campaign not found", "province", """
+{ undertakingSums(statuses: []) { quantity } other: undertakingSums(campaignCode: "nope") {
+  quantity } }""", {}, ("errors",)),
+    Case("undertaking sums of a city bureau", "city", """
+query($s: [DeclarationStatus!]) { undertakingSums(statuses: $s) { id item { number }
+  organizations quantity targetPercent funding { total } byGroup { id label unit { code
+  children { code } } funding { provincial } } }
+  own: undertakingSums(cityCode: "410100") { quantity } }""",
+         {"s": ["DRAFT", "SUBMITTED", "CITY_APPROVED", "RETURNED", "ACCEPTED"]},
+         ('"label":"郑州市"',)),
     Case("sums denied to a school", "school", """
 { undertakingSums { quantity } compliance { zeroFunding { id } } }""", {}, ("errors",)),
     Case("a city may not narrow to another city", "city", """

@@ -1,0 +1,84 @@
+"""`undertakingSums` compiled: the per-item sums and their groups in one statement.
+
+Its rows are the resolver path's own queries, run inside the statement: the scoping of
+gql/oversight/scope.py (a city bureau's schools, or one city's), the counted declarations
+of models/totals.py (statuses and their default), the GROUP BY of models/oversight.py
+item_sums_query (integer cents). This module only adds, beside those rows, what the resolver
+path adds in Python: the ids' parts, the group's unit and label, and the order. Falls back
+when the statuses are refused, and when the city or the campaign is not found (the
+statement answers NULL): strawberry gives the error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import FieldNode, GraphQLField
+from tortoise.expressions import Subquery
+
+from gql.compiled.plan import Fallback, Nested, ObjectPlan, Planner, Rows
+from gql.compiled.roots import RootPlan, Source, object_type
+
+# The per-item rows, with the parts of ItemSum's id (the unit whose schools it sums).
+ITEMS = "SELECT s.*, {r1} AS unit_id, {r2} AS campaign_id FROM {r0} s"
+
+# The per-item-and-group rows: a school's group is its parent; the province office's own
+# undertakings have none (id 0, the province as unit, listed first). The label is
+# gql/oversight/queries.py _group_label's choice.
+GROUPS = ("SELECT g.*, coalesce(g.organization__parent_id, {r1}) AS unit_id,"
+          " coalesce(g.organization__parent_id, 0) AS group_key, {r2} AS campaign_id,"
+          " CASE WHEN g.organization__parent_id IS NULL THEN 0 ELSE 1 END AS own_first,"
+          " CASE WHEN g.organization__parent_id IS NULL THEN {p0} WHEN u.kind = {p1} THEN {p2}"
+          " ELSE u.name END AS label"
+          " FROM {r0} g LEFT JOIN organization u ON u.id = g.organization__parent_id")
+
+
+def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
+                          nodes: list[FieldNode]) -> RootPlan:
+    from gql.catalog.queries import campaign_named
+    from gql.oversight.queries import DIRECT_SCHOOLS_LABEL, OWN_ITEMS_LABEL
+    from gql.oversight.scope import city_named, scoped_undertakings
+    from gql.oversight.types import GROUP_SUMS_TABLE, ITEM_SUMS_TABLE
+    from models import Organization, totals
+    from models.enums import OrgKind
+    from models.errors import DomainError
+    from models.oversight import item_sums_query
+
+    args = planner.arguments(field, nodes[0])
+    try:
+        statuses = totals.statuses_or_default(args.get("statuses"),
+                                              totals.DEFAULT_DECLARATIONS)
+    except DomainError as exc:
+        raise Fallback(f"{key}: {exc.message}") from exc
+    principal = planner.principal
+    campaign = campaign_named(args.get("campaignCode"))
+    city_code = args.get("cityCode")
+    # as oversight_scope: a city asked for must be one the caller manages
+    city = city_named(principal, city_code) if city_code else None
+    unit: Any = city if city is not None else Organization.filter(id=principal.org_id)
+    undertakings = scoped_undertakings(
+        principal, Subquery(city.values("id")) if city is not None else None)
+    counted = totals.counted_undertakings(undertakings, campaign, statuses)
+    target = planner.object(object_type(field), nodes)
+    campaign_id = Rows.of(campaign)
+    items = Source(ITEM_SUMS_TABLE, ITEMS, (
+        Rows.select(item_sums_query(counted, campaign, by_group=False)), Rows.of(unit),
+        campaign_id))
+    groups = Source(GROUP_SUMS_TABLE, GROUPS, (
+        Rows.select(item_sums_query(counted, campaign, by_group=True)),
+        Rows.of(Organization.filter(kind=OrgKind.PROVINCE)), campaign_id),
+        (OWN_ITEMS_LABEL, OrgKind.PROVINCE.value, DIRECT_SCHOOLS_LABEL))
+    # only the derived tables the selection reads (an unused one would still be computed)
+    used = (items, groups) if reads(target, "GroupItemSum") else (items,)
+    return RootPlan(key, "list", target=target, sources=used,
+                    order=planner.order(target.type_name, ("item__sort_key", "item_id")),
+                    # a city asked for first (NOT_FOUND), then the campaign
+                    requires=(*((Rows.of(city),) if city is not None else ()),
+                              Rows.of(campaign)))
+
+
+def reads(plan: ObjectPlan, type_name: str) -> bool:
+    """Whether the selection reaches rows of `type_name` anywhere."""
+    return any(isinstance(f, Nested) and (f.target.type_name == type_name
+                                          or reads(f.target, type_name))
+               for f in plan.fields)
