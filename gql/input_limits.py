@@ -72,6 +72,7 @@ MAX_LENGTH: dict[str, int] = {
     "operation": _column(AuditRecord, "operation"),
     "outcome": _column(AuditRecord, "outcome"),
     "kind": _column(AuditRecord, "kind"),
+    "target": 100,
     # Keyset cursors hold the row's sort key: an organisation's name (up to 200 characters,
     # 3 bytes each in UTF-8) and code, in base64.
     "after": 1024,

@@ -103,6 +103,8 @@ async def test_the_log_is_filtered_by_time_user_organisation_operation_outcome(a
     since = await read_log(api, auditor, since=middle)
     until = await read_log(api, auditor, until=middle)
     both = await read_log(api, auditor, operation="login", outcome="OK", since=middle)
+    about_school = await read_log(api, auditor, target=ZZ_SCHOOL_2)
+    about_prefix = await read_log(api, auditor, target=ZZ_SCHOOL_2[:-1])
 
     assert {r["username"] for r in by_user} == {ZHENGZHOU} and len(by_user) == 5
     assert {r["organizationCode"] for r in by_org} == {ZZ_SCHOOL_2} and len(by_org) == 8
@@ -113,6 +115,11 @@ async def test_the_log_is_filtered_by_time_user_organisation_operation_outcome(a
     assert all(at(r["at"]) >= at(middle) for r in since)
     assert all(at(r["at"]) < at(middle) for r in until) and until
     assert all(r["operation"] == "login" and r["outcome"] == "OK" for r in both)
+    # Whoever touched the school: its own saves, the city's return, the province's extension
+    assert {r["operation"] for r in about_school} >= {
+        "saveUndertakings", "submitDeclaration", "returnDeclaration", "grantExtension"}
+    assert {r["operation"] for r in about_school} & {"updateTaskEntry", "exportProgress"} == set()
+    assert about_prefix == []  # a whole code, not a part of one
 
 
 async def test_the_log_pages_by_keyset(api: Api) -> None:

@@ -1,7 +1,7 @@
 """The operation log as a spreadsheet (xlsx) or CSV, for the auditor (gql/exports/routes.py
 serves them with the auditor's gate). Query parameters as the GraphQL filter: since, until
 (ISO 8601, Beijing time without an offset), username, organizationCode, operation, outcome,
-kind."""
+kind, target."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def conditions(request: Request) -> Conditions:
     return Conditions(since=when("since"), until=when("until"), username=q.get("username"),
                       organization_code=q.get("organizationCode"),
                       operation=q.get("operation"), outcome=q.get("outcome"),
-                      kind=q.get("kind"))
+                      kind=q.get("kind"), target=q.get("target"))
 
 
 async def _rows(request: Request) -> list[list[Any]] | Response:

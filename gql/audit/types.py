@@ -49,3 +49,6 @@ class OperationLogFilter:
     operation: str | None = None
     outcome: str | None = None
     kind: str | None = None
+    target: str | None = strawberry.field(
+        default=None, description="Records naming this object among their targets: a code"
+        " (4199200001) or a global id as Type:number (User:12).")
