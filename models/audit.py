@@ -188,9 +188,16 @@ def chain_hash(prev_hash: str, text: str) -> str:
 
 
 def _detail_text(detail: dict[str, Any]) -> str:
-    text = canonical(redacted(detail))
-    if len(text) > MAX_DETAIL:
-        text = canonical({"truncated": True, "characters": len(text)})
+    """The detail as stored: what is too long goes first the arguments (the targets are
+    kept apart), then the changes, each replaced by its size."""
+    shown = redacted(detail)
+    text = canonical(shown)
+    for part in ("arguments", "changes"):
+        if len(text) <= MAX_DETAIL:
+            break
+        if part in shown:
+            shown[part] = {"truncated": True, "characters": len(canonical(shown[part]))}
+            text = canonical(shown)
     return text
 
 

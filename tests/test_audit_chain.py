@@ -6,6 +6,7 @@ in several processes at once never fork the chain."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -188,3 +189,16 @@ async def test_concurrent_writers_in_several_processes_keep_one_chain(db: None, 
     assert [r.seq for r in records] == list(range(1, len(records) + 1))
     verdict = await verify()
     assert verdict.ok, verdict.message
+
+
+async def test_a_huge_detail_keeps_its_changes_and_still_verifies(db: None) -> None:
+    record = await audit.append(Entry(
+        kind=Kind.MUTATION, operation="big", detail={
+            "arguments": {"rows": [{"narrative": "长" * 1000}] * 40},
+            "changes": [{"target": "x", "before": None, "after": {"q": 1}}]}))
+
+    detail = json.loads(record.detail)
+
+    assert detail["arguments"]["truncated"] is True and detail["changes"][0]["target"] == "x"
+    assert len(record.detail) <= audit.MAX_DETAIL
+    assert (await verify()).ok
