@@ -110,11 +110,14 @@ async def _timed(call: Callable[[], Awaitable[Any]], runs: int) -> tuple[float, 
     return statistics.median(times) * 1000, last
 
 
+def bench_app(compiled: bool) -> Any:
+    return create_app(Settings(database_url="unused", compiled_reads=compiled),
+                      manage_database=False)
+
+
 def app_client(compiled: bool) -> httpx.AsyncClient:
-    app = create_app(Settings(database_url="unused", compiled_reads=compiled),
-                     manage_database=False)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
-                             timeout=None)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=bench_app(compiled)),
+                             base_url="http://bench", timeout=None)
 
 
 async def api_answer(client: httpx.AsyncClient, token: str, read: Read, sizes: Sizes

@@ -33,7 +33,9 @@ async def test_every_floor_answers_what_the_api_answers(db: None, database_url: 
 
 
 async def test_the_rush_loses_nothing(db: None) -> None:
-    result = await run_rush(6, 3)
+    # More schools at once than one client address may try logins (models/throttle.py):
+    # the rush's schools come from addresses of their own, as real ones do.
+    result = await run_rush(40, 40)
     assert result.errors == [] and result.lost == []
     assert result.total_s > 0 and result.verifications_s > 0 and result.p95_s > 0
 
