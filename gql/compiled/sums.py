@@ -22,6 +22,12 @@ from gql.compiled.roots import RootPlan, Source, object_type
 # The per-item rows, with the parts of ItemSum's id (the unit whose schools it sums).
 ITEMS = "SELECT s.*, {r1} AS unit_id, {r2} AS campaign_id FROM {r0} s"
 
+# With the groups read anyway, the per-item rows are their roll-up (the same undertakings
+# counted: the sums of integer counts and cents are exact), so the undertakings are scanned
+# once. CAST: PostgreSQL's sum of bigints is numeric, and the percentage divides integers.
+ROLLED_UP = ("SELECT g.item_id, {sums}, {r0} AS unit_id, g.campaign_id"
+             " FROM gql_group_sums g GROUP BY g.item_id, g.campaign_id")
+
 # The per-item-and-group rows: a school's group is its parent; the province office's own
 # undertakings have none (id 0, the province as unit, listed first). The label is
 # gql/oversight/queries.py _group_label's choice.
@@ -43,6 +49,7 @@ def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
     from models.enums import OrgKind
     from models.errors import DomainError
     from models.oversight import item_sums_query
+    from models.undertaking import FUNDING_SOURCES
 
     args = planner.arguments(field, nodes[0])
     try:
@@ -61,15 +68,20 @@ def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
     counted = totals.counted_undertakings(undertakings, campaign, statuses)
     target = planner.object(object_type(field), nodes)
     campaign_id = Rows.of(campaign)
-    items = Source(ITEM_SUMS_TABLE, ITEMS, (
-        Rows.select(item_sums_query(counted, campaign, by_group=False)), Rows.of(unit),
-        campaign_id))
     groups = Source(GROUP_SUMS_TABLE, GROUPS, (
         Rows.select(item_sums_query(counted, campaign, by_group=True)),
         Rows.of(Organization.filter(kind=OrgKind.PROVINCE)), campaign_id),
         (OWN_ITEMS_LABEL, OrgKind.PROVINCE.value, DIRECT_SCHOOLS_LABEL))
-    # only the derived tables the selection reads (an unused one would still be computed)
-    used = (items, groups) if reads(target, "GroupItemSum") else (items,)
+    used: tuple[Source, ...]
+    if reads(target, "GroupItemSum"):
+        sums = ", ".join(f"CAST(sum(g.{c}) AS BIGINT) AS {c}"
+                         for c in ("orgs", "qty", *FUNDING_SOURCES))
+        used = (groups, Source(ITEM_SUMS_TABLE, ROLLED_UP.replace("{sums}", sums),
+                               (Rows.of(unit),)))
+    else:  # only what the selection reads (an unused derived table would still be computed)
+        used = (Source(ITEM_SUMS_TABLE, ITEMS, (
+            Rows.select(item_sums_query(counted, campaign, by_group=False)), Rows.of(unit),
+            campaign_id)),)
     return RootPlan(key, "list", target=target, sources=used,
                     order=planner.order(target.type_name, ("item__sort_key", "item_id")),
                     # a city asked for first (NOT_FOUND), then the campaign

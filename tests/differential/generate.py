@@ -188,9 +188,9 @@ def collect(strategy: st.SearchStrategy[Any], count: int, number: int) -> list[A
 
 
 def documents(schema: GraphQLSchema, pools: dict[str, list[Any]], count: int, number: int = 9,
-              *, negative: int = 0) -> list[Generated]:
-    """Valid read documents over the Query root, dressed; plus `negative` documents with one
-    schema violation each (they must be refused identically)."""
+              *, negative: int = 0, fields: list[str] | None = None) -> list[Generated]:
+    """Valid read documents over the Query root (or only its `fields`), dressed; plus
+    `negative` documents with one schema violation each (they must be refused identically)."""
     def identity(document: DocumentNode) -> DocumentNode:
         return document
 
@@ -200,7 +200,8 @@ def documents(schema: GraphQLSchema, pools: dict[str, list[Any]], count: int, nu
         "Decimal": st.sampled_from(["1.50", "0"]).map(_value_node),
     }
     valid: Callable[..., Any] = queries
-    strategy = valid(schema, print_ast=identity, custom_scalars=scalars, allow_x00=False)
+    strategy = valid(schema, fields=fields, print_ast=identity, custom_scalars=scalars,
+                     allow_x00=False)
     out = [Dresser(schema, merged, random.Random(salt)).dress(copy.deepcopy(doc))
            for doc, salt in collect(strategy, count, number)]
     if negative:
