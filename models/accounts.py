@@ -67,7 +67,7 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
                                  last_seen_at=now, client_address=client)
         await throttle.settle(attempt, "ok", success=True)
     await user.refresh_from_db()
-    await password_policy.require_change_if_expired(user, now)
+    await password_policy.require_change_if_expired(user.id, user, now)
     return LoginResult(user=user, token=token, expires_at=expires_at)
 
 

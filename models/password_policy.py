@@ -16,6 +16,7 @@ import asyncio
 import os
 import re
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from models.account import PasswordHistory, User
 from models.errors import Code, DomainError
@@ -69,7 +70,15 @@ async def retire(user: User, now: datetime) -> None:
     await PasswordHistory.filter(user_id=user.id).exclude(id__in=list(keep)).delete()
 
 
-def is_expired(user: User, now: datetime) -> bool:
+class PasswordHolder(Protocol):
+    """What the age rule reads of an account (a User, or a session's row)."""
+
+    must_change_password: bool
+    password_changed_at: datetime | None
+    created_at: datetime
+
+
+def is_expired(user: PasswordHolder, now: datetime) -> bool:
     """Whether the password in use is older than the set period (an initial or reset one
     must be changed anyway)."""
     age = max_age()
@@ -78,12 +87,13 @@ def is_expired(user: User, now: datetime) -> bool:
     return (user.password_changed_at or user.created_at) + age <= now
 
 
-async def require_change_if_expired(user: User, now: datetime) -> None:
+async def require_change_if_expired(user_id: int, user: PasswordHolder, now: datetime
+                                    ) -> None:
     """An expired password turns into one that must be changed, for every session at once:
     the flag is the same one an initial password sets, so one gate (permissions/classes.py)
     holds for both."""
     if is_expired(user, now):
-        await User.filter(id=user.id, must_change_password=False).update(
+        await User.filter(id=user_id, must_change_password=False).update(
             must_change_password=True)
         user.must_change_password = True
 

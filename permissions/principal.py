@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from models.enums import OrgKind, Role, SchoolType
 
 if TYPE_CHECKING:
-    from models.account import AccessToken, User
+    from models.sessions import Session
 
 
 @dataclass(frozen=True)
@@ -46,28 +46,26 @@ class Principal:
 
 async def principal_for_token(token: str) -> Principal | None:
     """The caller behind a bearer token, or None when the token is not live."""
-    from models.sessions import user_for_token
+    from models.sessions import session_for_token
 
-    return _principal(await user_for_token(token))
+    return _principal(await session_for_token(token))
 
 
 async def principal_for_session(token_id: int, *, active: bool) -> Principal | None:
     """The caller of a session known by its id, as it is now (None once the session ended):
     a websocket asks again before each operation (`active`: the user's doing, which keeps
     the session from idling out) and periodically (not the user's doing)."""
-    from models.sessions import user_for_session
+    from models.sessions import session_for_id
 
-    return _principal(await user_for_session(token_id, active=active))
+    return _principal(await session_for_id(token_id, active=active))
 
 
-def _principal(found: tuple[User, AccessToken] | None) -> Principal | None:
+def _principal(found: Session | None) -> Principal | None:
     if found is None:
         return None
-    user, access = found
-    org = user.organization
     return Principal(
-        user_id=user.id, username=user.username, role=user.role, org_id=org.id,
-        org_kind=org.kind, org_parent_id=org.parent_id,
-        must_change_password=user.must_change_password, token_id=access.id,
-        org_school_type=org.school_type, org_code=org.code,
+        user_id=found.user_id, username=found.username, role=found.role, org_id=found.org_id,
+        org_kind=found.org_kind, org_parent_id=found.org_parent_id,
+        must_change_password=found.must_change_password, token_id=found.token_id,
+        org_school_type=found.org_school_type, org_code=found.org_code,
     )
