@@ -199,6 +199,8 @@ def test_a_served_process_logs_json_and_counts_its_sockets(tmp_path: Path) -> No
     lines = [json.loads(line) for line in server.output.splitlines() if line.startswith("{")]
     ours = [line for line in lines if line["request_id"] == "req-served-0001"]
     assert ours and ours[-1]["message"].startswith("POST /graphql 200")
+    # One access line per request, ours: uvicorn's own would repeat it without the fields
+    assert [line["logger"] for line in ours] == ["gql.access"], ours
     assert ours[-1]["operation"] == "SchoolHome" and isinstance(ours[-1]["user_id"], int)
     assert any("Application startup complete" in line["message"] for line in lines)
     assert (open_count, closed_count) == (1, 0)

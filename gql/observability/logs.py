@@ -68,6 +68,11 @@ def configure_logging(log_format: str, level: str = "INFO") -> None:
     handler.taskplatform = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    # One access line per request is ours (gql.access, with the request id and the user);
+    # uvicorn's own would repeat it without them.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
