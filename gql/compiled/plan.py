@@ -7,6 +7,7 @@ one the resolver path starts from) selecting the ids a level may show, with its 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -58,6 +59,8 @@ class Rows:
 
     sql: str
     params: tuple[Any, ...]
+    # The column holding the ids, when known: a flat values_list names it "0".
+    column: str | None = None
 
     @classmethod
     def of(cls, queryset: QuerySet[Any]) -> Rows:
@@ -65,7 +68,8 @@ class Rows:
         ids._choose_db_if_not_chosen()
         ids._make_query()
         sql, params = ids.query.get_parameterized_sql()
-        return cls(sql, tuple(params))
+        named = re.match(r'SELECT (?:"\w+"\.)?"id" "0" FROM ', sql) is not None
+        return cls(sql, tuple(params), '"0"' if named else None)
 
     @classmethod
     def select(cls, query: Any) -> Rows:

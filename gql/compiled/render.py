@@ -106,6 +106,20 @@ class Renderer:
         self.params.extend(rows.params)
         return f"({sql})"
 
+    def among(self, alias: str, rows: Rows) -> str:
+        """`alias`'s row is one of `rows`, for a level correlated with its parent's row.
+
+        As `EXISTS (... WHERE ids = alias.id)` when the ids' column is known: SQLite runs
+        `alias.id IN (subquery)` by collecting the whole subquery first (every undertaking
+        of the campaign: 302,500 at national size, 300 ms for one school's form), while the
+        correlated EXISTS is flattened into a lookup per row (0.9 ms); PostgreSQL plans
+        both as the same semi-join."""
+        if rows.column is None:
+            return f"{alias}.id IN {self.rows(rows)}"
+        ids = self.alias()
+        return (f"EXISTS (SELECT 1 FROM {self.rows(rows)} {ids}"
+                f" WHERE {ids}.{rows.column} = {alias}.id)")
+
     def alias(self) -> str:
         self.aliases += 1
         return f"t{self.aliases}"
@@ -227,7 +241,7 @@ class Renderer:
         inner = self.alias()
         where = f"{inner}.{checked(rel.remote)} = {alias}.{checked(rel.local)}"
         for rows in nested.rows:
-            where += f" AND {inner}.id IN {self.rows(rows)}"
+            where += " AND " + self.among(inner, rows)
         element = self.object(nested.target, inner)
         from_where = f"FROM {table} {inner} WHERE {where}"
         if rel.many:
