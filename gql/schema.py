@@ -52,7 +52,11 @@ from gql.org.types import Organization
 from gql.oversight.queries import OversightQueries
 from gql.oversight.totals import TotalsQueries
 from gql.oversight.types import SchoolProgress
-from gql.performance.certifying import CertificationRoundMutations, CertificationRoundQueries
+from gql.performance.certifying import (
+    CertificationRoundMutations,
+    CertificationRoundQueries,
+    CertificationRoundType,
+)
 from gql.performance.mutations import PerformanceMutations
 from gql.performance.queries import PerformanceQueries
 from gql.performance.types import (
@@ -84,7 +88,7 @@ NODE_TYPES: dict[str, Any] = {
     "User": User, "Campaign": Campaign, "EvidenceFile": EvidenceFile,
     "ChangeRequest": ChangeRequestType, "Declaration": Declaration,
     "PerformanceReport": PerformanceReport, "SchoolProgress": SchoolProgress,
-    "ReportingRound": ReportingRoundType,
+    "ReportingRound": ReportingRoundType, "CertificationRound": CertificationRoundType,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import LUOYANG, PROVINCE, ZHENGZHOU, ZZ_SCHOOL, ZZ_SCHOOL_2, Api
+from tests.test_certification import open_certification
 from tests.test_deadline import open_window, row, save
 
 DECLARATION_ID = "query($org: String) { declaration(organizationCode: $org) { id version } }"
@@ -78,3 +79,18 @@ async def test_sums_rows_of_different_scopes_never_share_an_id(api: Api) -> None
     assert [s["id"] for s in one_city] == [s["id"] for s in as_city]
     groups = [g["id"] for s in everything for g in s["byGroup"]]
     assert len(groups) == len(set(groups))
+
+
+async def test_the_certification_round_is_a_node(api: Api) -> None:
+    # Given the 2024 round, opened by the province
+    opened = await open_certification(api)
+    token = await api.token(ZZ_SCHOOL)
+
+    # When any user reads it, then asks for it by its id
+    found = (await api.data("{ certificationRound { id year } }", token=token))
+    again = await api.data("query($id: ID!) { node(id: $id) { ... on CertificationRound"
+                           " { id year } } }", {"id": opened["id"]}, token)
+
+    # Then a normalising cache finds the same object under the same id
+    assert found["certificationRound"] == {"id": opened["id"], "year": 2024}
+    assert again["node"] == found["certificationRound"]

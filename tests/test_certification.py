@@ -43,7 +43,7 @@ query($org: String) { declaration(organizationCode: $org) {
 OPEN_ROUND = """
 mutation($opens: DateTime!, $closes: DateTime!) {
   openCertificationRound(opensAt: $opens, closesAt: $closes) {
-    round { year open } errors { field code message } } }"""
+    round { id year open } errors { field code message } } }"""
 
 
 async def open_certification(api: Api, *, opens: timedelta = timedelta(days=-1),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry import relay
 
 from gql.catalog.queries import campaign_or_latest
 from gql.context import Info
@@ -26,7 +27,8 @@ ROUND_YEAR = 2024  # the notice: "2024 年初对有关项目进行遴选认定"
 
 @strawberry.type(name="CertificationRound",
                  description="A year's selection and certification (遴选认定) and its window.")
-class CertificationRoundType:
+class CertificationRoundType(relay.Node):
+    id: relay.NodeID[int]
     year: int
     opens_at: datetime
     closes_at: datetime
@@ -37,7 +39,12 @@ class CertificationRoundType:
 
     @classmethod
     def of(cls, r: CertificationRound) -> CertificationRoundType:
-        return cls(year=r.year, opens_at=r.opens_at, closes_at=r.closes_at)
+        return cls(id=r.id, year=r.year, opens_at=r.opens_at, closes_at=r.closes_at)
+
+    @classmethod
+    async def load(cls, info: Info, id: int) -> CertificationRoundType | None:
+        r = await CertificationRound.get_or_none(id=id)  # rounds are public to every user
+        return cls.of(r) if r else None
 
 
 @strawberry.type(description="One certification decision on an undertaking.")
