@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -15,7 +15,7 @@ from gql.declarations.types import Declaration
 from gql.errors import UserError
 from gql.performance import mutations as reporting
 from gql.performance.types import PerformanceReport
-from models import Campaign, Organization, ReportingRound, declarations, reports
+from models import Organization, declarations, reports
 from models.errors import Code
 from permissions.actions import may_review
 from permissions.classes import IsProvinceOrCity
@@ -67,29 +67,18 @@ def _too_many(codes: list[str]) -> list[UserError]:
     return []
 
 
-def _declaration_step(action: ReviewAction, actor: int, reason: str, remark: str | None
-                      ) -> Callable[[Organization, Campaign], Awaitable[object]]:
-    def step(org: Organization, c: Campaign) -> Awaitable[object]:
+def _step(flow: Any, action: ReviewAction, actor: int, reason: str, remark: str | None
+          ) -> Callable[[Organization, Any], Awaitable[object]]:
+    """One review action on one form; `flow` is models.declarations or models.reports,
+    which offer the same four actions (for a campaign, or for a reporting round)."""
+    def step(org: Organization, period: Any) -> Awaitable[object]:
         if action is ReviewAction.APPROVE:
-            return declarations.approve(actor, org, c, None, remark)
+            return flow.approve(actor, org, period, None, remark)  # type: ignore[no-any-return]
         if action is ReviewAction.ACCEPT:
-            return declarations.accept(actor, org, c, None)
+            return flow.accept(actor, org, period, None)  # type: ignore[no-any-return]
         if action is ReviewAction.RETURN:
-            return declarations.return_(actor, org, c, None, reason)
-        return declarations.reopen(actor, org, c, None, reason)
-    return step
-
-
-def _report_step(action: ReviewAction, actor: int, reason: str, remark: str | None
-                 ) -> Callable[[Organization, ReportingRound], Awaitable[object]]:
-    def step(org: Organization, r: ReportingRound) -> Awaitable[object]:
-        if action is ReviewAction.APPROVE:
-            return reports.approve(actor, org, r, None, remark)
-        if action is ReviewAction.ACCEPT:
-            return reports.accept(actor, org, r, None)
-        if action is ReviewAction.RETURN:
-            return reports.return_(actor, org, r, None, reason)
-        return reports.reopen(actor, org, r, None, reason)
+            return flow.return_(actor, org, period, None, reason)  # type: ignore[no-any-return]
+        return flow.reopen(actor, org, period, None, reason)  # type: ignore[no-any-return]
     return step
 
 
@@ -113,7 +102,7 @@ class BulkReviewMutations:
         if refused:
             return BulkReviewPayload(declarations=[], errors=refused)
         assert info.context.principal is not None
-        step = _declaration_step(action, info.context.principal.user_id, reason or "", reason)
+        step = _step(declarations, action, info.context.principal.user_id, reason or "", reason)
         results = []
         for code in organization_codes:
             done = await declaring._run(
@@ -134,7 +123,7 @@ class BulkReviewMutations:
         if refused:
             return BulkReportReviewPayload(reports=[], errors=refused)
         assert info.context.principal is not None
-        step = _report_step(action, info.context.principal.user_id, reason or "", reason)
+        step = _step(reports, action, info.context.principal.user_id, reason or "", reason)
         results = []
         for code in organization_codes:
             done = await reporting._run(
