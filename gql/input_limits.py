@@ -15,6 +15,7 @@ looked up and has a business rule of its own (`targetUnit`: INVALID_VALUE) is le
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -149,41 +150,61 @@ def _strings(value: Any, type_: GraphQLInputType, name: str, path: str,
         yield name, path, value, getattr(type_, "name", "")
 
 
+# (argument value, its declared type, its name) of every argument in a document, in
+# document order. The walk with TypeInfo is most of this check's cost; it depends on the
+# document only, and ParserCache hands back the same DocumentNode for the same text, so it
+# is done once per document (keyed by identity, the node kept alive beside its sites).
+Site = tuple[Any, GraphQLInputType, str]
+SITES_CACHE_SIZE = 512
+_sites: OrderedDict[int, tuple[DocumentNode, list[Site]]] = OrderedDict()
+
+
+def _walk_sites(schema: GraphQLSchema, document: DocumentNode) -> list[Site]:
+    type_info = TypeInfo(schema)
+    sites: list[Site] = []
+
+    class Arguments(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            field = type_info.get_field_def()
+            if field is None:
+                return
+            for argument in node.arguments or ():
+                definition = field.args.get(argument.name.value)
+                if definition is not None:
+                    sites.append((argument.value, definition.type, argument.name.value))
+
+    visit(document, TypeInfoVisitor(type_info, Arguments()))
+    return sites
+
+
+def argument_sites(schema: GraphQLSchema, document: DocumentNode) -> list[Site]:
+    entry = _sites.get(id(document))
+    if entry is not None and entry[0] is document:
+        _sites.move_to_end(id(document))
+        return entry[1]
+    sites = _walk_sites(schema, document)
+    _sites[id(document)] = (document, sites)
+    while len(_sites) > SITES_CACHE_SIZE:
+        _sites.popitem(last=False)
+    return sites
+
+
 def check_document(schema: GraphQLSchema, document: DocumentNode,
                    variables: Mapping[str, Any]) -> None:
     """Raise BAD_USER_INPUT for the first string over its cap, anywhere in the document."""
-    type_info = TypeInfo(schema)
-    problems: list[ApiError] = []
     # A variable left out takes its default, which is a literal in the document.
     values: dict[str, Any] = {
         d.variable.name.value: d.default_value
         for o in document.definitions if isinstance(o, OperationDefinitionNode)
         for d in o.variable_definitions or () if d.default_value is not None}
     values.update(variables)
-
-    class Arguments(Visitor):
-        def enter_field(self, node: FieldNode, *_: Any) -> None:
-            field = type_info.get_field_def()
-            if field is None or problems:
-                return
-            for argument in node.arguments or ():
-                definition = field.args.get(argument.name.value)
-                if definition is None:
-                    continue
-                name = argument.name.value
-                for key, path, text, scalar in _strings(argument.value, definition.type,
-                                                        name, name, values):
-                    cap = max_length(key, scalar)
-                    if len(text) > cap:
-                        problems.append(too_long(path, text, cap))
-                        return
-                    if "\x00" in text:
-                        problems.append(nul_character(path))
-                        return
-
-    visit(document, TypeInfoVisitor(type_info, Arguments()))
-    if problems:
-        raise problems[0]
+    for value, type_, name in argument_sites(schema, document):
+        for key, path, text, scalar in _strings(value, type_, name, name, values):
+            cap = max_length(key, scalar)
+            if len(text) > cap:
+                raise too_long(path, text, cap)
+            if "\x00" in text:
+                raise nul_character(path)
 
 
 class InputLimits(SchemaExtension):
