@@ -24,8 +24,9 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
 from gql import background
+from gql.compiled import fast_lane
 from gql.compiled.execute import encode_response
-from gql.context import Context, bearer_token, build_context
+from gql.context import NOT_LOOKED_UP, Context, bearer_token, build_context
 from gql.exports.routes import routes as export_routes
 from gql.http_limits import BodyLimit
 from gql.http_security import PREFLIGHT_HEADERS, BrowserGuards, graphiql_csp
@@ -75,7 +76,12 @@ class GraphQLApp(GraphQL[Context, None]):
         request = Request(scope=scope, receive=receive)
         try:
             try:
-                response = await idempotent(request, lambda: self.run(request))
+                response = None
+                if self.compiled_reads:  # a read answered from SQL before: again, directly
+                    response, request.state.principal = await fast_lane.answer(
+                        request, self.schema)
+                if response is None:
+                    response = await idempotent(request, lambda: self.run(request))
             except HTTPException as e:
                 response = PlainTextResponse(e.reason, status_code=e.status_code)
         finally:
@@ -83,7 +89,11 @@ class GraphQLApp(GraphQL[Context, None]):
         await response(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        context = await build_context(request, response, bearer_token(request.headers))
+        # The fast lane may have looked the caller up already: once per request.
+        known = getattr(request.state, "principal", NOT_LOOKED_UP) if isinstance(
+            request, Request) else NOT_LOOKED_UP
+        context = await build_context(request, response, bearer_token(request.headers),
+                                      known=known)
         context.compiled_reads = self.compiled_reads and isinstance(request, Request)
         return context
 

@@ -58,11 +58,16 @@ def bearer_token(headers: Any) -> str | None:
     return None
 
 
+NOT_LOOKED_UP: Any = object()
+
+
 async def build_context(request: HTTPConnection | None, response: Response | None,
-                        token: str | None) -> Context:
+                        token: str | None, known: Any = NOT_LOOKED_UP) -> Context:
+    """`known`: the caller already looked up for this token in this request (a Principal,
+    or None for a dead token); anything else means not looked up yet."""
     if token is None:
         return Context(request, response, None)
-    principal = await principal_for_token(token)
+    principal = (await principal_for_token(token)) if known is NOT_LOOKED_UP else known
     set_user(principal.user_id if principal else None)  # on every log line from here on
     problem = None if principal else "登录已失效（已退出、已过期或账号已停用），请重新登录"
     return Context(request, response, principal, problem)

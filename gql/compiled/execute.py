@@ -30,6 +30,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 from tortoise import connections
 
+from gql.compiled import fast_lane
 from gql.compiled.functions import register
 from gql.compiled.plan import Fallback, Planner
 from gql.compiled.render import NOW, Dialect, Renderer
@@ -211,6 +212,12 @@ class CompiledReads(SchemaExtension):
         rest = [n for r in roots if r.key not in answers for n in r.nodes]
         if not rest:
             ec.result = ExecutionResult(data={r.key: answers[r.key] for r in roots})
+            if ec.query is not None:  # answered wholly from SQL: the fast lane may replay it
+                fast_lane.remember(
+                    fast_lane.key(ec.schema, ec.query, ec._provided_operation_name,
+                                  ec.variables, principal, client.capabilities.dialect),
+                    fast_lane.Ready(ec.operation_name,
+                                    tuple((r.key, r.sql, r.constant) for r in roots)))
             yield
             return
         ec.graphql_document = pruned(document, ec.operation_name, rest)

@@ -5,6 +5,8 @@ taskplatform_request_duration_seconds{operation}         latency by GraphQL oper
                                                          (the route for other requests)
 taskplatform_errors_total{code}                          errors answered, by their code
 taskplatform_live_sockets                                open websockets (live dashboards)
+taskplatform_fast_lane_answers_total                     reads answered again from their
+                                                         compiled plan (gql/compiled/fast_lane.py)
 taskplatform_db_pool_connections{state}                  PostgreSQL pool: idle / in_use / max
 Several workers (`serve --workers N`) share their counts through PROMETHEUS_MULTIPROC_DIR,
 which `serve` sets up; then the pool gauge is the scraped worker's.
@@ -37,6 +39,8 @@ DURATION = Histogram("taskplatform_request_duration_seconds",
                      "Time to answer a request, by GraphQL operation (or route)", ["operation"],
                      buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 ERRORS = Counter("taskplatform_errors", "Errors answered, by code", ["code"])
+FAST_LANE = Counter("taskplatform_fast_lane_answers",
+                    "Reads answered again from their compiled plan, without strawberry")
 LIVE_SOCKETS = Gauge("taskplatform_live_sockets", "Open websockets",
                      multiprocess_mode="livesum")
 

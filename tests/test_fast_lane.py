@@ -1,0 +1,133 @@
+"""The fast lane (gql/compiled/fast_lane.py): a read answered wholly from SQL is answered
+again without strawberry's pipeline. It must give the very same bytes, as of now, and never
+to anyone the first answer was not for: a logout, a disabled account, another caller, other
+variables each take the full path."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from gql.observability import metrics
+from tests.conftest import PROVINCE, ZZ_SCHOOL, ZZ_SCHOOL_2, Api
+from tests.test_accounts import LOGOUT, SET_USER_ACTIVE, user_id
+from tests.test_declarations import row, save
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+READ = """query Form($org: String) { declaration(organizationCode: $org) {
+  status version organization { code name }
+  undertakings { quantity item { number title } funding { schoolSelf total } } } }"""
+
+
+class Lane:
+    """The compiled app alone (no differential replay), counting fast-lane answers."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def post(self, token: str, variables: dict[str, Any] | None = None,
+                   query: str = READ, headers: dict[str, str] | None = None
+                   ) -> tuple[httpx.Response, bool]:
+        """The response, and whether the fast lane gave it."""
+        before = metrics.FAST_LANE._value.get()
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {token}", **(headers or {})})
+        return response, metrics.FAST_LANE._value.get() > before
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def lane(api: Api) -> AsyncIterator[Lane]:
+    app = api.client._transport.app  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as client:
+        yield Lane(client)
+
+
+async def test_the_same_read_again_is_the_fast_lanes_with_the_same_bytes(
+        api: Api, lane: Lane, count_sql: Any) -> None:
+    school = await api.token(ZZ_SCHOOL)
+    await save(api, ZZ_SCHOOL, ZZ_SCHOOL, 0, [row("3.2", 2, schoolSelf="1.5")])
+    first, fast = await lane.post(school, {"org": ZZ_SCHOOL})
+    assert not fast and first.status_code == 200 and "errors" not in first.json()
+    count_sql.statements.clear()
+    again, fast = await lane.post(school, {"org": ZZ_SCHOOL})
+    assert fast
+    assert (again.status_code, again.headers["content-type"], again.content) == (
+        first.status_code, first.headers["content-type"], first.content)
+    # The session lookup, then the root field's one statement.
+    assert len(count_sql.statements) == 2, count_sql.statements
+
+
+async def test_it_answers_as_of_now_never_from_a_cache(api: Api, lane: Lane) -> None:
+    school = await api.token(ZZ_SCHOOL)
+    saved = await save(api, ZZ_SCHOOL, ZZ_SCHOOL, 0, [row("3.2", 2, schoolSelf="1.5")])
+    await lane.post(school, {"org": ZZ_SCHOOL})
+    await save(api, ZZ_SCHOOL, ZZ_SCHOOL, saved["declaration"]["version"],
+               [row("3.2", 7, schoolSelf="9.25")])
+    response, fast = await lane.post(school, {"org": ZZ_SCHOOL})
+    assert fast
+    rows = response.json()["data"]["declaration"]["undertakings"]
+    assert [(r["quantity"], r["funding"]["schoolSelf"]) for r in rows] == [(7, "9.25")]
+
+
+async def test_a_logout_ends_it_at_once(api: Api, lane: Lane) -> None:
+    school = await api.token(ZZ_SCHOOL)
+    for _ in range(2):
+        _response, fast = await lane.post(school, {"org": ZZ_SCHOOL})
+    assert fast
+    await api.data(LOGOUT, token=school)
+    refused, fast = await lane.post(school, {"org": ZZ_SCHOOL})
+    assert not fast
+    assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_disabled_account_is_refused_at_once(api: Api, lane: Lane) -> None:
+    school = await api.token(ZZ_SCHOOL_2)
+    for _ in range(2):
+        _response, fast = await lane.post(school, {"org": ZZ_SCHOOL_2})
+    assert fast
+    province = await api.token(PROVINCE)
+    await api.data(SET_USER_ACTIVE, {"id": await user_id(api, ZZ_SCHOOL_2),
+                                     "active": False}, province)
+    refused, fast = await lane.post(school, {"org": ZZ_SCHOOL_2})
+    assert not fast
+    assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_another_caller_never_gets_the_answer_made_for_the_first(
+        api: Api, lane: Lane) -> None:
+    await save(api, ZZ_SCHOOL, ZZ_SCHOOL, 0, [row("3.2", 2, schoolSelf="1.5")])
+    owner = await api.token(ZZ_SCHOOL)
+    for _ in range(2):
+        mine, fast = await lane.post(owner, {"org": ZZ_SCHOOL})
+    assert fast and mine.json()["data"]["declaration"]["undertakings"]
+    # The same bytes sent by a neighbouring school: its own (full-path) answer, no rows of
+    # the other school's.
+    neighbour = await api.token(ZZ_SCHOOL_2)
+    theirs, fast = await lane.post(neighbour, {"org": ZZ_SCHOOL})
+    assert not fast
+    assert theirs.content != mine.content
+    assert ZZ_SCHOOL not in theirs.text or "undertakings" not in theirs.text
+    # And the owner's other variables are planned anew.
+    _other, fast = await lane.post(owner, {"org": ZZ_SCHOOL_2})
+    assert not fast
+
+
+async def test_requests_it_leaves_to_the_full_path(api: Api, lane: Lane) -> None:
+    school = await api.token(ZZ_SCHOOL)
+    for _ in range(2):
+        _response, fast = await lane.post(school, {"org": ZZ_SCHOOL})
+    assert fast
+    # An Idempotency-Key, another operation name, a streaming Accept: the full path.
+    for headers in ({"Idempotency-Key": "k-1"}, {"Accept": "multipart/mixed"}):
+        _response, fast = await lane.post(school, {"org": ZZ_SCHOOL}, headers=headers)
+        assert not fast
+    wrapped = await lane.client.post("/graphql", json=[{"query": READ}],
+                                     headers={"Authorization": f"Bearer {school}"})
+    assert wrapped.status_code == 400  # batches stay refused, as before
