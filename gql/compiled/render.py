@@ -95,6 +95,43 @@ class Renderer:
         self.dialect = dialect
         self.params: list[Any] = []
         self.aliases = 0
+        # To-one relations by primary key are LEFT JOINed into the FROM of the rows they
+        # hang from instead of a correlated subquery per row: PostgreSQL ran those as a scan
+        # of the (small) catalog per undertaking, twice (the item and its sort key), most of
+        # the time of a province-wide read. An alias that heads a FROM (or is joined to one)
+        # maps to that FROM's head; its joins collect in `joins` while its row is rendered.
+        self.head: dict[str, str] = {}
+        self.joins: dict[str, list[str]] = {}
+        # (alias, table, local column) -> the alias joined without a row rule (order terms)
+        self.plain: dict[tuple[str, str, str], str] = {}
+
+    def from_rows(self, table: str, alias: str) -> None:
+        """`alias` heads a FROM of `table`: relations of its rows may join to it."""
+        self.head[alias] = alias
+        self.joins[alias] = []
+
+    def from_clause(self, table: str, alias: str) -> str:
+        return " ".join([f"FROM {table} {alias}", *self.joins.pop(alias, [])])
+
+    def join(self, alias: str, rel: Relation, table: str, rows: tuple[Rows, ...]) -> str | None:
+        """The alias of `rel`'s row LEFT JOINed to `alias`'s FROM (its row rule in the ON:
+        no row, or one it may not see, gives NULLs, as the subquery gave no row); None when
+        the relation is not by the target's id or `alias` heads no FROM."""
+        head = self.head.get(alias)
+        if head is None or rel.many or rel.remote != "id":
+            return None
+        local = checked(rel.local)
+        if not rows and (alias, table, local) in self.plain:
+            return self.plain[(alias, table, local)]
+        inner = self.alias()
+        on = f"{inner}.id = {alias}.{local}"
+        for r in rows:
+            on += " AND " + self.among(inner, r)
+        self.joins[head].append(f"LEFT JOIN {table} {inner} ON {on}")
+        self.head[inner] = head
+        if not rows:
+            self.plain[(alias, table, local)] = inner
+        return inner
 
     # -- parameters and subqueries -----------------------------------------------------
     def param(self, value: Any) -> str:
@@ -238,16 +275,22 @@ class Renderer:
             return self.object(nested.target, alias)
         rel: Relation = nested.relation
         table = checked(REGISTRY[rel.type_name].table or "")
+        joined = self.join(alias, rel, table, nested.rows)
+        if joined is not None:
+            return f"(CASE WHEN {joined}.id IS NULL THEN 'null' ELSE" \
+                   f" {self.object(nested.target, joined)} END)"
         inner = self.alias()
         where = f"{inner}.{checked(rel.remote)} = {alias}.{checked(rel.local)}"
         for rows in nested.rows:
             where += " AND " + self.among(inner, rows)
+        self.from_rows(table, inner)
         element = self.object(nested.target, inner)
-        from_where = f"FROM {table} {inner} WHERE {where}"
         if rel.many:
-            return self.dialect.array(element, from_where,
-                                      self.order(rel.type_name, nested.order, inner))
-        return f"coalesce((SELECT {element} {from_where}), 'null')"
+            order = self.order(rel.type_name, nested.order, inner)
+            return self.dialect.array(element, f"{self.from_clause(table, inner)} WHERE {where}",
+                                      order)
+        return f"coalesce((SELECT {element} {self.from_clause(table, inner)} WHERE {where})," \
+               " 'null')"
 
     def order(self, type_name: str, terms: tuple[tuple[str, bool], ...], alias: str) -> str:
         out = []
@@ -262,8 +305,11 @@ class Renderer:
             return f"{alias}.{checked(head)}"
         rel = REGISTRY[type_name].fields[head]
         assert isinstance(rel, Relation) and not rel.many
-        inner = self.alias()
         table = checked(REGISTRY[rel.type_name].table or "")
+        joined = self.join(alias, rel, table, ())
+        if joined is not None:
+            return self.term(rel.type_name, rest, joined)
+        inner = self.alias()
         value = self.term(rel.type_name, rest, inner)
         return (f"(SELECT {value} FROM {table} {inner} WHERE {inner}.{checked(rel.remote)}"
                 f" = {alias}.{checked(rel.local)})")
@@ -288,12 +334,15 @@ class Renderer:
             where = f" WHERE {alias}.id = {self.param(plan.id_equals)}"
         else:  # every row of a derived table (its WITH query holds the filters)
             where = ""
+        self.from_rows(table, alias)
         element = self.object(plan.target, alias)
         if plan.kind == "list":
-            value = self.dialect.array(element, f"FROM {table} {alias}{where}",
-                                       self.order(plan.target.type_name, plan.order, alias))
+            order = self.order(plan.target.type_name, plan.order, alias)
+            value = self.dialect.array(element, f"{self.from_clause(table, alias)}{where}",
+                                       order)
         else:
-            value = f"coalesce((SELECT {element} FROM {table} {alias}{where}), 'null')"
+            value = f"coalesce((SELECT {element} {self.from_clause(table, alias)}{where})," \
+                    " 'null')"
         if guard:
             value = f"CASE WHEN {guard} THEN {value} END"
         return self.with_sources(plan) + f"SELECT {value}"
