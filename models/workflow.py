@@ -47,28 +47,31 @@ class Window:
 
     def lock(self, now: datetime) -> DomainError | None:
         if self.opens_at is None or self.closes_at is None:
-            return DomainError(Code.NOT_OPEN_YET, "填报尚未开放")
+            return DomainError(Code.NOT_OPEN_YET, NOT_OPEN)
         if now < self.opens_at:
-            return DomainError(Code.NOT_OPEN_YET,
-                               f"填报尚未开始，开始时间为 {beijing(self.opens_at)}（北京时间）")
+            return DomainError(Code.NOT_OPEN_YET, NOT_STARTED.format(beijing(self.opens_at)))
         if now > self.closes_at:
-            return DomainError(Code.DEADLINE_PASSED,
-                               f"填报已于 {beijing(self.closes_at)}（北京时间）截止，平台已关闭；"
-                               "如需修改，请联系省教育厅")
+            return DomainError(Code.DEADLINE_PASSED, CLOSED.format(beijing(self.closes_at)))
         return None
 
 
+# The words of the locks, shared with their SQL form (gql/compiled/locks.py); `{}` is a
+# time as `beijing()` prints it.
+NOT_OPEN = "填报尚未开放"
+NOT_STARTED = "填报尚未开始，开始时间为 {}（北京时间）"
+CLOSED = "填报已于 {}（北京时间）截止，平台已关闭；如需修改，请联系省教育厅"
+STATUS_LOCKS: dict[DeclarationStatus, tuple[str, str]] = {
+    S.SUBMITTED: (Code.DECLARATION_SUBMITTED, "已提交，等待审核；如需修改，请先撤回或由上级退回"),
+    S.CITY_APPROVED: (Code.DECLARATION_CITY_APPROVED,
+                      "地市教育局已审核通过，等待省教育厅确认；如需修改，请联系地市教育局退回修改"),
+    S.ACCEPTED: (Code.DECLARATION_ACCEPTED,
+                 "已由省教育厅确认，不能再修改；如需修改，请联系省教育厅重新打开"),
+}
+
+
 def status_lock(status: DeclarationStatus) -> DomainError | None:
-    if status is S.SUBMITTED:
-        return DomainError(Code.DECLARATION_SUBMITTED,
-                           "已提交，等待审核；如需修改，请先撤回或由上级退回")
-    if status is S.CITY_APPROVED:
-        return DomainError(Code.DECLARATION_CITY_APPROVED,
-                           "地市教育局已审核通过，等待省教育厅确认；如需修改，请联系地市教育局退回修改")
-    if status is S.ACCEPTED:
-        return DomainError(Code.DECLARATION_ACCEPTED,
-                           "已由省教育厅确认，不能再修改；如需修改，请联系省教育厅重新打开")
-    return None
+    found = STATUS_LOCKS.get(status)
+    return DomainError(*found) if found else None
 
 
 def edit_lock_of(status: DeclarationStatus, window: Window, now: datetime

@@ -121,8 +121,18 @@ class Percent:
     denominator: str
 
 
+@dataclass(frozen=True)
+class EditLock:
+    """Why the form cannot be changed now (a `Lock` object, null when it can), or as a
+    Boolean field whether it can: models/workflow.py edit_lock_of over the form's status
+    and window, in SQL beside it (gql/compiled/locks.py)."""
+
+    status: Lookup
+    window: WindowPart  # its tables and its extensions' row rule (any part)
+
+
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
-            | WindowPart)
+            | WindowPart | EditLock)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from tortoise.queryset import QuerySet
 from gql.compiled.declare import (
     REGISTRY,
     Column,
+    EditLock,
     Embedded,
     FlagList,
     Lookup,
@@ -93,6 +94,7 @@ class Leaf:
     window: WindowPart | None = None
     rows: tuple[Rows, ...] = ()
     default: Any = None
+    window_rows: tuple[Rows, ...] = ()  # an edit lock's: its window's (rows: its status's)
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,8 @@ class Planner:
                            Rows.of(declared.extension_scope(self.principal)))
             return Leaf(key, "window", window=declared, rows=window_rows,
                         **self.codec(gql_field, where))
+        if isinstance(declared, EditLock):
+            return self.edit_lock(key, declared, gql_field, nodes, where)
         if isinstance(declared, Embedded | Relation):
             target, many = unwrap(gql_field.type)
             if not isinstance(target, GraphQLObjectType):
@@ -264,6 +268,31 @@ class Planner:
                 return Nested(key, plan, None, ())
             return Nested(key, plan, declared, rows, self.order(target.name, declared.order))
         raise Fallback(f"{where} has no SQL form")
+
+    def edit_lock(self, key: str, declared: EditLock, gql_field: GraphQLField,
+                  nodes: list[FieldNode], where: str) -> Leaf:
+        """`lock { code message }` (kind lock, `names`: its keys and fields in query order)
+        or `editable` (kind editable)."""
+        campaign = Rows.of(self.campaign_view(where))
+        status = declared.status
+        status_rows = (campaign, *((Rows.of(status.scope(self.principal)),)
+                                   if status.scope else ()))
+        window_rows = (campaign, Rows.of(declared.window.extension_scope(self.principal)))
+        target, _ = unwrap(gql_field.type)
+        parts: list[tuple[str, str]] = []
+        if isinstance(target, GraphQLObjectType):
+            for part_key, part_nodes in self.collect(
+                    target, (n.selection_set for n in nodes)).items():
+                name = part_nodes[0].name.value
+                if name not in ("code", "message", "__typename"):
+                    raise Fallback(f"{where}.{name} has no SQL form")
+                if name != "__typename":
+                    self.check_gates(target.fields[name], f"{target.name}.{name}")
+                parts.append((part_key, name))
+        return Leaf(key, "lock" if parts or isinstance(target, GraphQLObjectType)
+                    else "editable", names=tuple(parts), lookup=status, window=declared.window,
+                    rows=status_rows, window_rows=window_rows, default=status.default,
+                    type_name=getattr(target, "name", ""))
 
     def campaign_view(self, where: str) -> Any:
         campaign = self.views.get("campaign")

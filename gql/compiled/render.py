@@ -64,6 +64,10 @@ class Dialect:
     def datetime_text(self, expr: str) -> str:
         raise NotImplementedError
 
+    def minutes_text(self, expr: str) -> str:
+        """A stored time as models/clock.py beijing() prints it: `YYYY-MM-DD HH:MM`, Beijing."""
+        raise NotImplementedError
+
     def cents_text(self, expr: str) -> str:
         """Integer hundredths as the two-decimal text Decimal prints ("-0.05", "12.50")."""
         raise NotImplementedError
@@ -169,6 +173,10 @@ class Renderer:
         d = self.dialect
         if leaf.kind in ("lookup", "window"):
             return self.value(leaf, self.looked_up(leaf, alias))
+        if leaf.kind in ("lock", "editable"):
+            from gql.compiled.locks import render_lock
+
+            return render_lock(self, leaf, alias)
         if leaf.kind == "typename":
             return f"'\"{checked(leaf.type_name)}\"'"
         if leaf.kind == "global_id":

@@ -58,6 +58,9 @@ class Postgres(Dialect):
                 f" to_char(floor(abs(extract(epoch FROM {offset})) / 3600)::int, 'FM00') || ':' ||"
                 f" to_char((abs(extract(epoch FROM {offset}))::int % 3600) / 60, 'FM00'))")
 
+    def minutes_text(self, expr: str) -> str:
+        return f"to_char({expr} AT TIME ZONE '{_ZONE}', 'YYYY-MM-DD HH24:MI')"
+
     def base64(self, expr: str) -> str:
         # encode() wraps lines after 76 characters: our ids are far shorter, but be exact.
         return f"replace(encode(convert_to({expr}, 'UTF8'), 'base64'), E'\\n', '')"

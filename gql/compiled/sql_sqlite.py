@@ -54,6 +54,10 @@ class Sqlite(Dialect):
                 f" strftime('%Y-%m-%dT%H:%M:%S', {expr}, '+8 hours') || {fraction} ||"
                 " '+08:00' END)")
 
+    def minutes_text(self, expr: str) -> str:
+        return (f"(CASE WHEN {expr} < '1992' THEN replace(substr(gql_shanghai({expr}), 1, 16),"
+                f" 'T', ' ') ELSE strftime('%Y-%m-%d %H:%M', {expr}, '+8 hours') END)")
+
     def base64(self, expr: str) -> str:
         return f"gql_base64({expr})"
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 
-from gql.compiled.declare import Embedded, Lookup, Relation, WindowPart, declare
+from gql.compiled.declare import EditLock, Embedded, Lookup, Relation, WindowPart, declare
 from gql.context import Info
 from gql.errors import UserError
 from gql.nodes import compose, decompose
@@ -312,12 +312,16 @@ def _in_campaign(views: dict[str, Any]) -> Any:
 
 # What each field reads, for both paths (gql/compiled/declare.py): the row is the
 # organisation's, the campaign is handed down by the root field.
+_FORM = {name: Lookup("declaration", name, scope=visible_declarations,
+                     default=getattr(default, "value", default))
+         for name, default in FORM_COLUMNS.items()}
+_DEADLINE = WindowPart("closes", "declaration_extension", visible_extensions)
 DECLARATION_SQL = declare(
     "Declaration", "organization",
-    each={name: Lookup("declaration", name, scope=visible_declarations,
-                       default=getattr(default, "value", default))
-          for name, default in FORM_COLUMNS.items()},
-    deadline=WindowPart("closes", "declaration_extension", visible_extensions),
+    each=_FORM,
+    lock=EditLock(_FORM["status"], _DEADLINE),
+    editable=EditLock(_FORM["status"], _DEADLINE),
+    deadline=_DEADLINE,
     opens_at=WindowPart("opens", "declaration_extension", visible_extensions),
     extension_until=WindowPart("extension", "declaration_extension", visible_extensions),
     organization=Embedded("Organization"),

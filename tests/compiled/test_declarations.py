@@ -19,7 +19,8 @@ DECLARATION = """
 query Declaration($org: String, $campaign: String) {
   declaration(organizationCode: $org, campaignCode: $campaign) {
     __typename status version submittedAt returnedAt returnReason acceptedAt updatedAt
-    deadline opensAt extensionUntil
+    deadline opensAt extensionUntil editable lock { code message __typename }
+    locked: lock { why: message }
     organization { code name parent { code } }
     undertakings { quantity funding { total schoolSelf } item { number } }
   }
@@ -71,3 +72,11 @@ async def test_declarations(paths: Paths) -> None:
     await compare()  # submitted, with an extension that runs
     await Extension.filter(organization=org).update(until=now_utc() - timedelta(days=1))
     await compare()  # an extension that has ended
+    # The window closed (no extension), then not yet open: the lock's words name the time.
+    await Campaign.filter(id=campaign.id).update(
+        declaration_closes_at=now_utc() - timedelta(hours=2))
+    await compare()
+    await Campaign.filter(id=campaign.id).update(
+        declaration_opens_at=now_utc() + timedelta(days=2),
+        declaration_closes_at=now_utc() + timedelta(days=9))
+    await compare()
