@@ -131,8 +131,17 @@ class EditLock:
     window: WindowPart  # its tables and its extensions' row rule (any part)
 
 
+@dataclass(frozen=True)
+class Form:
+    """An organisation's form for a campaign (a type declared over the organisation's own
+    row): the campaign named by the field's `campaignCode`, else the newest; null for rows
+    outside `scope` (gql/declarations/resolve.py declaration_of: those who manage it)."""
+
+    scope: Scope
+
+
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
-            | WindowPart | EditLock)
+            | WindowPart | EditLock | Form)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 from weakref import WeakSet
 
 from gql.scalars import serialize_datetime
+from models.clock import beijing
 
 _registered: WeakSet[Any] = WeakSet()
 
@@ -25,10 +26,29 @@ def gql_shanghai(text: str | None) -> str | None:
     return serialize_datetime(value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
+def gql_datetime_json(text: str | None) -> str:
+    """A stored UTC time as a DateTime field's JSON value: `"..."`, or `null`. One call
+    where the SQL form nested three CASEs: SQLite 3.40's parser has a fixed stack (about
+    ten levels of `x || (CASE ...)`), and a form's dates deep in a nested read overflowed it."""
+    shown = gql_shanghai(text)
+    return "null" if shown is None else f'"{shown}"'
+
+
+def gql_minutes(text: str | None) -> str | None:
+    """A stored UTC time as models/clock.py beijing() prints it in a lock's words."""
+    if text is None:
+        return None
+    value = datetime.fromisoformat(text)
+    return beijing(value if value.tzinfo else value.replace(tzinfo=UTC))
+
+
 async def register(connection: Any) -> None:
     """Register on an aiosqlite connection, once."""
     if connection in _registered:
         return
     await connection.create_function("gql_base64", 1, gql_base64, deterministic=True)
     await connection.create_function("gql_shanghai", 1, gql_shanghai, deterministic=True)
+    await connection.create_function("gql_datetime_json", 1, gql_datetime_json,
+                                     deterministic=True)
+    await connection.create_function("gql_minutes", 1, gql_minutes, deterministic=True)
     _registered.add(connection)

@@ -36,6 +36,7 @@ from gql.compiled.declare import (
     EditLock,
     Embedded,
     FlagList,
+    Form,
     Lookup,
     Percent,
     Relation,
@@ -127,6 +128,9 @@ class Planner:
     views: dict[str, Any] = dataclass_field(default_factory=dict)
     # Inside an Embedded(cents=True): decimal columns hold integer cents.
     cents: bool = False
+    # Rows the root's answer needs (a campaign a nested field names): without them the
+    # resolver path raises its error, so the root field goes to strawberry (roots.py).
+    requires: list[Rows] = dataclass_field(default_factory=list)
 
     # -- selections ---------------------------------------------------------------------
     def collect(self, type_: GraphQLObjectType, selection_sets: Iterable[SelectionSetNode | None]
@@ -207,13 +211,15 @@ class Planner:
         gql_field = type_.fields[name]
         where = f"{type_.name}.{name}"
         self.check_gates(gql_field, where)
-        if gql_field.args:
-            raise Fallback(f"{where} takes arguments")
         definition = gql_field.extensions.get("strawberry-definition")
         python_name = getattr(definition, "python_name", name)
+        declared = sql.fields.get(python_name)
+        if isinstance(declared, Form):
+            return self.form(key, declared, gql_field, nodes, where)
+        if gql_field.args:
+            raise Fallback(f"{where} takes arguments")
         if name == "id" and sql.node:
             return Leaf(key, "global_id", column="id", type_name=type_.name)
-        declared = sql.fields.get(python_name)
         if isinstance(declared, Column):
             codec = self.codec(gql_field, where)
             if self.cents and codec["codec"] == "decimal":
@@ -268,6 +274,24 @@ class Planner:
                 return Nested(key, plan, None, ())
             return Nested(key, plan, declared, rows, self.order(target.name, declared.order))
         raise Fallback(f"{where} has no SQL form")
+
+    def form(self, key: str, declared: Form, gql_field: GraphQLField, nodes: list[FieldNode],
+             where: str) -> Nested:
+        from gql.catalog.queries import campaign_named
+
+        if len(nodes) > 1 and any(n.arguments != nodes[0].arguments for n in nodes[1:]):
+            raise Fallback(f"{where}: merged with other arguments")
+        target, _ = unwrap(gql_field.type)
+        if not isinstance(target, GraphQLObjectType):
+            raise Fallback(f"{where} is not an object")
+        campaign = campaign_named(self.arguments(gql_field, nodes[0]).get("campaignCode"))
+        self.requires.append(Rows.of(campaign))
+        views, self.views = self.views, {"campaign": campaign}
+        try:
+            plan = self.object(target, nodes)
+        finally:
+            self.views = views
+        return Nested(key, plan, None, (Rows.of(declared.scope(self.principal)),))
 
     def edit_lock(self, key: str, declared: EditLock, gql_field: GraphQLField,
                   nodes: list[FieldNode], where: str) -> Leaf:

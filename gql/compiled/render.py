@@ -64,6 +64,15 @@ class Dialect:
     def datetime_text(self, expr: str) -> str:
         raise NotImplementedError
 
+    def datetime_json(self, expr: str) -> str:
+        """A DateTime field's JSON value: the quoted text, or null."""
+        return f"(CASE WHEN {expr} IS NULL THEN 'null' ELSE ('\"' || {self.datetime_text(expr)}" \
+               " || '\"') END)"
+
+    def greatest_known(self, a: str, b: str) -> str:
+        """The later of two times, either of which may be NULL (NULL when both are)."""
+        raise NotImplementedError
+
     def minutes_text(self, expr: str) -> str:
         """A stored time as models/clock.py beijing() prints it: `YYYY-MM-DD HH:MM`, Beijing."""
         raise NotImplementedError
@@ -73,12 +82,6 @@ class Dialect:
         raise NotImplementedError
 
     def base64(self, expr: str) -> str:
-        raise NotImplementedError
-
-    def least(self, a: str, b: str) -> str:
-        raise NotImplementedError
-
-    def greatest(self, a: str, b: str) -> str:
         raise NotImplementedError
 
     def array(self, element: str, from_where: str, order: str) -> str:
@@ -237,8 +240,7 @@ class Renderer:
             return running
         closes = (f"(SELECT {c}.{checked(w.closes)} FROM campaign {c} WHERE {c}.id IN"
                   f" {self.rows(campaign)})")
-        return (f"(CASE WHEN {running} IS NULL THEN {closes} WHEN {closes} IS NULL THEN"
-                f" {running} ELSE {self.dialect.greatest(closes, running)} END)")
+        return self.dialect.greatest_known(closes, running)
 
     def value(self, leaf: Leaf, column: str) -> str:
         """A stored value as JSON text, by the field's codec."""
@@ -255,7 +257,7 @@ class Renderer:
         if leaf.codec == "cents":
             return self.nullable(column, f"('\"' || {d.cents_text(column)} || '\"')")
         if leaf.codec == "datetime":
-            return self.nullable(column, f"('\"' || {d.datetime_text(column)} || '\"')")
+            return d.datetime_json(column)
         if leaf.codec == "enum":
             whens = " ".join(f"WHEN '{checked(v)}' THEN '\"{checked(n)}\"'"
                              for v, n in leaf.names)
@@ -279,8 +281,10 @@ class Renderer:
         return "('{' || " + " || ".join(parts) + " || '}')"
 
     def nested(self, nested: Nested, alias: str) -> str:
-        if nested.relation is None:
-            return self.object(nested.target, alias)
+        if nested.relation is None:  # the same row; shown only when among nested.rows
+            shown = " AND ".join(self.among(alias, rows) for rows in nested.rows)
+            element = self.object(nested.target, alias)
+            return f"(CASE WHEN {shown} THEN {element} ELSE 'null' END)" if shown else element
         rel: Relation = nested.relation
         table = checked(REGISTRY[rel.type_name].table or "")
         joined = self.join(alias, rel, table, nested.rows)

@@ -4,7 +4,7 @@ uses (so filters, defaults and scoping are written once)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from graphql import FieldNode, GraphQLField, GraphQLObjectType
@@ -183,5 +183,10 @@ def plan_root(planner: Planner, query_type: GraphQLObjectType, key: str,
         raise Fallback(f"root field {name} is not compiled")
     field = query_type.fields[name]
     planner.check_gates(field, name)
-    plan: Any = handler(planner, key, field, nodes)
-    return plan  # type: ignore[no-any-return]
+    planner.requires = []
+    plan: RootPlan = handler(planner, key, field, nodes)
+    if planner.requires:
+        if plan.kind not in ("object", "list"):
+            raise Fallback(f"{key}: a nested field needs rows this root cannot require")
+        plan = replace(plan, requires=(*plan.requires, *planner.requires))
+    return plan

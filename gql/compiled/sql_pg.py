@@ -58,18 +58,15 @@ class Postgres(Dialect):
                 f" to_char(floor(abs(extract(epoch FROM {offset})) / 3600)::int, 'FM00') || ':' ||"
                 f" to_char((abs(extract(epoch FROM {offset}))::int % 3600) / 60, 'FM00'))")
 
+    def greatest_known(self, a: str, b: str) -> str:
+        return f"greatest({a}, {b})"  # NULLs are ignored
+
     def minutes_text(self, expr: str) -> str:
         return f"to_char({expr} AT TIME ZONE '{_ZONE}', 'YYYY-MM-DD HH24:MI')"
 
     def base64(self, expr: str) -> str:
         # encode() wraps lines after 76 characters: our ids are far shorter, but be exact.
         return f"replace(encode(convert_to({expr}, 'UTF8'), 'base64'), E'\\n', '')"
-
-    def greatest(self, a: str, b: str) -> str:
-        return f"greatest({a}, {b})"
-
-    def least(self, a: str, b: str) -> str:
-        return f"least({a}, {b})"
 
     def array(self, element: str, from_where: str, order: str) -> str:
         return (f"(SELECT '[' || coalesce(string_agg({element}, ',' ORDER BY {order}), '')"

@@ -46,26 +46,20 @@ class Sqlite(Dialect):
                 f" abs({expr}) / 100, abs({expr}) % 100)")
 
     def datetime_text(self, expr: str) -> str:
-        # Stored as Python's isoformat(" ") in UTC. Since 1991 Asia/Shanghai is +08:00 all
-        # year; an older time goes through the tz database (gql_shanghai, functions.py).
-        fraction = (f"CASE WHEN substr({expr}, 20, 1) = '.' THEN substr({expr}, 20, 7)"
-                    " ELSE '' END")
-        return (f"(CASE WHEN {expr} < '1992' THEN gql_shanghai({expr}) ELSE"
-                f" strftime('%Y-%m-%dT%H:%M:%S', {expr}, '+8 hours') || {fraction} ||"
-                " '+08:00' END)")
+        return f"gql_shanghai({expr})"
+
+    def datetime_json(self, expr: str) -> str:
+        return f"gql_datetime_json({expr})"
 
     def minutes_text(self, expr: str) -> str:
-        return (f"(CASE WHEN {expr} < '1992' THEN replace(substr(gql_shanghai({expr}), 1, 16),"
-                f" 'T', ' ') ELSE strftime('%Y-%m-%d %H:%M', {expr}, '+8 hours') END)")
+        return f"gql_minutes({expr})"
+
+    def greatest_known(self, a: str, b: str) -> str:
+        # max() is NULL when either is: the other one then, as greatest() does
+        return f"coalesce(max({a}, {b}), {a}, {b})"
 
     def base64(self, expr: str) -> str:
         return f"gql_base64({expr})"
-
-    def greatest(self, a: str, b: str) -> str:
-        return f"max({a}, {b})"
-
-    def least(self, a: str, b: str) -> str:
-        return f"min({a}, {b})"
 
     def array(self, element: str, from_where: str, order: str) -> str:
         return (f"(SELECT '[' || coalesce(group_concat(gql_e, ','), '') || ']' FROM"

@@ -5,12 +5,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 
-from gql.compiled.declare import Relation, declare
+from gql.compiled.declare import Form, Relation, declare
 from gql.context import Info
 from gql.enums import CityCategory, OrgKind, SchoolType
 from models import Organization as OrganizationModel
 from permissions.classes import IsActiveUser
 from permissions.scoping import (
+    managed_organizations,
     manages,
     visible_organizations,
     visible_undertakings,
@@ -126,4 +127,5 @@ ORGANIZATION_SQL = declare(
                           scope=visible_undertakings, order=("item__sort_key",)),
     users=Relation("User", local="id", remote="organization_id", many=True,
                    scope=visible_users, order=("username",)),
+    declaration=Form(managed_organizations),
 )

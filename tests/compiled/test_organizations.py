@@ -168,3 +168,39 @@ async def test_text_as_python_prints_it(paths: Paths) -> None:
     token = await paths.token(PROVINCE)
     body = await paths.both(CITY, {"code": ZHENGZHOU}, token)
     assert '\\u0001' in body.decode() and "😀" in body.decode()
+
+
+SCHOOLS_AND_FORMS = """
+query Forms($code: String!, $campaign: String) {
+  organization(code: $code) {
+    code
+    declaration(campaignCode: $campaign) { status version editable organization { code } }
+    children {
+      code name
+      declaration { __typename status version submittedAt deadline lock { code message }
+                    undertakings { quantity item { number } } }
+      named: declaration(campaignCode: $campaign) { status }
+    }
+  }
+}
+"""
+
+
+async def test_schools_with_their_forms(paths: Paths) -> None:
+    """A city bureau's everyday read: its schools and where each form stands. Each caller
+    sees the forms of the organisations it manages; others' are null."""
+    from tests.test_declarations import row, save
+
+    await save(paths.reference, ZZ_SCHOOL_2, ZZ_SCHOOL_2, 0, [row("3.2", 2, schoolSelf="1.5")])
+    for user in (PROVINCE, ZHENGZHOU, LUOYANG, ZZ_SCHOOL_2):
+        token = await paths.token(user)
+        for code in (ZHENGZHOU, PROVINCE, ZZ_SCHOOL_2):
+            for campaign in (None, "henan-2020"):
+                await paths.both(SCHOOLS_AND_FORMS, {"code": code, "campaign": campaign},
+                                 token)
+                assert len(paths.statements) == 2, paths.statements
+    # A campaign that does not exist: strawberry answers, with its NOT_FOUND errors.
+    token = await paths.token(ZHENGZHOU)
+    body = json.loads(await paths.both(SCHOOLS_AND_FORMS, {"code": ZHENGZHOU,
+                                                           "campaign": "nope"}, token))
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
