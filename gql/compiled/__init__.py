@@ -8,21 +8,27 @@ Three parts, as in PostGraphile, Hasura or pg_graphql:
 - render.py with sql_pg.py / sql_sqlite.py: the plan as one statement per dialect, values
   always bound;
 - execute.py: a schema extension around strawberry's execution that runs the statements and
-  lets strawberry answer the other root fields, merged in the query's order.
+  lets strawberry answer the other root fields, merged in the query's order;
+- fast_lane.py: a read answered wholly from SQL is answered again, for the same caller,
+  document and variables, from the same statements without strawberry's pipeline (the
+  session is looked up and the statements run every time: nothing is cached but the plan).
 
 Covered (root fields): `organization(code)`, `organizations` (a keyset-paged connection:
 first/after, last/before, totalCount, pageInfo, edges; connections.py), `node(id)` for the
 declared node types (Organization, Undertaking, TaskEntry, User), `taskCatalog`,
-`taskEntry`, `declaration(...)` (part), `undertakingSums` (sums.py: the resolver path's own
-GROUP BY queries as derived tables); inside them every field declared beside its type:
-scalars, enums, Decimal, DateTime, global ids, `__typename`, parent, children,
-undertakings { quantity funding item ... }, in any nesting, with aliases, fragments,
-variables and @skip/@include.
+`taskEntry`, `declaration(...)` (its columns, window, `lock` and `editable` (locks.py),
+organization and rows; not yet history, nextStep, missingMandatoryItems, campaign),
+`undertakingSums` (sums.py: the resolver path's own GROUP BY queries as derived tables);
+inside them every field declared beside its type: scalars, enums, Decimal, DateTime, global
+ids, `__typename`, parent, children, undertakings { quantity funding item ... }, an
+organisation's `declaration(campaignCode)`, in any nesting, with aliases, fragments,
+variables and @skip/@include. To-one relations by id are LEFT JOINs of their rows' FROM.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not
 logged in; any selected field's gate would deny (so the error is strawberry's own); a field
-has arguments or no SQL declaration; the arguments are refused (a bad cursor, a negative
-`first`, an empty `statuses`); the statement fails (logged). A root field that strawberry
-answers costs what it always did.
+has arguments (other than a form's campaignCode) or no SQL declaration; the arguments are
+refused (a bad cursor, a negative `first`, an empty `statuses`); the statement fails
+(logged; on SQLite 3.40 also a read nested too deep for its parser). A root field that
+strawberry answers costs what it always did.
 """

@@ -207,8 +207,15 @@ class CompiledReads(SchemaExtension):
                     text = await run_statement(*root.sql)
                     if text is not None:
                         answers[root.key] = RawJSON(text)
-                except Exception:
-                    log.exception("compiled read of %s failed; strawberry answers it", root.key)
+                except Exception as exc:
+                    if "parser stack overflow" in str(exc):
+                        # SQLite 3.40's fixed parser stack, on a very deeply nested read: a
+                        # known limit, not an incident (the answer is strawberry's, in full)
+                        log.warning("compiled read of %s is nested too deep for SQLite's"
+                                    " parser; strawberry answers it", root.key)
+                    else:
+                        log.exception("compiled read of %s failed; strawberry answers it",
+                                      root.key)
         rest = [n for r in roots if r.key not in answers for n in r.nodes]
         if not rest:
             ec.result = ExecutionResult(data={r.key: answers[r.key] for r in roots})
