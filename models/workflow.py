@@ -184,20 +184,27 @@ def return_reason(reason: str, label: str = "退回") -> str:
 
 
 def next_step(status: DeclarationStatus, window: Window, now: datetime) -> str:
-    """What the organisation is to do now, in the words it sees beside its form."""
+    """What the organisation is to do now, in the words it sees beside its form (its SQL form:
+    gql/compiled/locks.py)."""
     closes = f"{beijing(window.closes_at)}（北京时间）" if window.closes_at else ""
     closed = window.lock(now) is not None
-    if status is S.ACCEPTED:
-        return "已确认；如需修改，请联系省教育厅重新打开（截止后也可对单项提出变更申请）"
-    if status is S.CITY_APPROVED:
-        return "地市教育局已审核通过，等待省教育厅确认"
-    if status is S.SUBMITTED:
-        return "已提交，等待审核；审核前如需修改，可在截止前撤回"
+    if status in NEXT_STEP_WAITING:
+        return NEXT_STEP_WAITING[status]
     if closed:
-        return "填报已截止；如需修改，请联系省教育厅申请延期"
+        return NEXT_STEP_CLOSED
     if status is S.RETURNED:
-        return f"已退回修改：请按退回原因修改，并于 {closes} 前重新提交"
-    return f"请于 {closes} 前填写并提交"
+        return NEXT_STEP_RETURNED.format(closes)
+    return NEXT_STEP_OPEN.format(closes)
+
+
+NEXT_STEP_WAITING = {
+    S.ACCEPTED: "已确认；如需修改，请联系省教育厅重新打开（截止后也可对单项提出变更申请）",
+    S.CITY_APPROVED: "地市教育局已审核通过，等待省教育厅确认",
+    S.SUBMITTED: "已提交，等待审核；审核前如需修改，可在截止前撤回",
+}
+NEXT_STEP_CLOSED = "填报已截止；如需修改，请联系省教育厅申请延期"
+NEXT_STEP_RETURNED = "已退回修改：请按退回原因修改，并于 {} 前重新提交"
+NEXT_STEP_OPEN = "请于 {} 前填写并提交"
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ Three parts, as in PostGraphile, Hasura or pg_graphql:
 Covered (root fields): `organization(code)`, `organizations` (a keyset-paged connection:
 first/after, last/before, totalCount, pageInfo, edges; connections.py), `node(id)` for the
 declared node types (Organization, Undertaking, TaskEntry, User), `taskCatalog`,
-`taskEntry`, `declaration(...)` (its columns, window, `lock` and `editable` (locks.py),
-organization and rows; not yet history, nextStep, missingMandatoryItems, campaign),
+`taskEntry`, `declaration(...)` (its columns, window, `lock`, `editable` and `nextStep`
+(locks.py), organization and rows; not yet history, missingMandatoryItems, campaign),
 `undertakingSums` (sums.py: the resolver path's own GROUP BY queries as derived tables);
 inside them every field declared beside its type: scalars, enums, Decimal, DateTime, global
 ids, `__typename`, parent, children, undertakings { quantity funding item ... }, an

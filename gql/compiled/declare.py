@@ -123,12 +123,13 @@ class Percent:
 
 @dataclass(frozen=True)
 class EditLock:
-    """Why the form cannot be changed now (a `Lock` object, null when it can), or as a
-    Boolean field whether it can: models/workflow.py edit_lock_of over the form's status
-    and window, in SQL beside it (gql/compiled/locks.py)."""
+    """What a form's status and window say now (models/workflow.py, in SQL beside it:
+    gql/compiled/locks.py). shows: `lock`, why it cannot be changed (a `Lock` object, null
+    when it can: edit_lock_of); `editable`, whether it can; `next_step`, next_step()."""
 
     status: Lookup
     window: WindowPart  # its tables and its extensions' row rule (any part)
+    shows: str = "lock"
 
 
 @dataclass(frozen=True)

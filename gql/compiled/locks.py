@@ -1,6 +1,6 @@
-"""The SQL form of a form's edit lock (models/workflow.py edit_lock_of), beside its Python
-form, from the same words: the branches below are that function's checks in its order, and
-the differential tests hold the two to the same bytes.
+"""The SQL form of what a form's status and window say (models/workflow.py edit_lock_of and
+next_step), beside the Python form, from the same words: the branches below are those
+functions' checks in their order, and the differential tests hold the two to the same bytes.
 
 The status and the window's ends are computed once, in a derived table correlated with the
 form's row, and every branch reads them from there.
@@ -16,7 +16,16 @@ from gql.compiled.plan import Leaf
 from gql.compiled.render import NOW, checked
 from models.declaration import DeclarationStatus as S
 from models.errors import Code
-from models.workflow import CLOSED, NOT_OPEN, NOT_STARTED, STATUS_LOCKS
+from models.workflow import (
+    CLOSED,
+    NEXT_STEP_CLOSED,
+    NEXT_STEP_OPEN,
+    NEXT_STEP_RETURNED,
+    NEXT_STEP_WAITING,
+    NOT_OPEN,
+    NOT_STARTED,
+    STATUS_LOCKS,
+)
 
 if TYPE_CHECKING:
     from gql.compiled.render import Renderer
@@ -57,7 +66,22 @@ def render_lock(r: Renderer, leaf: Leaf, alias: str) -> str:
         (f"{r.param(NOW)} > {w}.c", Code.DEADLINE_PASSED, words(CLOSED, "c")),
         *(status_branch(v) for v in STATUS_LOCKS if v is not S.ACCEPTED),
     ]
-    if leaf.kind == "editable":
+    if leaf.kind == "next_step":
+        deadline = (f"(CASE WHEN {w}.c IS NULL THEN '' ELSE {d.minutes_text(f'{w}.c')} ||"
+                    f" {literal('（北京时间）')} END)")
+
+        def around(template: str) -> str:
+            before, after = template.split("{}")
+            return d.quote(f"({literal(before)} || {deadline} || {literal(after)})")
+
+        closed = " OR ".join(f"({condition})" for condition, code, _ in branches
+                             if code in (Code.NOT_OPEN_YET, Code.DEADLINE_PASSED))
+        steps = [*((status_is(v), fixed(text)) for v, text in NEXT_STEP_WAITING.items()),
+                 (closed, fixed(NEXT_STEP_CLOSED)),
+                 (status_is(S.RETURNED), around(NEXT_STEP_RETURNED))]
+        whens = " ".join(f"WHEN {condition} THEN {text}" for condition, text in steps)
+        value = f"CASE {whens} ELSE {around(NEXT_STEP_OPEN)} END"
+    elif leaf.kind == "editable":
         any_lock = " OR ".join(f"({condition})" for condition, _, _ in branches)
         value = f"CASE WHEN {any_lock} THEN 'false' ELSE 'true' END"
     else:

@@ -295,8 +295,8 @@ class Planner:
 
     def edit_lock(self, key: str, declared: EditLock, gql_field: GraphQLField,
                   nodes: list[FieldNode], where: str) -> Leaf:
-        """`lock { code message }` (kind lock, `names`: its keys and fields in query order)
-        or `editable` (kind editable)."""
+        """`lock { code message }` (kind lock, `names`: its keys and fields in query order),
+        `editable` or `nextStep` (kinds editable, next_step)."""
         campaign = Rows.of(self.campaign_view(where))
         status = declared.status
         status_rows = (campaign, *((Rows.of(status.scope(self.principal)),)
@@ -313,8 +313,7 @@ class Planner:
                 if name != "__typename":
                     self.check_gates(target.fields[name], f"{target.name}.{name}")
                 parts.append((part_key, name))
-        return Leaf(key, "lock" if parts or isinstance(target, GraphQLObjectType)
-                    else "editable", names=tuple(parts), lookup=status, window=declared.window,
+        return Leaf(key, declared.shows, names=tuple(parts), lookup=status, window=declared.window,
                     rows=status_rows, window_rows=window_rows, default=status.default,
                     type_name=getattr(target, "name", ""))
 

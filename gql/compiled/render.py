@@ -176,7 +176,7 @@ class Renderer:
         d = self.dialect
         if leaf.kind in ("lookup", "window"):
             return self.value(leaf, self.looked_up(leaf, alias))
-        if leaf.kind in ("lock", "editable"):
+        if leaf.kind in ("lock", "editable", "next_step"):
             from gql.compiled.locks import render_lock
 
             return render_lock(self, leaf, alias)

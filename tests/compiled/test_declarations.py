@@ -19,7 +19,7 @@ DECLARATION = """
 query Declaration($org: String, $campaign: String) {
   declaration(organizationCode: $org, campaignCode: $campaign) {
     __typename status version submittedAt returnedAt returnReason acceptedAt updatedAt
-    deadline opensAt extensionUntil editable lock { code message __typename }
+    deadline opensAt extensionUntil editable lock { code message __typename } nextStep
     locked: lock { why: message }
     organization { code name parent { code } }
     undertakings { quantity funding { total schoolSelf } item { number } }
