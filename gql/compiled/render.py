@@ -13,6 +13,7 @@ type names, and response keys (GraphQL names: `[_A-Za-z][_0-9A-Za-z]*`, checked 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from gql.compiled.declare import REGISTRY, Relation
@@ -111,6 +112,8 @@ class Renderer:
         self.joins: dict[str, list[str]] = {}
         # (alias, table, local column) -> the alias joined without a row rule (order terms)
         self.plain: dict[tuple[str, str, str], str] = {}
+        # (alias, table, what selects the row) -> the alias of a joined one-row lookup
+        self.shared: dict[tuple[Any, ...], str] = {}
 
     def from_rows(self, table: str, alias: str) -> None:
         """`alias` heads a FROM of `table`: relations of its rows may join to it."""
@@ -212,35 +215,78 @@ class Renderer:
         return (f"(CASE WHEN coalesce({d}, 0) = 0 THEN 'null' ELSE"
                 f" '\"' || {self.dialect.cents_text(rounded)} || '\"' END)")
 
+    def one_row(self, alias: str, table: str, on: Callable[[str], str],
+                share: tuple[Any, ...]) -> str | None:
+        """The alias of the (at most) one `table` row `on(x)` selects, LEFT JOINed to the FROM
+        that `alias` belongs to, once per `share` key; None when `alias` heads no FROM (then
+        the caller reads it by a correlated subquery). The columns a form reads (status,
+        version, dates: one row each of its declaration, campaign and extension) were a
+        subquery each: eighteen for one school's form."""
+        head = self.head.get(alias)
+        if head is None:
+            return None
+        key = (alias, table, *share)
+        if key not in self.shared:
+            x = self.alias()
+            self.joins[head].append(f"LEFT JOIN {table} {x} ON {on(x)}")
+            self.head[x] = head
+            self.shared[key] = x
+        return self.shared[key]
+
     def looked_up(self, leaf: Leaf, alias: str) -> str:
         """The SQL value of a Lookup or WindowPart leaf, for the row at `alias`."""
         campaign, *scopes = leaf.rows
         if leaf.lookup is not None:
-            lk, x = leaf.lookup, self.alias()
-            where = (f"{x}.{checked(lk.remote)} = {alias}.id AND {x}.{checked(lk.campaign)}"
-                     f" IN {self.rows(campaign)}")
-            for scope in scopes:
-                where += f" AND {x}.id IN {self.rows(scope)}"
-            found = f"(SELECT {x}.{checked(lk.column)} FROM {checked(lk.table)} {x} WHERE {where})"
+            lk = leaf.lookup
+
+            def where(x: str) -> str:
+                found = (f"{x}.{checked(lk.remote)} = {alias}.id AND"
+                         f" {x}.{checked(lk.campaign)} IN {self.rows(campaign)}")
+                for scope in scopes:
+                    found += f" AND {x}.id IN {self.rows(scope)}"
+                return found
+
+            table = checked(lk.table)
+            joined = self.one_row(alias, table, where, (lk.remote, lk.campaign, *leaf.rows))
+            if joined is not None:
+                found = f"{joined}.{checked(lk.column)}"
+            else:
+                x = self.alias()
+                found = f"(SELECT {x}.{checked(lk.column)} FROM {table} {x} WHERE {where(x)})"
             if lk.default is None:
                 return found
             return f"coalesce({found}, {self.param(lk.default)})"
         w = leaf.window
         assert w is not None
-        c, x = self.alias(), self.alias()
+
+        def campaign_column(column: str) -> str:
+            def where(c: str) -> str:
+                return f"{c}.id IN {self.rows(campaign)}"
+
+            joined = self.one_row(alias, "campaign", where, (campaign,))
+            if joined is not None:
+                return f"{joined}.{checked(column)}"
+            c = self.alias()
+            return f"(SELECT {c}.{checked(column)} FROM campaign {c} WHERE {where(c)})"
+
         if w.part == "opens":  # (every piece rendered is used: it binds its parameters)
-            return (f"(SELECT {c}.{checked(w.opens)} FROM campaign {c} WHERE {c}.id IN"
-                    f" {self.rows(campaign)})")
-        # an extension counts only while it runs
-        running = (f"(SELECT {x}.until FROM {checked(w.extension_table)} {x} WHERE"
-                   f" {x}.organization_id = {alias}.id AND {x}.campaign_id IN"
-                   f" {self.rows(campaign)} AND {x}.id IN {self.rows(scopes[0])} AND"
-                   f" {x}.until > {self.param(NOW)})")
+            return campaign_column(w.opens)
+
+        def extension(x: str) -> str:  # an extension counts only while it runs
+            return (f"{x}.organization_id = {alias}.id AND {x}.campaign_id IN"
+                    f" {self.rows(campaign)} AND {x}.id IN {self.rows(scopes[0])} AND"
+                    f" {x}.until > {self.param(NOW)}")
+
+        table = checked(w.extension_table)
+        joined = self.one_row(alias, table, extension, (campaign, scopes[0]))
+        if joined is not None:
+            running = f"{joined}.until"
+        else:
+            x = self.alias()
+            running = f"(SELECT {x}.until FROM {table} {x} WHERE {extension(x)})"
         if w.part == "extension":
             return running
-        closes = (f"(SELECT {c}.{checked(w.closes)} FROM campaign {c} WHERE {c}.id IN"
-                  f" {self.rows(campaign)})")
-        return self.dialect.greatest_known(closes, running)
+        return self.dialect.greatest_known(campaign_column(w.closes), running)
 
     def value(self, leaf: Leaf, column: str) -> str:
         """A stored value as JSON text, by the field's codec."""
