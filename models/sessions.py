@@ -81,10 +81,12 @@ _LIVE = ("t.revoked_at IS NULL AND t.expires_at > {now} AND t.last_seen_at > {id
          " AND u.is_active")
 
 
-def _statement(key: str, postgres: bool) -> str:
-    marks = ("$1", "$2", "$3") if postgres else ("?", "?", "?")
-    return (f"{_SELECT} WHERE t.{key} = {marks[0]} AND "
-            + _LIVE.format(now=marks[1], idle=marks[2]))
+def _statement(key: str, postgres: bool, first: int = 1, extra: str = "") -> str:
+    """The lookup by `key` with its parameters numbered from `first` (`extra`: one more
+    column after the session's)."""
+    marks = [f"${n}" if postgres else f"?{n}" for n in range(first, first + 3)]
+    return (f"{_SELECT.replace(' FROM ', extra + ' FROM ', 1)} WHERE t.{key} = {marks[0]}"
+            f" AND " + _LIVE.format(now=marks[1], idle=marks[2]))
 
 
 _STATEMENTS = {(key, pg): _statement(key, pg) for key in ("token_hash", "id")
@@ -100,12 +102,31 @@ async def _lookup(key: str, value: Any, now: datetime) -> Session | None:
     postgres = connection.capabilities.dialect == "postgres"
     _, rows = await connection.execute_query(
         _STATEMENTS[(key, postgres)], [value, _time(now), _time(now - idle_timeout())])
-    if not rows:
-        return None
-    row = tuple(rows[0])
+    return _session_of(tuple(rows[0])) if rows else None
+
+
+def _session_of(row: tuple[Any, ...]) -> Session:
     # Each column read back as its model field reads it (SQLite's text times, 0/1, enums).
     return Session(**{attribute: model._meta.fields_map[column].to_python_value(row[i])
                       for i, (attribute, model, _, column) in enumerate(_COLUMNS)})
+
+
+async def session_with_answer(token: str, sql: str, params: list[Any]
+                              ) -> tuple[Session | None, Any]:
+    """The live session of a bearer token and, in the same statement, the single value of
+    `sql` (a SELECT with numbered parameters `params`), computed only when the session is
+    live. One round trip where a lookup and the read were two (gql/compiled/fast_lane.py);
+    the session is the same lookup, by the same rule, as session_for_token's."""
+    connection = connections.get("default")
+    postgres = connection.capabilities.dialect == "postgres"
+    now = now_utc()
+    statement = _statement("token_hash", postgres, len(params) + 1, f", ({sql})")
+    _, rows = await connection.execute_query(
+        statement, [*params, digest(token), _time(now), _time(now - idle_timeout())])
+    if not rows:
+        return None, None
+    row = tuple(rows[0])
+    return await _activity(_session_of(row[:len(_COLUMNS)]), now), row[len(_COLUMNS)]
 
 
 async def session_for_token(token: str) -> Session | None:

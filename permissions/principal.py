@@ -48,7 +48,7 @@ async def principal_for_token(token: str) -> Principal | None:
     """The caller behind a bearer token, or None when the token is not live."""
     from models.sessions import session_for_token
 
-    return _principal(await session_for_token(token))
+    return principal_of(await session_for_token(token))
 
 
 async def principal_for_session(token_id: int, *, active: bool) -> Principal | None:
@@ -57,10 +57,10 @@ async def principal_for_session(token_id: int, *, active: bool) -> Principal | N
     the session from idling out) and periodically (not the user's doing)."""
     from models.sessions import session_for_id
 
-    return _principal(await session_for_id(token_id, active=active))
+    return principal_of(await session_for_id(token_id, active=active))
 
 
-def _principal(found: Session | None) -> Principal | None:
+def principal_of(found: Session | None) -> Principal | None:
     if found is None:
         return None
     return Principal(

@@ -30,7 +30,6 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 from tortoise import connections
 
-from gql.compiled import fast_lane
 from gql.compiled.functions import register
 from gql.compiled.plan import Fallback, Planner
 from gql.compiled.render import NOW, Dialect, Renderer
@@ -151,15 +150,21 @@ def cached_plan(schema: GraphQLSchema, query: str | None, document: DocumentNode
     return roots
 
 
-async def run_statement(sql: str, params: tuple[Any, ...]) -> str | None:
-    """The answer's JSON text; None when the statement found it must not answer (a row it
-    requires is missing: strawberry then answers, with its own error)."""
+async def prepared(params: tuple[Any, ...]) -> list[Any]:
+    """A plan's parameters bound for this execution (the clock read now), on a connection
+    that knows the compiler's functions (SQLite)."""
     client = connections.get("default")
     if client.capabilities.dialect == "sqlite":
         async with client.acquire_connection() as connection:
             await register(connection)
     now = now_utc()
-    _, rows = await client.execute_query(sql, [now if p is NOW else p for p in params])
+    return [now if p is NOW else p for p in params]
+
+
+async def run_statement(sql: str, params: tuple[Any, ...]) -> str | None:
+    """The answer's JSON text; None when the statement found it must not answer (a row it
+    requires is missing: strawberry then answers, with its own error)."""
+    _, rows = await connections.get("default").execute_query(sql, await prepared(params))
     text: str | None = rows[0][0]
     return text
 
@@ -220,11 +225,14 @@ class CompiledReads(SchemaExtension):
         if not rest:
             ec.result = ExecutionResult(data={r.key: answers[r.key] for r in roots})
             if ec.query is not None:  # answered wholly from SQL: the fast lane may replay it
+                from gql.compiled import fast_lane  # which builds on this module
+
                 fast_lane.remember(
                     fast_lane.key(ec.schema, ec.query, ec._provided_operation_name,
                                   ec.variables, principal, client.capabilities.dialect),
                     fast_lane.Ready(ec.operation_name,
-                                    tuple((r.key, r.sql, r.constant) for r in roots)))
+                                    tuple((r.key, r.sql, r.constant) for r in roots)),
+                    context.request, principal)
             yield
             return
         ec.graphql_document = pruned(document, ec.operation_name, rest)

@@ -18,6 +18,11 @@ password, a deactivated account take effect at once) and the database. The state
 again each time with the clock bound afresh, so the answer is as of now, never cached.
 Anything else (no token, another content type, an Idempotency-Key, a batch, a
 statement that declines to answer) takes the full path.
+
+A single root field is read in the same statement as the session lookup (one round trip,
+models/sessions.py session_with_answer), planned for the caller the token was last seen as;
+the answer counts only if the session that statement found is still that caller (logged
+out, disabled, idle, a password past its age: the full path decides, with its own error).
 """
 
 from __future__ import annotations
@@ -31,11 +36,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from tortoise import connections
 
+from gql.compiled.execute import RawJSON, encode_response, prepared, run_statement
 from gql.context import NOT_LOOKED_UP, bearer_token
 from gql.idempotency import HEADER as IDEMPOTENCY_HEADER
 from gql.observability import metrics
 from gql.observability.fields import set_operation, set_user
-from permissions.principal import Principal, principal_for_token
+from models.sessions import session_with_answer
+from permissions.principal import Principal, principal_for_token, principal_of
 
 READY_SIZE = 512
 
@@ -61,9 +68,14 @@ def key(schema: Any, query: str, operation_name: str | None, variables: Any,
     return (id(schema), query, operation_name, values, principal, dialect)
 
 
-def remember(entry_key: tuple[Any, ...] | None, ready: Ready) -> None:
+def remember(entry_key: tuple[Any, ...] | None, ready: Ready, request: Any,
+             principal: Principal) -> None:
+    """What the full path answered wholly from SQL, for the caller of `request`."""
     if entry_key is None:
         return
+    token = bearer_token(request.headers) if request is not None else None
+    if token is not None:
+        _hint(token, principal)
     _ready[entry_key] = ready
     _ready.move_to_end(entry_key)
     while len(_ready) > READY_SIZE:
@@ -72,6 +84,7 @@ def remember(entry_key: tuple[Any, ...] | None, ready: Ready) -> None:
 
 def forget_all() -> None:
     _ready.clear()
+    _hints.clear()
 
 
 def _request_data(request: Request, body: bytes) -> tuple[str, str | None, Any] | None:
@@ -99,24 +112,25 @@ def _request_data(request: Request, body: bytes) -> tuple[str, str | None, Any] 
 async def answer(request: Request, schema: Any) -> tuple[Response | None, Any]:
     """The response, when the fast lane can give it; else None, with the caller it found
     (a Principal, or None for no or a dead token) for the full path to reuse."""
-    from gql.compiled.execute import RawJSON, encode_response, run_statement
-
-    unknown: Any = NOT_LOOKED_UP
     if not _ready:
-        return None, unknown
+        return None, NOT_LOOKED_UP
     data = _request_data(request, await request.body())
     token = bearer_token(request.headers)
     if data is None or token is None:
-        return None, unknown
+        return None, NOT_LOOKED_UP
+    dialect = connections.get("default").capabilities.dialect
+    hinted = _hints.get(token)
+    if hinted is not None:
+        ready = _ready.get(key(schema, *data, hinted, dialect) or ())
+        if ready is not None and len(ready.roots) == 1 and ready.roots[0][1] is not None:
+            return await _in_one_statement(token, hinted, ready)
     principal = await principal_for_token(token)
+    _hint(token, principal)
     if principal is None:
         return None, principal
-    dialect = connections.get("default").capabilities.dialect
     ready = _ready.get(key(schema, *data, principal, dialect) or ())
     if ready is None:
         return None, principal
-    set_user(principal.user_id)
-    set_operation(ready.operation_name)
     data_: dict[str, RawJSON] = {}
     for field, sql, constant in ready.roots:
         try:
@@ -126,6 +140,44 @@ async def answer(request: Request, schema: Any) -> tuple[Response | None, Any]:
         if text is None:
             return None, principal
         data_[field] = RawJSON(text)
+    return _respond(principal, ready, data_), principal
+
+
+async def _in_one_statement(token: str, hinted: Principal, ready: Ready
+                            ) -> tuple[Response | None, Any]:
+    """A single root field read together with the session lookup, in one statement: the
+    answer counts only when the session, as found now, is the caller it was planned for."""
+    field, sql, _ = ready.roots[0]
+    assert sql is not None
+    try:
+        session, text = await session_with_answer(token, sql[0], await prepared(sql[1]))
+    except Exception:  # the full path answers it, or reports what went wrong
+        return None, NOT_LOOKED_UP
+    principal = principal_of(session)
+    _hint(token, principal)
+    if principal != hinted or text is None:
+        return None, principal
+    return _respond(principal, ready, {field: RawJSON(text)}), principal
+
+
+def _respond(principal: Principal, ready: Ready, data: dict[str, RawJSON]) -> Response:
+    set_user(principal.user_id)
+    set_operation(ready.operation_name)
     metrics.FAST_LANE.inc()
-    return Response(encode_response({"data": data_}), media_type="application/json"), \
-        principal
+    return Response(encode_response({"data": data}), media_type="application/json")
+
+
+# The caller each token was last seen as: which plan to try in one statement with the
+# session lookup. Only a hint: the statement's own lookup decides.
+HINTS_SIZE = 4096
+_hints: OrderedDict[str, Principal] = OrderedDict()
+
+
+def _hint(token: str, principal: Principal | None) -> None:
+    if principal is None:
+        _hints.pop(token, None)
+        return
+    _hints[token] = principal
+    _hints.move_to_end(token)
+    while len(_hints) > HINTS_SIZE:
+        _hints.popitem(last=False)

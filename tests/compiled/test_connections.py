@@ -45,7 +45,7 @@ async def _walk(paths: Paths, token: str, forwards: bool, size: int,
         variables: dict[str, Any] = {**extra, ("first" if forwards else "last"): size,
                                      ("after" if forwards else "before"): cursor}
         page = json.loads(await paths.both(PAGE, variables, token))["data"]["organizations"]
-        assert len(paths.statements) == 2, paths.statements  # the token, the page
+        assert len(paths.statements) == paths.one_read, paths.statements  # the token, the page
         got = [e["node"]["code"] for e in page["edges"]]
         codes = codes + got if forwards else got + codes
         info = page["pageInfo"]
