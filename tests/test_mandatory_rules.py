@@ -244,14 +244,18 @@ async def test_submissions_share_the_rule_lock_and_a_change_waits_for_them(api: 
     if not status_feed.on_postgres():
         pytest.skip("SQLite: one writing transaction at a time, no lock needed")
     order: list[str] = []
-    submitted = asyncio.Event()
+    submitted = asyncio.Event()  # both submissions hold the shared lock
 
     async def submission(name: str) -> None:
         async with in_transaction():
             await rule_lock(exclusive=False)
             order.append(f"{name} locked")
-            submitted.set()
-            await asyncio.sleep(0.4)
+            if sum(o.endswith("locked") for o in order) == 2:
+                submitted.set()
+            # Long enough for the other to take the lock too (a loaded machine once needed
+            # more than 0.4 s); if it could not (an exclusive wait), the test fails here.
+            await asyncio.wait_for(submitted.wait(), timeout=10)
+            await asyncio.sleep(0.2)
             order.append(f"{name} done")
 
     async def change() -> None:
