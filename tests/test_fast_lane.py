@@ -117,6 +117,13 @@ async def test_another_caller_never_gets_the_answer_made_for_the_first(
     assert not fast
     assert theirs.content != mine.content
     assert ZZ_SCHOOL not in theirs.text or "undertakings" not in theirs.text
+    # The caller's own form (no code: the plan names the owner's organisation): the
+    # neighbour's answer is its own.
+    for _ in range(2):
+        await lane.post(owner, {})
+    own, _fast = await lane.post(neighbour, {})
+    own_form = own.json()["data"]["declaration"]
+    assert own_form["organization"]["code"] == ZZ_SCHOOL_2, own.text
     # And the owner's other variables are planned anew.
     _other, fast = await lane.post(owner, {"org": ZZ_SCHOOL_2})
     assert not fast
