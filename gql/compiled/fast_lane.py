@@ -82,11 +82,6 @@ def remember(entry_key: tuple[Any, ...] | None, ready: Ready, request: Any,
         _ready.popitem(last=False)
 
 
-def forget_all() -> None:
-    _ready.clear()
-    _hints.clear()
-
-
 def _request_data(request: Request, body: bytes) -> tuple[str, str | None, Any] | None:
     """(query, operationName, variables) of a plain single JSON request, else None."""
     if request.method != "POST" or IDEMPOTENCY_HEADER.lower() in request.headers:

@@ -110,13 +110,11 @@ class Renderer:
         # maps to that FROM's head; its joins collect in `joins` while its row is rendered.
         self.head: dict[str, str] = {}
         self.joins: dict[str, list[str]] = {}
-        # (alias, table, local column) -> the alias joined without a row rule (order terms)
-        self.plain: dict[tuple[str, str, str], str] = {}
         # (alias, table, what selects the row) -> the alias of a joined one-row lookup
         self.shared: dict[tuple[Any, ...], str] = {}
 
-    def from_rows(self, table: str, alias: str) -> None:
-        """`alias` heads a FROM of `table`: relations of its rows may join to it."""
+    def from_rows(self, alias: str) -> None:
+        """`alias` heads a FROM: relations of its rows may join to it."""
         self.head[alias] = alias
         self.joins[alias] = []
 
@@ -127,21 +125,17 @@ class Renderer:
         """The alias of `rel`'s row LEFT JOINed to `alias`'s FROM (its row rule in the ON:
         no row, or one it may not see, gives NULLs, as the subquery gave no row); None when
         the relation is not by the target's id or `alias` heads no FROM."""
-        head = self.head.get(alias)
-        if head is None or rel.many or rel.remote != "id":
+        if rel.many or rel.remote != "id":
             return None
         local = checked(rel.local)
-        if not rows and (alias, table, local) in self.plain:
-            return self.plain[(alias, table, local)]
-        inner = self.alias()
-        on = f"{inner}.id = {alias}.{local}"
-        for r in rows:
-            on += " AND " + self.among(inner, r)
-        self.joins[head].append(f"LEFT JOIN {table} {inner} ON {on}")
-        self.head[inner] = head
-        if not rows:
-            self.plain[(alias, table, local)] = inner
-        return inner
+
+        def on(inner: str) -> str:
+            found = f"{inner}.id = {alias}.{local}"
+            for r in rows:
+                found += " AND " + self.among(inner, r)
+            return found
+
+        return self.one_row(alias, table, on, ("id =", local, *rows))
 
     # -- parameters and subqueries -----------------------------------------------------
     def param(self, value: Any) -> str:
@@ -341,7 +335,7 @@ class Renderer:
         where = f"{inner}.{checked(rel.remote)} = {alias}.{checked(rel.local)}"
         for rows in nested.rows:
             where += " AND " + self.among(inner, rows)
-        self.from_rows(table, inner)
+        self.from_rows(inner)
         element = self.object(nested.target, inner)
         if rel.many:
             order = self.order(rel.type_name, nested.order, inner)
@@ -392,7 +386,7 @@ class Renderer:
             where = f" WHERE {alias}.id = {self.param(plan.id_equals)}"
         else:  # every row of a derived table (its WITH query holds the filters)
             where = ""
-        self.from_rows(table, alias)
+        self.from_rows(alias)
         element = self.object(plan.target, alias)
         if plan.kind == "list":
             order = self.order(plan.target.type_name, plan.order, alias)
