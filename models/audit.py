@@ -29,7 +29,7 @@ from tortoise import connections, fields
 from tortoise.models import Model
 
 from models.clock import now_utc
-from models.transaction import write_transaction
+from models.transaction import within_transaction
 
 GENESIS = "0" * 64
 # pg_advisory_xact_lock's key for the chain: any constant no other lock of ours uses.
@@ -205,7 +205,7 @@ def _detail_text(detail: dict[str, Any]) -> str:
 
 async def append(entry: Entry) -> AuditRecord:
     """Chain one record after the head, inside the caller's transaction (or its own)."""
-    async with write_transaction():
+    async with within_transaction():
         connection = connections.get("default")
         if connection.capabilities.dialect == "postgres":
             await connection.execute_query(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")

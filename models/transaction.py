@@ -6,10 +6,34 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from tortoise.backends.sqlite.client import SqliteTransactionWrapper
+from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
+from tortoise.backends.sqlite.client import (
+    SqliteClient,
+    SqliteTransactionContext,
+    SqliteTransactionWrapper,
+)
 from tortoise.transactions import in_transaction
 
 from models.clock import now_utc
+
+
+class _ImmediateTransaction(SqliteTransactionWrapper):
+    """SQLite's transaction begun with BEGIN IMMEDIATE (see write_transaction)."""
+
+    async def begin(self) -> None:
+        # The ORM's own begin() asks the driver to commit first, then sends BEGIN: two
+        # round trips to the driver's thread for nothing, since no transaction is open.
+        await self._connection.execute("BEGIN IMMEDIATE")
+
+
+def _writing() -> TransactionContext:
+    client = connections.get("default")
+    if isinstance(client, SqliteClient) and not isinstance(client, SqliteTransactionWrapper):
+        return SqliteTransactionContext(_ImmediateTransaction(client), client._lock)
+    # PostgreSQL, or nested inside another transaction (a savepoint: the lock is the
+    # outer one's).
+    return in_transaction()
 
 
 @asynccontextmanager
@@ -23,11 +47,16 @@ async def write_transaction() -> AsyncIterator[datetime]:
     not apply to the upgrade). BEGIN IMMEDIATE takes the write lock up front, waiting for it
     within the busy timeout. PostgreSQL needs nothing: row locks and versions do the work.
     """
-    async with in_transaction() as connection:
-        # Nested inside another transaction (a savepoint) the lock is the outer one's.
-        if isinstance(connection, SqliteTransactionWrapper) and not isinstance(
-                connection._parent, SqliteTransactionWrapper):
-            raw = connection._connection  # the ORM just sent a plain BEGIN: nothing ran yet
-            await raw.execute("COMMIT")
-            await raw.execute("BEGIN IMMEDIATE")
+    async with _writing():
         yield now_utc()
+
+
+@asynccontextmanager
+async def within_transaction() -> AsyncIterator[datetime]:
+    """Like write_transaction, but inside a transaction already open it adds no savepoint:
+    for a write that can only fail as a whole with its caller (an audit record)."""
+    if isinstance(connections.get("default"), TransactionalDBClient):
+        yield now_utc()
+        return
+    async with write_transaction() as at:
+        yield at
