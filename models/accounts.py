@@ -60,13 +60,14 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
     # A hash made with older parameters is replaced while the right password is at hand.
     fresh = {"password_hash": await hash_password(password)} if needs_rehash(
         user.password_hash) else {}
+    cleared = {"failures_cleared_at": now, "locked_until": None, "last_login_at": now, **fresh}
     async with in_transaction():
-        await User.filter(id=user.id).update(failures_cleared_at=now, locked_until=None,
-                                             last_login_at=now, **fresh)
+        await User.filter(id=user.id).update(**cleared)
         await AccessToken.create(user=user, token_hash=digest(token), expires_at=expires_at,
                                  last_seen_at=now, client_address=client)
         await throttle.settle(attempt, "ok", success=True)
-    await user.refresh_from_db()
+    for name, value in cleared.items():  # as written: not read back
+        setattr(user, name, value)
     await password_policy.require_change_if_expired(user.id, user, now)
     return LoginResult(user=user, token=token, expires_at=expires_at)
 

@@ -12,6 +12,7 @@ from gql.declarations.resolve import declaration_of, target
 from gql.declarations.types import DeclarationPayload
 from gql.errors import UserError
 from models import Campaign as CampaignModel
+from models import Declaration as DeclarationModel
 from models import Organization as OrganizationModel
 from models import declarations
 from models.errors import Code, DomainError, DomainErrors
@@ -49,12 +50,16 @@ async def _run(info: Info, organization_code: str, campaign_code: str | None,
     if not allowed(principal, org):
         return _forbidden(denied)
     try:
-        await operation(org, campaign)
+        done = await operation(org, campaign)
     except DomainErrors as e:
         return DeclarationPayload(declaration=None, errors=[UserError.of(x) for x in e.errors])
     except DomainError as e:
         return DeclarationPayload(declaration=None, errors=[UserError.of(e)])
     info.context.reset_loaders()
+    if isinstance(done, DeclarationModel):
+        # The row as the operation left it, read or written inside its transaction: not
+        # read once more for the answer.
+        info.context.loaders.declaration_by_key.prime((org.id, campaign.id), done)
     fresh = await declaration_of(info.context, org, campaign)
     return DeclarationPayload(declaration=fresh, errors=[])
 
