@@ -15,6 +15,7 @@ Never holds a password, token or one-time password: the callers pass arguments t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -137,11 +138,16 @@ def note(target: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]
 SECRET_WORDS = ("password", "token", "secret")
 
 
+@functools.lru_cache(maxsize=1024)  # argument names: a schema's few, asked per row of input
+def _secret(name: str) -> bool:
+    return any(w in name.lower() for w in SECRET_WORDS)
+
+
 def redacted(value: Any) -> Any:
     """Arguments as JSON values, without anything named like a secret (password, token)."""
     if isinstance(value, Mapping):
-        return {str(k): "<redacted>" if any(w in str(k).lower() for w in SECRET_WORDS)
-                else redacted(v) for k, v in value.items()}
+        return {str(k): "<redacted>" if _secret(str(k)) else redacted(v)
+                for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redacted(v) for v in value]
     return plain(value)

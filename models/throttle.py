@@ -17,8 +17,9 @@ A successful login and a password reset start the account's counts afresh
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from tortoise.queryset import QuerySet
+from tortoise import connections
 
 from models.account import LoginAttempt, User
 from models.clock import beijing
@@ -51,35 +52,60 @@ async def refusal(attempt: LoginAttempt, user: User | None, now: datetime, *,
     Before the check (`counting_this=False`) the other guesses in the window decide; after a
     failed check the attempt counts too, so that the guess that uses up the limit is told
     so at once."""
-    recent = LoginAttempt.filter(at__gt=now - WINDOW)
-    if not counting_this:
-        recent = recent.exclude(id=attempt.id)
-    others = recent.filter(reason__in=GUESSES)
-    # A client that keeps trying while refused stays refused (also the rest of a burst);
-    # those refusals never count against the account for everyone else.
-    mine = recent.filter(reason__in=(*GUESSES, *REFUSED), client_address=attempt.client_address)
-    client = mine
-    if (until := await _lock_end(client, PER_CLIENT)) is not None:
-        return DomainError(Code.TOO_MANY_ATTEMPTS, f"登录尝试过于频繁，请于 {beijing(until)}"
-                           "（北京时间）后再试", "username", locked_until=until)
-    account = others.filter(username=attempt.username)
-    if user is not None and user.failures_cleared_at is not None:
-        account = account.filter(at__gt=user.failures_cleared_at)
-    everyone = await _lock_end(account, PER_ACCOUNT)
+    client, everyone, mine_here = await _lock_ends(attempt, user, now, counting_this)
+    if client is not None:
+        return DomainError(Code.TOO_MANY_ATTEMPTS, f"登录尝试过于频繁，请于 {beijing(client)}"
+                           "（北京时间）后再试", "username", locked_until=client)
     if everyone is not None and user is not None:
         # Shown to the province and the city (User.lockedUntil); a reset lifts it.
         await User.filter(id=user.id).update(locked_until=everyone)
-    mine_here = mine.filter(username=attempt.username)
-    if user is not None and user.failures_cleared_at is not None:
-        mine_here = mine_here.filter(at__gt=user.failures_cleared_at)
-    ends = [await _lock_end(mine_here, PER_CLIENT_AT_ACCOUNT), everyone]
+    ends = [mine_here, everyone]
     if (until := max((e for e in ends if e is not None), default=None)) is not None:
         return DomainError(Code.ACCOUNT_LOCKED, f"密码错误次数过多，账号已锁定至 "
                            f"{beijing(until)}（北京时间）", "username", locked_until=until)
     return None
 
 
-async def _lock_end(guesses: QuerySet[LoginAttempt], limit: int) -> datetime | None:
-    """When the limit-th newest guess leaves the window (None: fewer than `limit`)."""
-    nth = await guesses.order_by("-at", "-id").offset(limit - 1).first()
-    return nth.at + WINDOW if nth else None
+async def _lock_ends(attempt: LoginAttempt, user: User | None, now: datetime,
+                     counting_this: bool) -> tuple[datetime | None, ...]:
+    """When each limit's limit-th newest guess leaves the window (None: fewer guesses):
+    the client's over all accounts, the account's from everyone, the client's at the
+    account. One statement, as every login asks all three."""
+    connection = connections.get("default")
+    params = _Params(connection.capabilities.dialect == "postgres")
+    recent = f"at > {params.time(now - WINDOW)}"
+    if not counting_this:
+        recent += f" AND id <> {params(attempt.id)}"
+    # A client that keeps trying while refused stays refused (also the rest of a burst);
+    # those refusals never count against the account for everyone else.
+    guesses = f"reason IN ({', '.join(params(r) for r in GUESSES)})"
+    tries = f"reason IN ({', '.join(params(r) for r in (*GUESSES, *REFUSED))})"
+    mine = ("client_address IS NULL" if attempt.client_address is None
+            else f"client_address = {params(attempt.client_address)}")
+    account = f"username = {params(attempt.username)}"
+    if user is not None and user.failures_cleared_at is not None:
+        account += f" AND at > {params.time(user.failures_cleared_at)}"
+    _, rows = await connection.execute_query("SELECT " + ", ".join(
+        f"(SELECT at FROM login_attempt WHERE {recent} AND {where} ORDER BY at DESC, id DESC"
+        f" LIMIT 1 OFFSET {limit - 1})" for where, limit in (
+            (f"{tries} AND {mine}", PER_CLIENT),
+            (f"{guesses} AND {account}", PER_ACCOUNT),
+            (f"{tries} AND {mine} AND {account}", PER_CLIENT_AT_ACCOUNT))), params.values)
+    at = LoginAttempt._meta.fields_map["at"]
+    return tuple(None if v is None else at.to_python_value(v) + WINDOW for v in rows[0])
+
+
+class _Params:
+    """Values of a statement in order, each written as the dialect's placeholder."""
+
+    def __init__(self, postgres: bool) -> None:
+        self.postgres = postgres
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        # Numbered on both (SQLite's ?NNN): the three counts share their conditions' text.
+        return f"${len(self.values)}" if self.postgres else f"?{len(self.values)}"
+
+    def time(self, value: datetime) -> str:
+        return self(LoginAttempt._meta.fields_map["at"].to_db_value(value, LoginAttempt))
