@@ -55,7 +55,7 @@ class CatalogQueries:
     @strawberry.field(description="Action plan rounds, newest first.",
                       permission_classes=[IsActiveUser])
     async def campaigns(self) -> list[Campaign]:
-        rows = await CampaignModel.all().order_by("-declaration_opens_at", "-id").prefetch_related(
+        rows = await CampaignModel.all().order_by(*NEWEST_FIRST).prefetch_related(
             "reporting_rounds")
         return [Campaign.of(m, sorted(r.year for r in m.reporting_rounds)) for m in rows]
 

@@ -5,6 +5,7 @@ A type module declares its table and, per field (by python name), one of:
 - `Embedded`: an object made of columns of the same row (Funding of an undertaking);
 - `Relation`: rows of another declared type joined by one column, filtered by a scoping rule
   from permissions/scoping.py and ordered as declared;
+- `ViewRow`: the row a root field hands down (a form's campaign);
 - `SumOf` / `FlagList`: small computed values with one SQL form beside their Python form.
 
 The resolver path reads the same declaration (`SqlType.values` builds the strawberry object's
@@ -88,6 +89,15 @@ class WindowPart:
 
 
 @dataclass(frozen=True)
+class ViewRow:
+    """The one row of `type_name` a root field hands down as a view (`campaign`: the
+    campaign it asked for, or the newest), as an object: a form's campaign."""
+
+    type_name: str
+    view: str = "campaign"
+
+
+@dataclass(frozen=True)
 class SumOf:
     """The exact sum of decimal columns."""
 
@@ -142,7 +152,7 @@ class Form:
 
 
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
-            | WindowPart | EditLock | Form)
+            | WindowPart | EditLock | Form | ViewRow)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from gql.compiled.declare import (
     ScopedId,
     SqlType,
     SumOf,
+    ViewRow,
     WindowPart,
 )
 from permissions.principal import Principal
@@ -112,6 +113,9 @@ class Nested:
     relation: Relation | None  # None: embedded in the same row
     rows: tuple[Rows, ...]  # the relation's row rule for this principal, its view's filter
     order: tuple[tuple[str, bool], ...] = ()  # (SQL term on the target alias, descending)
+    # With no relation: the one row of this table that `rows` selects (a ViewRow); None:
+    # the same row as the parent's (an Embedded or a Form).
+    table: str | None = None
 
 
 @dataclass
@@ -249,6 +253,8 @@ class Planner:
                         **self.codec(gql_field, where))
         if isinstance(declared, EditLock):
             return self.edit_lock(key, declared, gql_field, nodes, where)
+        if isinstance(declared, ViewRow):
+            return self.view_row(key, declared, gql_field, nodes, where)
         if isinstance(declared, Embedded | Relation):
             target, many = unwrap(gql_field.type)
             if not isinstance(target, GraphQLObjectType):
@@ -292,6 +298,22 @@ class Planner:
         finally:
             self.views = views
         return Nested(key, plan, None, (Rows.of(declared.scope(self.principal)),))
+
+    def view_row(self, key: str, declared: ViewRow, gql_field: GraphQLField,
+                 nodes: list[FieldNode], where: str) -> Nested:
+        target, many = unwrap(gql_field.type)
+        if many or not isinstance(target, GraphQLObjectType):
+            raise Fallback(f"{where} is not one object")
+        view = self.views.get(declared.view)
+        if view is None:
+            raise Fallback(f"{where}: no {declared.view} handed down")
+        views, self.views = self.views, {}
+        try:
+            plan = self.object(target, nodes)
+        finally:
+            self.views = views
+        return Nested(key, plan, None, (Rows.of(view),),
+                      table=REGISTRY[declared.type_name].table)
 
     def edit_lock(self, key: str, declared: EditLock, gql_field: GraphQLField,
                   nodes: list[FieldNode], where: str) -> Leaf:

@@ -227,6 +227,11 @@ class Renderer:
             self.shared[key] = x
         return self.shared[key]
 
+    def view_row(self, alias: str, table: str, rows: Rows) -> str | None:
+        """The alias of the one `table` row of a view (the campaign asked for) joined to
+        `alias`'s FROM: one join for the form's dates and its `campaign` alike."""
+        return self.one_row(alias, table, lambda x: f"{x}.id IN {self.rows(rows)}", (rows,))
+
     def looked_up(self, leaf: Leaf, alias: str) -> str:
         """The SQL value of a Lookup or WindowPart leaf, for the row at `alias`."""
         campaign, *scopes = leaf.rows
@@ -254,14 +259,12 @@ class Renderer:
         assert w is not None
 
         def campaign_column(column: str) -> str:
-            def where(c: str) -> str:
-                return f"{c}.id IN {self.rows(campaign)}"
-
-            joined = self.one_row(alias, "campaign", where, (campaign,))
+            joined = self.view_row(alias, "campaign", campaign)
             if joined is not None:
                 return f"{joined}.{checked(column)}"
             c = self.alias()
-            return f"(SELECT {c}.{checked(column)} FROM campaign {c} WHERE {where(c)})"
+            return (f"(SELECT {c}.{checked(column)} FROM campaign {c} WHERE {c}.id IN"
+                    f" {self.rows(campaign)})")
 
         if w.part == "opens":  # (every piece rendered is used: it binds its parameters)
             return campaign_column(w.opens)
@@ -321,6 +324,19 @@ class Renderer:
         return "('{' || " + " || ".join(parts) + " || '}')"
 
     def nested(self, nested: Nested, alias: str) -> str:
+        if nested.relation is None and nested.table is not None:  # a view's row
+            table = checked(nested.table)
+            (rows,) = nested.rows
+            joined = self.view_row(alias, table, rows)
+            if joined is not None:
+                return f"(CASE WHEN {joined}.id IS NULL THEN 'null' ELSE" \
+                       f" {self.object(nested.target, joined)} END)"
+            inner = self.alias()
+            where = f"{inner}.id IN {self.rows(rows)}"
+            self.from_rows(inner)
+            element = self.object(nested.target, inner)
+            return f"coalesce((SELECT {element} {self.from_clause(table, inner)} WHERE" \
+                   f" {where}), 'null')"
         if nested.relation is None:  # the same row; shown only when among nested.rows
             shown = " AND ".join(self.among(alias, rows) for rows in nested.rows)
             element = self.object(nested.target, alias)

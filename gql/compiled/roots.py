@@ -95,6 +95,16 @@ def plan_task_catalog(planner: Planner, key: str, field: GraphQLField,
                     requires=(Rows.of(campaign),))
 
 
+def plan_campaigns(planner: Planner, key: str, field: GraphQLField,
+                   nodes: list[FieldNode]) -> RootPlan:
+    from models import Campaign
+    from models.catalog import NEWEST_FIRST
+
+    target = planner.object(object_type(field), nodes)
+    return RootPlan(key, "list", target=target, rows=Rows.of(Campaign.all()),
+                    order=planner.order(target.type_name, NEWEST_FIRST))
+
+
 def plan_task_entry(planner: Planner, key: str, field: GraphQLField,
                     nodes: list[FieldNode]) -> RootPlan:
     from gql.catalog.queries import campaign_named, entry_numbered
@@ -166,6 +176,7 @@ ROOTS: dict[str, RootHandler] = {
     "organization": plan_organization,
     "organizations": plan_organizations,
     "node": plan_node,
+    "campaigns": plan_campaigns,
     "taskCatalog": plan_task_catalog,
     "taskEntry": plan_task_entry,
     "declaration": plan_declaration,

@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 
-from gql.compiled.declare import EditLock, Embedded, Lookup, Relation, WindowPart, declare
+from gql.compiled.declare import (
+    EditLock,
+    Embedded,
+    Lookup,
+    Relation,
+    ViewRow,
+    WindowPart,
+    declare,
+)
 from gql.context import Info
 from gql.errors import UserError
 from gql.nodes import compose, decompose
@@ -326,6 +334,7 @@ DECLARATION_SQL = declare(
     opens_at=WindowPart("opens", "declaration_extension", visible_extensions),
     extension_until=WindowPart("extension", "declaration_extension", visible_extensions),
     organization=Embedded("Organization"),
+    campaign=ViewRow("Campaign"),
     undertakings=Relation("Undertaking", local="id", remote="organization_id", many=True,
                           scope=visible_undertakings, order=("item__sort_key",),
                           view=_in_campaign),

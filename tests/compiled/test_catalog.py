@@ -57,3 +57,38 @@ async def test_one_statement_for_the_whole_tree(paths: Paths, count_sql: Stateme
     count_sql.statements.clear()
     await paths.raw(paths.compiled, CATALOG, {}, token)
     assert len(count_sql.statements) == 2, count_sql.statements  # the token, the catalog
+
+
+CAMPAIGNS = """
+{ campaigns { __typename id code name declarationOpensAt declarationClosesAt cityReview
+              lateReturnDays medianFactor } }
+"""
+CAMPAIGN_NODE = """
+query($id: ID!) { node(id: $id) { __typename id ... on Campaign { code name } } }
+"""
+
+
+async def test_campaigns_and_a_campaign_by_its_id(paths: Paths) -> None:
+    from base64 import b64encode
+
+    from models import Campaign
+    from models.catalog import NEWEST_FIRST
+
+    # a second, older round: the list's order is the resolvers' (newest first)
+    first = await Campaign.get(code=CAMPAIGN_CODE)
+    older = await Campaign.create(
+        code="henan-2019", name="旧一轮", declaration_opens_at=first.declaration_opens_at.replace(
+            year=2019), declaration_closes_at=first.declaration_closes_at.replace(year=2019))
+    codes = [c.code for c in await Campaign.all().order_by(*NEWEST_FIRST)]
+    assert codes.index(CAMPAIGN_CODE) < codes.index(older.code)
+    for user in (PROVINCE, ZZ_SCHOOL):
+        token = await paths.token(user)
+        await paths.both(CAMPAIGNS, None, token)
+        assert len(paths.statements) == paths.one_read, paths.statements
+        for campaign in (first, older):
+            node = b64encode(f"Campaign:{campaign.id}".encode()).decode()
+            await paths.both(CAMPAIGN_NODE, {"id": node}, token)
+            assert len(paths.statements) == paths.one_read, paths.statements
+        # a field with no SQL form yet: strawberry answers the root, the same bytes
+        await paths.both("{ campaigns { code performanceYears declarationOpen } }", None, token)
+    await paths.both(CAMPAIGNS, None, None)  # no caller: refused alike

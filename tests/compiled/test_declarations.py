@@ -22,6 +22,8 @@ query Declaration($org: String, $campaign: String) {
     deadline opensAt extensionUntil editable lock { code message __typename } nextStep
     locked: lock { why: message }
     organization { code name parent { code } }
+    campaign { __typename id code name declarationOpensAt declarationClosesAt cityReview
+               lateReturnDays medianFactor }
     undertakings { quantity funding { total schoolSelf } item { number } }
   }
 }
