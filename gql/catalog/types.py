@@ -9,7 +9,7 @@ from strawberry import relay
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from gql.compiled.declare import FlagList, Relation, declare
+from gql.compiled.declare import FlagList, NowBetween, Relation, ValueList, declare
 from gql.context import Info
 from gql.enums import SchoolType, TaskLevel
 from models import Campaign as CampaignModel
@@ -160,10 +160,11 @@ class Campaign(relay.Node):
         raise NotImplementedError("resolved by gql.nodes")
 
 
-# What each field reads, for both paths (gql/compiled/declare.py). `performanceYears` and
-# `declarationOpen` have no SQL form yet: a read that asks for them goes to strawberry.
+# What each field reads, for both paths (gql/compiled/declare.py).
 CAMPAIGN_SQL = declare(
     "Campaign", "campaign", node=True,
     columns=("code", "name", "declaration_opens_at", "declaration_closes_at", "city_review",
              "late_return_days", "median_factor"),
+    performance_years=ValueList("reporting_round", "year", remote="campaign_id"),
+    declaration_open=NowBetween("declaration_opens_at", "declaration_closes_at"),
 )

@@ -6,7 +6,8 @@ A type module declares its table and, per field (by python name), one of:
 - `Relation`: rows of another declared type joined by one column, filtered by a scoping rule
   from permissions/scoping.py and ordered as declared;
 - `ViewRow`: the row a root field hands down (a form's campaign);
-- `SumOf` / `FlagList`: small computed values with one SQL form beside their Python form.
+- `SumOf` / `FlagList` / `ValueList` / `NowBetween`: small computed values with one SQL form
+  beside their Python form.
 
 The resolver path reads the same declaration (`SqlType.values` builds the strawberry object's
 columns), so a field is added in one place and both paths see it. A field with no declaration
@@ -98,6 +99,25 @@ class ViewRow:
 
 
 @dataclass(frozen=True)
+class ValueList:
+    """The values of `column` of the `table` rows whose `remote` column is this row's id,
+    in `column` order: a list of scalars (a campaign's report years)."""
+
+    table: str
+    column: str
+    remote: str
+
+
+@dataclass(frozen=True)
+class NowBetween:
+    """Whether the request's clock lies between two columns of the row, both included
+    (the Python form beside it compares the same two times with now_utc())."""
+
+    low: str
+    high: str
+
+
+@dataclass(frozen=True)
 class SumOf:
     """The exact sum of decimal columns."""
 
@@ -152,7 +172,7 @@ class Form:
 
 
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
-            | WindowPart | EditLock | Form | ViewRow)
+            | WindowPart | EditLock | Form | ViewRow | ValueList | NowBetween)
 
 
 @dataclass(frozen=True)

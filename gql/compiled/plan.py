@@ -38,11 +38,13 @@ from gql.compiled.declare import (
     FlagList,
     Form,
     Lookup,
+    NowBetween,
     Percent,
     Relation,
     ScopedId,
     SqlType,
     SumOf,
+    ValueList,
     ViewRow,
     WindowPart,
 )
@@ -86,7 +88,8 @@ class Rows:
 @dataclass(frozen=True)
 class Leaf:
     key: str
-    kind: str  # typename | global_id | scoped_id | column | sum | flags | percent
+    # typename | global_id | scoped_id | column | sum | flags | percent | values | now_between
+    kind: str
     column: str = ""
     codec: str = ""  # text | int | bool | decimal | cents | datetime | enum
     names: tuple[tuple[str, str], ...] = ()  # enum: stored value -> GraphQL name
@@ -237,6 +240,15 @@ class Planner:
         if isinstance(declared, Percent):
             return Leaf(key, "percent", columns=(declared.numerator, declared.denominator),
                         type_name=type_.name)
+        if isinstance(declared, ValueList):
+            element, many = unwrap(gql_field.type)
+            scalar = SCALAR_CODECS.get(getattr(element, "name", ""))
+            if not many or scalar not in ("int", "text"):
+                raise Fallback(f"{where}: no SQL form for its list")
+            return Leaf(key, "values", column=declared.column, codec=scalar,
+                        columns=(declared.table, declared.remote))
+        if isinstance(declared, NowBetween):
+            return Leaf(key, "now_between", columns=(declared.low, declared.high))
         if isinstance(declared, FlagList):
             return Leaf(key, "flags", names=tuple((c, m.name) for c, m in declared.flags))
         if isinstance(declared, Lookup):

@@ -191,6 +191,15 @@ class Renderer:
             return f"('\"' || {d.base64(text)} || '\"')"
         if leaf.kind == "percent":
             return self.percent(leaf, alias)
+        if leaf.kind == "values":
+            table, remote = (checked(c) for c in leaf.columns)
+            x, column = self.alias(), checked(leaf.column)
+            return d.array(self.value(leaf, f"{x}.{column}"),
+                           f"FROM {table} {x} WHERE {x}.{remote} = {alias}.id", f"{x}.{column}")
+        if leaf.kind == "now_between":
+            low, high = (f"{alias}.{checked(c)}" for c in leaf.columns)
+            return (f"(CASE WHEN {low} <= {self.param(NOW)} AND {self.param(NOW)} <= {high}"
+                    " THEN 'true' ELSE 'false' END)")
         if leaf.kind == "flags":
             items = " || ".join(f"(CASE WHEN {alias}.{c} THEN '\"{checked(n)}\",' ELSE '' END)"
                                 for c, n in leaf.names)

@@ -43,7 +43,8 @@ async def test_a_mutation_is_not_planned(db: None) -> None:
 
 
 async def test_nothing_compilable_is_left_to_strawberry(db: None) -> None:
-    assert plan("{ me { username } campaigns { performanceYears } }") is None
+    assert plan('{ me { username } organization(code: "410100") {'
+                ' declaration { history { at } } } }') is None
 
 
 async def test_what_falls_back_and_why(db: None) -> None:
