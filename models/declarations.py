@@ -28,7 +28,7 @@ from models.declaration import (
 )
 from models.enums import OrgKind, TaskLevel
 from models.errors import Code, DomainError, DomainErrors
-from models.mandatory import MandatoryConfirmation, rule_lock
+from models.mandatory import missing_items, rule_lock
 from models.object_history import HistoryEvent, declaration_subject
 from models.org import Organization
 from models.transaction import write_transaction
@@ -216,21 +216,8 @@ async def _recheck_items(org: Organization, items: list[TaskEntry]) -> None:
 
 async def missing_mandatory_items(org: Organization, campaign: Campaign) -> list[TaskEntry]:
     """For a school that must undertake every item shown to it: the shown items it lacks
-    (other than those the province confirmed it may lack)."""
-    if org.kind is not OrgKind.SCHOOL or not org.must_undertake_all:
-        return []
-    flag = f"for_{org.school_type.value}" if org.school_type else None
-    if flag is None:
-        return []
-    taken = Undertaking.filter(organization_id=org.id, withdrawn_at__isnull=True).values_list(
-        "item_id", flat=True)
-    shown = TaskEntry.filter(campaign_id=campaign.id, is_group=False, level=TaskLevel.SCHOOL,
-                             retired_at=None, **{flag: True})
-    taken_ids = set(await taken)
-    # Items the province confirmed this school may lack (models/mandatory.py) are not asked.
-    taken_ids |= set(await MandatoryConfirmation.filter(organization_id=org.id).values_list(
-        "item_id", flat=True))
-    return [e for e in await shown.order_by("sort_key") if e.id not in taken_ids]
+    (other than those the province confirmed it may lack): models/mandatory.py's rule."""
+    return await missing_items(org.id, campaign.id)
 
 
 def _flow(org: Organization, campaign: Campaign) -> Flow[Declaration]:

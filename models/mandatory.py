@@ -79,6 +79,60 @@ class Break:
     item: TaskEntry
 
 
+def missing_items_sql(organization: str, campaigns: str, *, exempt: bool = True) -> str:
+    """The rule in SQL, the one definition the submit check, both read paths of a form's
+    `missingMandatoryItems` and the province's compliance list use: the ids of the items
+    the organisation whose id is the SQL expression `organization` lacks in the campaigns
+    of `campaigns` (a parenthesised SQL set: `(7)`, a subquery).
+
+    Only a school that must undertake all is asked anything. Asked are the items shown to
+    its type (`_shown`: school level, not a heading, not retired), but for those it
+    undertakes (not withdrawn) and, when `exempt`, those the province confirmed it may lack
+    (compliance lists those too, beside their confirmations). What is pasted comes from the
+    code: the caller's expressions, column names and enum values."""
+    flags = " ".join(f"WHEN '{t.value}' THEN e.for_{t.value}" for t in SchoolType)
+    sql = (
+        "SELECT e.id FROM task_entry e JOIN organization o ON o.id = " + organization +
+        f" WHERE e.campaign_id IN {campaigns} AND NOT e.is_group AND e.retired_at IS NULL"
+        f" AND e.level = '{TaskLevel.SCHOOL.value}' AND o.kind = '{OrgKind.SCHOOL.value}'"
+        f" AND o.must_undertake_all AND (CASE o.school_type {flags} ELSE false END)"
+        " AND NOT EXISTS (SELECT 1 FROM undertaking u WHERE u.organization_id = o.id"
+        " AND u.item_id = e.id AND u.withdrawn_at IS NULL)")
+    if exempt:
+        sql += (" AND NOT EXISTS (SELECT 1 FROM mandatory_confirmation c"
+                " WHERE c.organization_id = o.id AND c.item_id = e.id)")
+    return sql
+
+
+# The order the missing items are listed in, on both read paths: the catalog's.
+MISSING_ORDER = ("sort_key",)
+
+
+async def missing_items(org_id: int, campaign_id: int) -> list[TaskEntry]:
+    """The items a must-undertake-all school still lacks, in catalog order (none for any
+    other organisation)."""
+    rule = missing_items_sql(str(int(org_id)), f"({int(campaign_id)})")
+    return await TaskEntry.raw(
+        f"SELECT * FROM task_entry WHERE id IN ({rule}) ORDER BY {', '.join(MISSING_ORDER)}"
+    )  # type: ignore[return-value]
+
+
+async def missing_pairs(org_ids: Iterable[int], campaign_id: int) -> dict[int, list[int]]:
+    """Per organisation of `org_ids`: the ids of the items it lacks, in catalog order, the
+    confirmed ones included (the compliance list shows them beside their reasons)."""
+    ids = ", ".join(str(int(i)) for i in org_ids)
+    if not ids:
+        return {}
+    rule = missing_items_sql("s.id", f"({int(campaign_id)})", exempt=False)
+    _, rows = await connections.get("default").execute_query(
+        f"SELECT s.id, t.id FROM organization s JOIN task_entry t ON t.id IN ({rule})"
+        f" WHERE s.id IN ({ids}) ORDER BY s.id, t.sort_key")
+    pairs: dict[int, list[int]] = {}
+    for org_id, item_id in rows:
+        pairs.setdefault(int(org_id), []).append(int(item_id))
+    return pairs
+
+
 def _shown(item: TaskEntry, school_type: SchoolType | None) -> bool:
     return (not item.is_group and item.retired_at is None and item.level is TaskLevel.SCHOOL
             and item.eligible_for(school_type))

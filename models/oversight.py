@@ -6,7 +6,7 @@ aggregated row per school. Callers pass the organisations they may see (permissi
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -19,7 +19,8 @@ from models.account import User
 from models.aggregates import cents_sum, cents_value, money
 from models.catalog import Campaign, ReportingRound, TaskEntry
 from models.declaration import Declaration, DeclarationStatus
-from models.enums import OrgKind, TaskLevel
+from models.enums import OrgKind
+from models.mandatory import missing_pairs
 from models.org import Organization
 from models.performance import PerformanceEntry, PerformanceReport
 from models.totals import CampaignRef, campaign_ids, counted_entries, reported_undertakings
@@ -144,25 +145,16 @@ class MissingItems:
 
 async def missing_mandatory(schools: QuerySet[Organization], campaign: Campaign
                             ) -> list[MissingItems]:
-    """Schools that must undertake every item shown to them, with what they still lack."""
+    """Schools that must undertake every item shown to them, with what they still lack
+    (models/mandatory.py's rule), what the province confirmed they may lack included."""
     bound = await schools.filter(kind=OrgKind.SCHOOL, must_undertake_all=True).order_by("code")
-    if not bound:
+    pairs = await missing_pairs([o.id for o in bound], campaign.id)
+    if not pairs:
         return []
-    shown = await TaskEntry.filter(campaign_id=campaign.id, is_group=False,
-                                   level=TaskLevel.SCHOOL, retired_at=None).order_by("sort_key")
-    taken: dict[int, set[int]] = defaultdict(set)
-    for org_id, item_id in await Undertaking.filter(
-            organization_id__in=[o.id for o in bound], item__campaign_id=campaign.id,
-            withdrawn_at__isnull=True,
-    ).values_list("organization_id", "item_id"):
-        taken[org_id].add(item_id)
-    result = []
-    for school in bound:
-        missing = [e for e in shown if e.eligible_for(school.school_type)
-                   and e.id not in taken[school.id]]
-        if missing:
-            result.append(MissingItems(school, missing))
-    return result
+    items = {e.id: e for e in await TaskEntry.filter(
+        id__in=[i for ids in pairs.values() for i in ids])}
+    return [MissingItems(school, [items[i] for i in pairs[school.id]])
+            for school in bound if school.id in pairs]
 
 
 async def zero_funding(undertakings: QuerySet[Undertaking], campaign: Campaign

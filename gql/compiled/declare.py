@@ -6,6 +6,7 @@ A type module declares its table and, per field (by python name), one of:
 - `Relation`: rows of another declared type joined by one column, filtered by a scoping rule
   from permissions/scoping.py and ordered as declared;
 - `ViewRow`: the row a root field hands down (a form's campaign);
+- `RuleRows`: rows a rule of models/ selects in SQL (a form's missing mandatory items);
 - `SumOf` / `FlagList` / `ValueList` / `NowBetween`: small computed values with one SQL form
   beside their Python form.
 
@@ -99,6 +100,17 @@ class ViewRow:
 
 
 @dataclass(frozen=True)
+class RuleRows:
+    """Rows of `type_name` that a rule of models/ selects for this row, in `order`:
+    `ids(row_id, campaigns)` is the rule's own SQL (the one its Python callers run) of the
+    selected ids, given SQL for this row's id and the ids of the campaign handed down."""
+
+    type_name: str
+    ids: Callable[[str, str], str]
+    order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ValueList:
     """The values of `column` of the `table` rows whose `remote` column is this row's id,
     in `column` order: a list of scalars (a campaign's report years)."""
@@ -172,7 +184,7 @@ class Form:
 
 
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
-            | WindowPart | EditLock | Form | ViewRow | ValueList | NowBetween)
+            | WindowPart | EditLock | Form | ViewRow | RuleRows | ValueList | NowBetween)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from gql.compiled.declare import (
     NowBetween,
     Percent,
     Relation,
+    RuleRows,
     ScopedId,
     SqlType,
     SumOf,
@@ -119,6 +120,8 @@ class Nested:
     # With no relation: the one row of this table that `rows` selects (a ViewRow); None:
     # the same row as the parent's (an Embedded or a Form).
     table: str | None = None
+    # With no relation: the rows a rule selects (`rows`: the campaign handed down).
+    rule: RuleRows | None = None
 
 
 @dataclass
@@ -267,6 +270,8 @@ class Planner:
             return self.edit_lock(key, declared, gql_field, nodes, where)
         if isinstance(declared, ViewRow):
             return self.view_row(key, declared, gql_field, nodes, where)
+        if isinstance(declared, RuleRows):
+            return self.rule_rows(key, declared, gql_field, nodes, where)
         if isinstance(declared, Embedded | Relation):
             target, many = unwrap(gql_field.type)
             if not isinstance(target, GraphQLObjectType):
@@ -326,6 +331,20 @@ class Planner:
             self.views = views
         return Nested(key, plan, None, (Rows.of(view),),
                       table=REGISTRY[declared.type_name].table)
+
+    def rule_rows(self, key: str, declared: RuleRows, gql_field: GraphQLField,
+                  nodes: list[FieldNode], where: str) -> Nested:
+        target, many = unwrap(gql_field.type)
+        if not many or not isinstance(target, GraphQLObjectType):
+            raise Fallback(f"{where} is not a list of objects")
+        campaign = Rows.of(self.campaign_view(where))
+        views, self.views = self.views, {}
+        try:
+            plan = self.object(target, nodes)
+        finally:
+            self.views = views
+        return Nested(key, plan, None, (campaign,), self.order(target.name, declared.order),
+                      rule=declared)
 
     def edit_lock(self, key: str, declared: EditLock, gql_field: GraphQLField,
                   nodes: list[FieldNode], where: str) -> Leaf:

@@ -333,6 +333,17 @@ class Renderer:
         return "('{' || " + " || ".join(parts) + " || '}')"
 
     def nested(self, nested: Nested, alias: str) -> str:
+        if nested.rule is not None:  # the rows a rule of models/ selects, in its own SQL
+            rule = nested.rule
+            table = checked(REGISTRY[rule.type_name].table or "")
+            (campaign,) = nested.rows
+            inner = self.alias()
+            where = f"{inner}.id IN ({rule.ids(f'{alias}.id', self.rows(campaign))})"
+            self.from_rows(inner)
+            element = self.object(nested.target, inner)
+            order = self.order(rule.type_name, nested.order, inner)
+            return self.dialect.array(element, f"{self.from_clause(table, inner)} WHERE {where}",
+                                      order)
         if nested.relation is None and nested.table is not None:  # a view's row
             table = checked(nested.table)
             (rows,) = nested.rows

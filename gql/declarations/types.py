@@ -11,6 +11,7 @@ from gql.compiled.declare import (
     Embedded,
     Lookup,
     Relation,
+    RuleRows,
     ViewRow,
     WindowPart,
     declare,
@@ -25,6 +26,7 @@ from models.clock import now_utc
 from models.declaration import Declaration as DeclarationModel
 from models.declaration import DeclarationAction, DeclarationStatus, Reviewed, RowAction
 from models.declarations import missing_mandatory_items
+from models.mandatory import MISSING_ORDER, missing_items_sql
 from models.object_history import HistoryEvent, changes_of, declaration_subject
 from models.object_history import ObjectEvent as ObjectEventModel
 from models.performance import CertificationEvent, CertificationResult
@@ -335,6 +337,8 @@ DECLARATION_SQL = declare(
     extension_until=WindowPart("extension", "declaration_extension", visible_extensions),
     organization=Embedded("Organization"),
     campaign=ViewRow("Campaign"),
+    missing_mandatory_items=RuleRows("TaskEntry", missing_items_sql,
+                                     order=MISSING_ORDER),
     undertakings=Relation("Undertaking", local="id", remote="organization_id", many=True,
                           scope=visible_undertakings, order=("item__sort_key",),
                           view=_in_campaign),
