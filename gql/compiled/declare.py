@@ -2,6 +2,7 @@
 
 A type module declares its table and, per field (by python name), one of:
 - `Column`: a stored column, read as it is (the model attribute of the same name unless told);
+- `Through`: a column of a row one or more to-one relations away;
 - `Embedded`: an object made of columns of the same row (Funding of an undertaking);
 - `Relation`: rows of another declared type joined by one column, filtered by a scoping rule
   from permissions/scoping.py and ordered as declared;
@@ -100,6 +101,15 @@ class ViewRow:
 
 
 @dataclass(frozen=True)
+class Through:
+    """A column of the row reached through declared to-one relations: `round__year` is the
+    `year` of the row the `round` relation (declared on this type) points to; null when
+    there is none."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class RuleRows:
     """Rows of `type_name` that a rule of models/ selects for this row, in `order`:
     `ids(row_id, campaigns)` is the rule's own SQL (the one its Python callers run) of the
@@ -184,7 +194,8 @@ class Form:
 
 
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
-            | WindowPart | EditLock | Form | ViewRow | RuleRows | ValueList | NowBetween)
+            | WindowPart | EditLock | Form | ViewRow | RuleRows | ValueList | NowBetween
+            | Through)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from gql.compiled.declare import (
     ScopedId,
     SqlType,
     SumOf,
+    Through,
     ValueList,
     ViewRow,
     WindowPart,
@@ -89,7 +90,8 @@ class Rows:
 @dataclass(frozen=True)
 class Leaf:
     key: str
-    # typename | global_id | scoped_id | column | sum | flags | percent | values | now_between
+    # typename | global_id | scoped_id | column | through | sum | flags | percent | values |
+    # now_between
     kind: str
     column: str = ""
     codec: str = ""  # text | int | bool | decimal | cents | datetime | enum
@@ -235,6 +237,9 @@ class Planner:
             if self.cents and codec["codec"] == "decimal":
                 codec["codec"] = "cents"
             return Leaf(key, "column", column=declared.name or python_name, **codec)
+        if isinstance(declared, Through):
+            return Leaf(key, "through", column=declared.path, type_name=type_.name,
+                        **self.codec(gql_field, where))
         if isinstance(declared, SumOf):
             return Leaf(key, "sum", columns=declared.columns,
                         codec="cents" if self.cents else "decimal")

@@ -191,6 +191,8 @@ class Renderer:
             return f"('\"' || {d.base64(text)} || '\"')"
         if leaf.kind == "percent":
             return self.percent(leaf, alias)
+        if leaf.kind == "through":
+            return self.value(leaf, self.term(leaf.type_name, leaf.column, alias))
         if leaf.kind == "values":
             table, remote = (checked(c) for c in leaf.columns)
             x, column = self.alias(), checked(leaf.column)

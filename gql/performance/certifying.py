@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 
 from gql.catalog.queries import campaign_or_latest
+from gql.compiled.declare import NowBetween, declare
 from gql.context import Info
 from gql.declarations.types import Actor, actor_of
 from gql.enums import CertificationResult
@@ -39,12 +40,18 @@ class CertificationRoundType(relay.Node):
 
     @classmethod
     def of(cls, r: CertificationRound) -> CertificationRoundType:
-        return cls(id=r.id, year=r.year, opens_at=r.opens_at, closes_at=r.closes_at)
+        return cls(id=r.id, **CERTIFICATION_ROUND_SQL.values(r))
 
     @classmethod
     async def load(cls, info: Info, id: int) -> CertificationRoundType | None:
         r = await CertificationRound.get_or_none(id=id)  # rounds are public to every user
         return cls.of(r) if r else None
+
+
+# What each field reads, for both paths (gql/compiled/declare.py).
+CERTIFICATION_ROUND_SQL = declare(
+    "CertificationRound", "certification_round", node=True,
+    columns=("year", "opens_at", "closes_at"), open=NowBetween("opens_at", "closes_at"))
 
 
 @strawberry.type(description="One certification decision on an undertaking.")

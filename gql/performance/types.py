@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
+from gql.compiled.declare import Relation, Through, declare
 from gql.context import Info
 from gql.declarations.types import (
     Actor,
@@ -281,5 +282,13 @@ class CertificationType:
 
     @classmethod
     def of(cls, c: CertificationModel, year: int | None) -> CertificationType:
-        return cls(result=c.result, remarks=c.remarks, decided_at=c.decided_at,
-                   certified_quantity=c.certified_quantity, year=year)
+        return cls(**CERTIFICATION_SQL.values(c), year=year)
+
+
+# What each field reads, for both paths (gql/compiled/declare.py); `round` is no field of
+# the type, only the way to the round's year.
+CERTIFICATION_SQL = declare(
+    "Certification", "certification",
+    columns=("result", "remarks", "decided_at", "certified_quantity"),
+    round=Relation("CertificationRound", local="round_id", remote="id"),
+    year=Through("round__year"))

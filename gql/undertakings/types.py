@@ -142,4 +142,6 @@ UNDERTAKING_SQL = declare(
     organization=Relation("Organization", local="organization_id", remote="id",
                           scope=visible_organizations),
     item=Relation("TaskEntry", local="item_id", remote="id"),
+    # reached only from an undertaking the caller sees (as the loader reads it)
+    certification=Relation("Certification", local="id", remote="undertaking_id"),
 )
