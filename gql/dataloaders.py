@@ -29,7 +29,7 @@ from models import (
     User,
 )
 from models.catalog import NEWEST_FIRST
-from models.performance import CertificationEvent
+from models.performance import DECISION_ORDER, CertificationEvent
 from models.row_comments import RowComment
 from models.soft_checks import Peers, peers_of
 from permissions.principal import Principal
@@ -173,7 +173,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
     async def load_certification_events_by_undertaking_id(
             keys: list[int]) -> list[list[CertificationEvent]]:
         rows = await CertificationEvent.filter(undertaking_id__in=keys).order_by(
-            "id").select_related("round", "actor", "actor__organization")
+            *DECISION_ORDER).select_related("round", "actor", "actor__organization")
         return _grouped(rows, keys, lambda e: e.undertaking_id)
 
     async def load_comments_by_undertaking_id(keys: list[int]) -> list[list[RowComment]]:

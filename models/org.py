@@ -62,10 +62,21 @@ class Organization(Model):
     @property
     def office_name(self) -> str:
         """How the unit signs what it does: a city-level unit acts as its education bureau
-        (郑州市 -> 郑州市教育局); the province office and schools by their own names."""
-        if self.kind is OrgKind.CITY and not self.name.endswith("教育局"):
-            return f"{self.name}教育局"
+        (郑州市 -> 郑州市教育局); the province office and schools by their own names.
+        Its SQL form, for the compiled reads, is office_name_sql below."""
+        if self.kind is OrgKind.CITY and not self.name.endswith(BUREAU):
+            return f"{self.name}{BUREAU}"
         return self.name
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+BUREAU = "教育局"
+
+
+def office_name_sql(alias: str) -> str:
+    """Organization.office_name of the organisation row at `alias`, in SQL (a LIKE pattern
+    of a fixed suffix: no wildcard in it but the leading one)."""
+    return (f"(CASE WHEN {alias}.kind = '{OrgKind.CITY.value}' AND {alias}.name NOT LIKE"
+            f" '%{BUREAU}' THEN {alias}.name || '{BUREAU}' ELSE {alias}.name END)")

@@ -181,6 +181,10 @@ class Certification(Model):
         table = "certification"
 
 
+# An undertaking's certification decisions, oldest first (both read paths).
+DECISION_ORDER = ("id",)
+
+
 class CertificationEvent(Model):
     """One certification decision, for the undertaking's history."""
 

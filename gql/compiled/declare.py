@@ -2,7 +2,7 @@
 
 A type module declares its table and, per field (by python name), one of:
 - `Column`: a stored column, read as it is (the model attribute of the same name unless told);
-- `Through`: a column of a row one or more to-one relations away;
+- `Through`: a column (or a `RowSql` value) of a row one or more to-one relations away;
 - `Embedded`: an object made of columns of the same row (Funding of an undertaking);
 - `Relation`: rows of another declared type joined by one column, filtered by a scoping rule
   from permissions/scoping.py and ordered as declared;
@@ -101,10 +101,18 @@ class ViewRow:
 
 
 @dataclass(frozen=True)
+class RowSql:
+    """A value computed from the row, in SQL written beside its Python form in models/
+    (`sql(alias)`: an expression over the row at `alias`): Organization.office_name."""
+
+    sql: Callable[[str], str]
+
+
+@dataclass(frozen=True)
 class Through:
     """A column of the row reached through declared to-one relations: `round__year` is the
     `year` of the row the `round` relation (declared on this type) points to; null when
-    there is none."""
+    there is none. The last name may be a `RowSql` of the row reached."""
 
     path: str
 
@@ -195,7 +203,7 @@ class Form:
 
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
             | WindowPart | EditLock | Form | ViewRow | RuleRows | ValueList | NowBetween
-            | Through)
+            | Through | RowSql)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from gql.compiled.declare import (
     NowBetween,
     Percent,
     Relation,
+    RowSql,
     RuleRows,
     ScopedId,
     SqlType,
@@ -237,6 +238,9 @@ class Planner:
             if self.cents and codec["codec"] == "decimal":
                 codec["codec"] = "cents"
             return Leaf(key, "column", column=declared.name or python_name, **codec)
+        if isinstance(declared, RowSql):
+            return Leaf(key, "through", column=python_name, type_name=type_.name,
+                        **self.codec(gql_field, where))
         if isinstance(declared, Through):
             return Leaf(key, "through", column=declared.path, type_name=type_.name,
                         **self.codec(gql_field, where))

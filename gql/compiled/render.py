@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from gql.compiled.declare import REGISTRY, Relation
+from gql.compiled.declare import REGISTRY, Relation, RowSql
 from gql.compiled.plan import Leaf, Nested, ObjectPlan, Rows
 from gql.compiled.roots import RootPlan
 
@@ -392,6 +392,9 @@ class Renderer:
         """A column, or `relation__column` through a declared to-one relation."""
         head, _, rest = path.partition("__")
         if not rest:
+            computed = REGISTRY[type_name].fields.get(head)
+            if isinstance(computed, RowSql):
+                return computed.sql(alias)
             return f"{alias}.{checked(head)}"
         rel = REGISTRY[type_name].fields[head]
         assert isinstance(rel, Relation) and not rel.many

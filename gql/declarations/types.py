@@ -12,6 +12,7 @@ from gql.compiled.declare import (
     Lookup,
     Relation,
     RuleRows,
+    Through,
     ViewRow,
     WindowPart,
     declare,
@@ -308,8 +309,15 @@ SYSTEM = Actor(username="taskplatform", display_name="系统（命令行）", or
 
 
 def actor_of(user: Any) -> Actor:
-    return Actor(username=user.username, display_name=user.display_name,
-                 organization_name=user.organization.office_name)
+    return Actor(**ACTOR_SQL.values(user), organization_name=user.organization.office_name)
+
+
+# What each field reads, for both paths (gql/compiled/declare.py): an actor is a user
+# row, its unit as it signs (no row rule: whoever sees the history sees who acted).
+ACTOR_SQL = declare(
+    "Actor", "app_user", columns=("username", "display_name"),
+    organization=Relation("Organization", local="organization_id", remote="id"),
+    organization_name=Through("organization__office_name"))
 
 
 def _in_campaign(views: dict[str, Any]) -> Any:

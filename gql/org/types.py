@@ -5,10 +5,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 
-from gql.compiled.declare import Form, Relation, declare
+from gql.compiled.declare import Form, Relation, RowSql, declare
 from gql.context import Info
 from gql.enums import CityCategory, OrgKind, SchoolType
 from models import Organization as OrganizationModel
+from models.org import office_name_sql
 from permissions.classes import IsActiveUser
 from permissions.scoping import (
     managed_organizations,
@@ -128,4 +129,5 @@ ORGANIZATION_SQL = declare(
     users=Relation("User", local="id", remote="organization_id", many=True,
                    scope=visible_users, order=("username",)),
     declaration=Form(managed_organizations),
+    office_name=RowSql(office_name_sql),  # no field: how an actor's unit signs (Actor)
 )

@@ -12,7 +12,7 @@ import strawberry
 from strawberry import relay
 
 from gql.catalog.queries import campaign_or_latest
-from gql.compiled.declare import NowBetween, declare
+from gql.compiled.declare import NowBetween, Relation, Through, declare
 from gql.context import Info
 from gql.declarations.types import Actor, actor_of
 from gql.enums import CertificationResult
@@ -65,8 +65,16 @@ class CertificationDecision:
 
     @classmethod
     def of(cls, e: CertificationEvent) -> CertificationDecision:
-        return cls(year=e.round.year, result=e.result, certified_quantity=e.certified_quantity,
-                   remarks=e.remarks, actor=actor_of(e.actor), at=e.at)
+        return cls(**CERTIFICATION_DECISION_SQL.values(e), year=e.round.year,
+                   actor=actor_of(e.actor))
+
+
+CERTIFICATION_DECISION_SQL = declare(
+    "CertificationDecision", "certification_event",
+    columns=("result", "certified_quantity", "remarks", "at"),
+    round=Relation("CertificationRound", local="round_id", remote="id"),
+    year=Through("round__year"),
+    actor=Relation("Actor", local="actor_id", remote="id"))
 
 
 @strawberry.type

@@ -10,6 +10,7 @@ from strawberry import relay
 from gql.compiled.declare import Embedded, Relation, SumOf, declare
 from gql.context import Info
 from models import Undertaking as UndertakingModel
+from models.performance import DECISION_ORDER
 from models.undertaking import FUNDING_SOURCES
 from permissions.scoping import visible_organizations, visible_undertakings
 
@@ -144,4 +145,6 @@ UNDERTAKING_SQL = declare(
     item=Relation("TaskEntry", local="item_id", remote="id"),
     # reached only from an undertaking the caller sees (as the loader reads it)
     certification=Relation("Certification", local="id", remote="undertaking_id"),
+    certification_history=Relation("CertificationDecision", local="id", remote="undertaking_id",
+                                   many=True, order=DECISION_ORDER),
 )

@@ -11,7 +11,12 @@ import pytest
 from models import Campaign, Organization, TaskEntry, Undertaking, User
 from models.clock import now_utc
 from models.enums import TaskLevel
-from models.performance import Certification, CertificationResult, CertificationRound
+from models.performance import (
+    Certification,
+    CertificationEvent,
+    CertificationResult,
+    CertificationRound,
+)
 from models.seeding import CAMPAIGN_CODE
 from tests.compiled.conftest import Paths
 from tests.conftest import LUOYANG, PROVINCE, ZHENGZHOU, ZZ_SCHOOL, ZZ_SCHOOL_2
@@ -23,7 +28,9 @@ query($code: String!) {
   organization(code: $code) {
     code
     undertakings { quantity item { number }
-                   certification { __typename result remarks decidedAt certifiedQuantity year } }
+                   certification { __typename result remarks decidedAt certifiedQuantity year }
+                   certificationHistory { __typename year result certifiedQuantity remarks at
+                                          actor { username displayName organizationName } } }
   }
 }
 """
@@ -56,6 +63,15 @@ async def test_certifications_and_rounds(paths: Paths) -> None:
                                remarks="认定1个", decided_by=province)
     await Certification.create(undertaking=rows[1], round=None,
                                result=CertificationResult.NOT_CERTIFIED, decided_by=province)
+    # decisions by units that sign differently: the province office by its name, a city as
+    # its bureau (郑州市 -> 郑州市教育局), one already named as a bureau as it is
+    await Organization.filter(code=LUOYANG).update(name="洛阳市教育局")
+    for k, (who, round_) in enumerate([(PROVINCE, closed), (ZHENGZHOU, open_round),
+                                       (LUOYANG, open_round), (PROVINCE, open_round)]):
+        await CertificationEvent.create(
+            undertaking=rows[0], round=round_, result=CertificationResult.CERTIFIED,
+            certified_quantity=k % 2 or None, remarks=f"第{k}次", at=now - timedelta(hours=k),
+            actor=await User.get(username=who))
     for user in (PROVINCE, ZHENGZHOU, LUOYANG, ZZ_SCHOOL_2, ZZ_SCHOOL):
         token = await paths.token(user)
         for code in (ZZ_SCHOOL_2, ZHENGZHOU):
