@@ -30,7 +30,7 @@ from models import (
 )
 from models.catalog import NEWEST_FIRST
 from models.performance import DECISION_ORDER, CertificationEvent
-from models.row_comments import RowComment
+from models.row_comments import COMMENT_ORDER, RowComment
 from models.soft_checks import Peers, peers_of
 from permissions.principal import Principal
 from permissions.scoping import (
@@ -177,7 +177,8 @@ def build_loaders(principal: Principal | None) -> Loaders:
         return _grouped(rows, keys, lambda e: e.undertaking_id)
 
     async def load_comments_by_undertaking_id(keys: list[int]) -> list[list[RowComment]]:
-        rows = await RowComment.filter(undertaking_id__in=keys).order_by("id").select_related(
+        rows = await RowComment.filter(undertaking_id__in=keys).order_by(
+            *COMMENT_ORDER).select_related(
             "author", "author__organization")
         return _grouped(rows, keys, lambda c: c.undertaking_id)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tortoise import fields
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from models.account import User
 from models.errors import Code, DomainError
@@ -34,6 +35,20 @@ class RowComment(Model):
     class Meta:
         table = "row_comment"
         indexes = (("undertaking_id", "year"),)
+
+
+# A row's comments, oldest first (both read paths).
+COMMENT_ORDER = ("id",)
+
+
+def on_declaration_row(comment: RowComment) -> bool:
+    """A comment on the declaration's row, not on a year's report line; its SQL form is
+    declaration_row_comments (the two side by side)."""
+    return comment.year is None
+
+
+def declaration_row_comments() -> QuerySet[RowComment]:
+    return RowComment.filter(year__isnull=True)
 
 
 async def add(author_id: int, undertaking: Undertaking, text: str,

@@ -13,6 +13,7 @@ from typing import Annotated
 import strawberry
 
 from gql.catalog.types import TaskEntry
+from gql.compiled.declare import Relation, RowSql, declare
 from gql.context import Info
 from gql.declarations.types import Actor, actor_of
 from gql.errors import ApiError, UserError
@@ -55,8 +56,16 @@ class RowComment:
 
     @classmethod
     def of(cls, c: RowCommentModel) -> RowComment:
-        return cls(id=strawberry.ID(str(c.id)), text=c.text, year=c.year,
-                   author=actor_of(c.author), at=c.at)
+        return cls(id=strawberry.ID(str(c.id)), **ROW_COMMENT_SQL.values(c),
+                   author=actor_of(c.author))
+
+
+# What each field reads, for both paths (gql/compiled/declare.py); its id is the row's
+# number as text.
+ROW_COMMENT_SQL = declare(
+    "RowComment", "row_comment", columns=("text", "year", "at"),
+    id=RowSql(lambda alias: f"CAST({alias}.id AS TEXT)"),
+    author=Relation("Actor", local="author_id", remote="id"))
 
 
 @strawberry.type(description="One flagged row of the reviewer's list.")

@@ -11,6 +11,7 @@ from gql.compiled.declare import Embedded, Relation, SumOf, declare
 from gql.context import Info
 from models import Undertaking as UndertakingModel
 from models.performance import DECISION_ORDER
+from models.row_comments import COMMENT_ORDER, declaration_row_comments, on_declaration_row
 from models.undertaking import FUNDING_SOURCES
 from permissions.scoping import visible_organizations, visible_undertakings
 
@@ -127,7 +128,7 @@ class Undertaking(relay.Node):
         from gql.reviews.checks import RowComment
 
         rows = await info.context.loaders.comments_by_undertaking_id.load(self.id)
-        return [RowComment.of(c) for c in rows if c.year is None]
+        return [RowComment.of(c) for c in rows if on_declaration_row(c)]
 
     @classmethod
     def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> Any:
@@ -145,6 +146,8 @@ UNDERTAKING_SQL = declare(
     item=Relation("TaskEntry", local="item_id", remote="id"),
     # reached only from an undertaking the caller sees (as the loader reads it)
     certification=Relation("Certification", local="id", remote="undertaking_id"),
+    comments=Relation("RowComment", local="id", remote="undertaking_id", many=True,
+                      order=COMMENT_ORDER, view=lambda _views: declaration_row_comments()),
     certification_history=Relation("CertificationDecision", local="id", remote="undertaking_id",
                                    many=True, order=DECISION_ORDER),
 )

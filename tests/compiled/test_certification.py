@@ -17,6 +17,7 @@ from models.performance import (
     CertificationResult,
     CertificationRound,
 )
+from models.row_comments import RowComment
 from models.seeding import CAMPAIGN_CODE
 from tests.compiled.conftest import Paths
 from tests.conftest import LUOYANG, PROVINCE, ZHENGZHOU, ZZ_SCHOOL, ZZ_SCHOOL_2
@@ -81,3 +82,31 @@ async def test_certifications_and_rounds(paths: Paths) -> None:
             node = b64encode(f"CertificationRound:{round_.id}".encode()).decode()
             await paths.both(ROUND, {"id": node}, token)
             assert len(paths.statements) == paths.one_read, paths.statements
+
+
+COMMENTS = """
+query($code: String!) {
+  organization(code: $code) {
+    undertakings { item { number }
+                   comments { __typename id text year at
+                              author { username displayName organizationName } } }
+  }
+}
+"""
+
+
+async def test_row_comments(paths: Paths) -> None:
+    # a reviewer's comments on declaration rows are shown; those on report lines are not
+    school = await Organization.get(code=ZZ_SCHOOL_2)
+    campaign = await Campaign.get(code=CAMPAIGN_CODE)
+    items = [e for e in await TaskEntry.filter(
+        campaign=campaign, is_group=False, level=TaskLevel.SCHOOL, retired_at=None).order_by(
+        "sort_key") if e.eligible_for(school.school_type)][:2]
+    rows = [await Undertaking.create(organization=school, item=e, quantity=1) for e in items]
+    for k, (who, year) in enumerate([(ZHENGZHOU, None), (PROVINCE, None), (ZHENGZHOU, 2021),
+                                     (PROVINCE, 2022)]):
+        await RowComment.create(undertaking=rows[k % 2], year=year, text=f"意见{k}：\"请核实\"",
+                                author=await User.get(username=who))
+    for user in (PROVINCE, ZHENGZHOU, LUOYANG, ZZ_SCHOOL_2):
+        await paths.both(COMMENTS, {"code": ZZ_SCHOOL_2}, await paths.token(user))
+        assert len(paths.statements) == paths.one_read, paths.statements

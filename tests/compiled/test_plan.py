@@ -52,7 +52,7 @@ async def test_what_falls_back_and_why(db: None) -> None:
       a: organization(code: "410100") { code }
       b: organization(code: "410100") { code declaration { status history { at } } }
       c: organization(code: "410100") { undertakings { changeRequests { id } } }
-      d: organization(code: "410100") { undertakings { comments { text } } }
+      d: organization(code: "410100") { undertakings { warnings { code } } }
       e: me { username }
       f: organizations(after: "not a cursor") { totalCount }
       g: organization(code: "410100") { children { declaration(campaignCode: "x") { status } } }
@@ -62,7 +62,7 @@ async def test_what_falls_back_and_why(db: None) -> None:
 
     assert "Declaration.history has no SQL form" in why["b"]
     assert "Undertaking.changeRequests has no SQL form" in why["c"]
-    assert "Undertaking.comments has no SQL form" in why["d"]
+    assert "Undertaking.warnings has no SQL form" in why["d"]
     assert "root field me is not compiled" in why["e"]
     assert "page arguments refused" in why["f"]  # strawberry gives INVALID_CURSOR
 
