@@ -18,6 +18,8 @@ def sort_key(number: str) -> str:
 
 # "The newest campaign": the default wherever a campaign is not named.
 NEWEST_FIRST = ("-declaration_opens_at", "-id")
+# A campaign's reporting rounds, in year order (both read paths).
+YEAR_ORDER = ("year",)
 
 
 class Campaign(Model):

@@ -105,6 +105,41 @@ def plan_campaigns(planner: Planner, key: str, field: GraphQLField,
                     order=planner.order(target.type_name, NEWEST_FIRST))
 
 
+def plan_me(planner: Planner, key: str, field: GraphQLField,
+            nodes: list[FieldNode]) -> RootPlan:
+    from permissions.scoping import visible_users
+
+    principal = planner.principal  # the gate (IsAuthenticated) passed: there is a caller
+    return RootPlan(key, "object", target=planner.object(object_type(field), nodes),
+                    rows=Rows.of(visible_users(principal).filter(id=principal.user_id)))
+
+
+def plan_reporting_rounds(planner: Planner, key: str, field: GraphQLField,
+                          nodes: list[FieldNode]) -> RootPlan:
+    from gql.catalog.queries import campaign_named
+    from models.catalog import YEAR_ORDER, ReportingRound
+
+    campaign = campaign_named(planner.arguments(field, nodes[0]).get("campaignCode"))
+    target = planner.object(object_type(field), nodes)
+    rows = ReportingRound.filter(campaign_id__in=Subquery(campaign.values("id")))
+    return RootPlan(key, "list", target=target, rows=Rows.of(rows),
+                    order=planner.order(target.type_name, YEAR_ORDER),
+                    requires=(Rows.of(campaign),))
+
+
+def plan_certification_round(planner: Planner, key: str, field: GraphQLField,
+                             nodes: list[FieldNode]) -> RootPlan:
+    from gql.catalog.queries import campaign_named
+    from models.performance import CertificationRound
+
+    args = planner.arguments(field, nodes[0])
+    campaign = campaign_named(args.get("campaignCode"))
+    rows = CertificationRound.filter(campaign_id__in=Subquery(campaign.values("id")),
+                                     year=args["year"])
+    return RootPlan(key, "object", target=planner.object(object_type(field), nodes),
+                    rows=Rows.of(rows), requires=(Rows.of(campaign),))
+
+
 def plan_task_entry(planner: Planner, key: str, field: GraphQLField,
                     nodes: list[FieldNode]) -> RootPlan:
     from gql.catalog.queries import campaign_named, entry_numbered
@@ -176,7 +211,10 @@ ROOTS: dict[str, RootHandler] = {
     "organization": plan_organization,
     "organizations": plan_organizations,
     "node": plan_node,
+    "me": plan_me,
     "campaigns": plan_campaigns,
+    "reportingRounds": plan_reporting_rounds,
+    "certificationRound": plan_certification_round,
     "taskCatalog": plan_task_catalog,
     "taskEntry": plan_task_entry,
     "declaration": plan_declaration,

@@ -25,6 +25,7 @@ from models import Organization as OrganizationModel
 from models import ReportingRound, certification, oversight, reports
 from models import TaskEntry as TaskEntryModel
 from models import totals as totals_rules
+from models.catalog import YEAR_ORDER
 from models.declaration import DeclarationStatus
 from models.enums import OrgKind
 from models.errors import DomainError
@@ -161,7 +162,7 @@ class PerformanceQueries:
     async def reporting_rounds(self, info: Info,
                                campaign_code: str | None = None) -> list[ReportingRoundType]:
         campaign = await campaign_or_latest(info.context.loaders, campaign_code)
-        rows = await ReportingRound.filter(campaign_id=campaign.id).order_by("year")
+        rows = await ReportingRound.filter(campaign_id=campaign.id).order_by(*YEAR_ORDER)
         return [ReportingRoundType.of(r) for r in rows]
 
     @strawberry.field(description="A year's report of an organisation (default: one's own);"

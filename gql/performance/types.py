@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
-from gql.compiled.declare import Relation, Through, declare
+from gql.compiled.declare import NowBetween, Relation, Through, declare
 from gql.context import Info
 from gql.declarations.types import (
     Actor,
@@ -58,12 +58,19 @@ class ReportingRoundType(relay.Node):
 
     @classmethod
     def of(cls, r: ReportingRound) -> ReportingRoundType:
-        return cls(id=r.id, year=r.year, opens_at=r.opens_at, closes_at=r.closes_at)
+        return cls(id=r.id, **REPORTING_ROUND_SQL.values(r))
 
     @classmethod
     async def load(cls, info: Info, id: int) -> ReportingRoundType | None:
         r = await ReportingRound.get_or_none(id=id)  # rounds are public to every user
         return cls.of(r) if r else None
+
+
+# What each field reads, for both paths (gql/compiled/declare.py): `open` is its window's
+# (Window.lock: none without both times), as NowBetween is null, so false, then.
+REPORTING_ROUND_SQL = declare(
+    "ReportingRound", "reporting_round", node=True, columns=("year", "opens_at", "closes_at"),
+    open=NowBetween("opens_at", "closes_at"))
 
 
 @strawberry.type(name="EvidenceFile", description="A file backing a report line.")
