@@ -13,6 +13,7 @@ from tortoise.backends.sqlite.client import (
     SqliteTransactionContext,
     SqliteTransactionWrapper,
 )
+from tortoise.connection import get_connections
 from tortoise.transactions import in_transaction
 
 from models.clock import now_utc
@@ -27,10 +28,31 @@ class _ImmediateTransaction(SqliteTransactionWrapper):
         await self._connection.execute("BEGIN IMMEDIATE")
 
 
+class _ImmediateContext(SqliteTransactionContext):
+    """The ORM's context for it (the same steps), but a BEGIN that fails (the write lock not
+    had within the busy timeout) gives back what it took: the ORM's own leaves its
+    transaction lock taken then, and every later transaction of the process waits forever."""
+
+    async def __aenter__(self) -> TransactionalDBClient:
+        await self._trxlock.acquire()
+        try:
+            await self.ensure_connection()
+            self.token = get_connections().set(self.connection_name, self.connection)
+            try:
+                await self.connection.begin()
+            except BaseException:
+                get_connections().reset(self.token)
+                raise
+        except BaseException:
+            self._trxlock.release()
+            raise
+        return self.connection
+
+
 def _writing() -> TransactionContext:
     client = connections.get("default")
     if isinstance(client, SqliteClient) and not isinstance(client, SqliteTransactionWrapper):
-        return SqliteTransactionContext(_ImmediateTransaction(client), client._lock)
+        return _ImmediateContext(_ImmediateTransaction(client), client._lock)
     # PostgreSQL, or nested inside another transaction (a savepoint: the lock is the
     # outer one's).
     return in_transaction()
