@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 from tortoise.queryset import QuerySet
 
 from gql.audit.types import OperationLogFilter, OperationRecord
@@ -28,6 +30,13 @@ class Conditions:
     outcome: str | None = None
     kind: str | None = None
     target: str | None = None
+
+
+def conditions_of_graphql(values: dict[str, Any] | None) -> Conditions:
+    """The conditions of a filter as graphql-core hands it over (its GraphQL field names):
+    the read compiler's form of what strawberry converts for the resolver."""
+    names = {to_camel_case(f.name): f.name for f in dataclasses.fields(Conditions)}
+    return Conditions(**{names[k]: v for k, v in (values or {}).items()})
 
 
 def filtered(c: Conditions) -> QuerySet[AuditRecord]:
@@ -58,9 +67,7 @@ class AuditQueries:
                             first: int | None = None, after: str | None = None,
                             last: int | None = None, before: str | None = None
                             ) -> Connection[OperationRecord]:
-        f = filter or OperationLogFilter()
-        conditions = Conditions(f.since, f.until, f.username, f.organization_code,
-                                f.operation, f.outcome, f.kind, f.target)
+        conditions = Conditions(**dataclasses.asdict(filter)) if filter else Conditions()
         return await paginate(filtered(conditions), OperationRecord.of, order=ORDER,
                               key=lambda r: (r.seq,), first=first, after=after, last=last,
                               before=before)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from gql.compiled.declare import declare
 from models.audit import AuditRecord
 
 
@@ -34,10 +35,14 @@ class OperationRecord:
 
     @classmethod
     def of(cls, r: AuditRecord) -> OperationRecord:
-        return cls(seq=r.seq, at=r.at, kind=r.kind, operation=r.operation, outcome=r.outcome,
-                   username=r.username, role=r.role, organization_code=r.organization_code,
-                   client_address=r.client_address, targets=r.targets, detail=r.detail,
-                   prev_hash=r.prev_hash, hash=r.hash)
+        return cls(**OPERATION_RECORD_SQL.values(r))
+
+
+# What each field reads, for both paths (gql/compiled/declare.py).
+OPERATION_RECORD_SQL = declare(
+    "OperationRecord", "audit_record",
+    columns=("seq", "at", "kind", "operation", "outcome", "username", "role",
+             "organization_code", "client_address", "targets", "detail", "prev_hash", "hash"))
 
 
 @strawberry.input(description="Which records: every given condition must hold.")

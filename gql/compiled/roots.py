@@ -140,6 +140,17 @@ def plan_certification_round(planner: Planner, key: str, field: GraphQLField,
                     rows=Rows.of(rows), requires=(Rows.of(campaign),))
 
 
+def plan_operation_log(planner: Planner, key: str, field: GraphQLField,
+                       nodes: list[FieldNode]) -> RootPlan:
+    from gql.audit.queries import ORDER, conditions_of_graphql, filtered
+    from gql.compiled.connections import plan_connection
+
+    args = planner.arguments(field, nodes[0])
+    queryset = filtered(conditions_of_graphql(args.get("filter")))
+    return RootPlan(key, "connection", connection=plan_connection(
+        planner, key, field, nodes, queryset, ORDER, args))
+
+
 def plan_task_entry(planner: Planner, key: str, field: GraphQLField,
                     nodes: list[FieldNode]) -> RootPlan:
     from gql.catalog.queries import campaign_named, entry_numbered
@@ -210,6 +221,7 @@ def object_type(field: GraphQLField) -> GraphQLObjectType:
 ROOTS: dict[str, RootHandler] = {
     "organization": plan_organization,
     "organizations": plan_organizations,
+    "operationLog": plan_operation_log,
     "node": plan_node,
     "me": plan_me,
     "campaigns": plan_campaigns,
