@@ -151,6 +151,16 @@ def plan_operation_log(planner: Planner, key: str, field: GraphQLField,
         planner, key, field, nodes, queryset, ORDER, args))
 
 
+def plan_organization_contact(planner: Planner, key: str, field: GraphQLField,
+                              nodes: list[FieldNode]) -> RootPlan:
+    from permissions.scoping import managed_organizations
+
+    code = str(planner.arguments(field, nodes[0])["organizationCode"]).strip()
+    rows = managed_organizations(planner.principal).filter(code=code)
+    return RootPlan(key, "object", target=planner.object(object_type(field), nodes),
+                    rows=Rows.of(rows))
+
+
 def plan_task_entry(planner: Planner, key: str, field: GraphQLField,
                     nodes: list[FieldNode]) -> RootPlan:
     from gql.catalog.queries import campaign_named, entry_numbered
@@ -222,6 +232,7 @@ ROOTS: dict[str, RootHandler] = {
     "organization": plan_organization,
     "organizations": plan_organizations,
     "operationLog": plan_operation_log,
+    "organizationContact": plan_organization_contact,
     "node": plan_node,
     "me": plan_me,
     "campaigns": plan_campaigns,

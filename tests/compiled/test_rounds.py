@@ -65,3 +65,23 @@ async def test_rounds(paths: Paths) -> None:
         assert len(paths.statements) == paths.one_read, paths.statements
         # a campaign that does not exist: strawberry answers, with its NOT_FOUND
         await paths.both(ROUNDS, {"campaign": "nope", "year": 2024}, token)
+
+
+CONTACT = """
+query($code: String!) {
+  organizationContact(organizationCode: $code) { __typename name phone email }
+}
+"""
+
+
+async def test_organization_contact(paths: Paths) -> None:
+    from models import Organization
+
+    await Organization.filter(code=ZZ_SCHOOL).update(
+        contact_name="张老师", contact_phone="0371-1234567", contact_email="zz@example.cn")
+    for user in (PROVINCE, ZHENGZHOU, LUOYANG, ZZ_SCHOOL):
+        token = await paths.token(user)
+        # its own, one below it, a neighbour's, padded, unknown: null where not managed
+        for code in (ZZ_SCHOOL, ZHENGZHOU, LUOYANG, f" {ZZ_SCHOOL} ", "nope"):
+            await paths.both(CONTACT, {"code": code}, token)
+            assert len(paths.statements) == paths.one_read, paths.statements
