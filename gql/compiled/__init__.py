@@ -13,16 +13,21 @@ Three parts, as in PostGraphile, Hasura or pg_graphql:
   document and variables, from the same statements without strawberry's pipeline (the
   session is looked up and the statements run every time: nothing is cached but the plan).
 
-Covered (root fields): `organization(code)`, `organizations` (a keyset-paged connection:
-first/after, last/before, totalCount, pageInfo, edges; connections.py), `node(id)` for the
-declared node types (Organization, Undertaking, TaskEntry, User), `taskCatalog`,
-`taskEntry`, `declaration(...)` (its columns, window, `lock`, `editable` and `nextStep`
-(locks.py), organization and rows; not yet history, missingMandatoryItems, campaign),
-`undertakingSums` (sums.py: the resolver path's own GROUP BY queries as derived tables);
-inside them every field declared beside its type: scalars, enums, Decimal, DateTime, global
-ids, `__typename`, parent, children, undertakings { quantity funding item ... }, an
-organisation's `declaration(campaignCode)`, in any nesting, with aliases, fragments,
-variables and @skip/@include. To-one relations by id are LEFT JOINs of their rows' FROM.
+Covered (root fields): `me`, `organization(code)`, `organizations` and `operationLog`
+(keyset-paged connections: first/after, last/before, totalCount, pageInfo, edges;
+connections.py), `node(id)` for the declared node types (Organization, Undertaking,
+TaskEntry, User, Campaign, ReportingRound, CertificationRound), `campaigns`, `taskCatalog`,
+`taskEntry`, `reportingRounds`, `certificationRound`, `organizationContact`,
+`declaration(...)` (its columns, window, `lock`, `editable` and `nextStep` (locks.py),
+organization, campaign, rows and `missingMandatoryItems` (models/mandatory.py's rule in its
+own SQL); not yet history), `undertakingSums` (sums.py: the resolver path's own GROUP BY
+queries as derived tables); inside them every field declared beside its type: scalars,
+enums, Decimal, DateTime, global ids, `__typename`, parent, children, undertakings {
+quantity funding item certification certificationHistory comments ... } with who acted as
+they sign, an organisation's `declaration(campaignCode)`, in any nesting, with aliases,
+fragments, variables and @skip/@include. To-one relations by id are LEFT JOINs of their
+rows' FROM. Not yet: histories, declarationProgress and the other oversight roots,
+performance reports and their lines, change requests, notices.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not
