@@ -26,6 +26,7 @@ from models.clock import now_utc
 from models.enums import OrgKind, Role, SchoolType
 from models.org import Organization
 from models.password_policy import idle_timeout, require_change_if_expired
+from models.raw_sql import placeholder
 
 
 def touch_every() -> timedelta:
@@ -84,7 +85,7 @@ _LIVE = ("t.revoked_at IS NULL AND t.expires_at > {now} AND t.last_seen_at > {id
 def _statement(key: str, postgres: bool, first: int = 1, extra: str = "") -> str:
     """The lookup by `key` with its parameters numbered from `first` (`extra`: one more
     column after the session's)."""
-    marks = [f"${n}" if postgres else f"?{n}" for n in range(first, first + 3)]
+    marks = [placeholder(n, postgres) for n in range(first, first + 3)]
     return (f"{_SELECT.replace(' FROM ', extra + ' FROM ', 1)} WHERE t.{key} = {marks[0]}"
             f" AND " + _LIVE.format(now=marks[1], idle=marks[2]))
 

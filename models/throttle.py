@@ -24,6 +24,7 @@ from tortoise import connections
 from models.account import LoginAttempt, User
 from models.clock import beijing
 from models.errors import Code, DomainError
+from models.raw_sql import placeholder
 
 WINDOW = timedelta(minutes=15)
 PER_CLIENT_AT_ACCOUNT = 5
@@ -103,9 +104,8 @@ class _Params:
         self.values: list[Any] = []
 
     def __call__(self, value: Any) -> str:
-        self.values.append(value)
-        # Numbered on both (SQLite's ?NNN): the three counts share their conditions' text.
-        return f"${len(self.values)}" if self.postgres else f"?{len(self.values)}"
+        self.values.append(value)  # (the three counts share their conditions' text)
+        return placeholder(len(self.values), self.postgres)
 
     def time(self, value: datetime) -> str:
         return self(LoginAttempt._meta.fields_map["at"].to_db_value(value, LoginAttempt))

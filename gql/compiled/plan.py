@@ -307,6 +307,15 @@ class Planner:
             return Nested(key, plan, declared, rows, self.order(target.name, declared.order))
         raise Fallback(f"{where} has no SQL form")
 
+    def object_under(self, type_: GraphQLObjectType, nodes: list[FieldNode],
+                     views: dict[str, Any]) -> ObjectPlan:
+        """`object` with these views handed down (none: `{}`) instead of the current ones."""
+        current, self.views = self.views, views
+        try:
+            return self.object(type_, nodes)
+        finally:
+            self.views = current
+
     def form(self, key: str, declared: Form, gql_field: GraphQLField, nodes: list[FieldNode],
              where: str) -> Nested:
         from gql.catalog.queries import campaign_named
@@ -318,11 +327,7 @@ class Planner:
             raise Fallback(f"{where} is not an object")
         campaign = campaign_named(self.arguments(gql_field, nodes[0]).get("campaignCode"))
         self.requires.append(Rows.of(campaign))
-        views, self.views = self.views, {"campaign": campaign}
-        try:
-            plan = self.object(target, nodes)
-        finally:
-            self.views = views
+        plan = self.object_under(target, nodes, {"campaign": campaign})
         return Nested(key, plan, None, (Rows.of(declared.scope(self.principal)),))
 
     def view_row(self, key: str, declared: ViewRow, gql_field: GraphQLField,
@@ -333,11 +338,7 @@ class Planner:
         view = self.views.get(declared.view)
         if view is None:
             raise Fallback(f"{where}: no {declared.view} handed down")
-        views, self.views = self.views, {}
-        try:
-            plan = self.object(target, nodes)
-        finally:
-            self.views = views
+        plan = self.object_under(target, nodes, {})
         return Nested(key, plan, None, (Rows.of(view),),
                       table=REGISTRY[declared.type_name].table)
 
@@ -347,11 +348,7 @@ class Planner:
         if not many or not isinstance(target, GraphQLObjectType):
             raise Fallback(f"{where} is not a list of objects")
         campaign = Rows.of(self.campaign_view(where))
-        views, self.views = self.views, {}
-        try:
-            plan = self.object(target, nodes)
-        finally:
-            self.views = views
+        plan = self.object_under(target, nodes, {})
         return Nested(key, plan, None, (campaign,), self.order(target.name, declared.order),
                       rule=declared)
 

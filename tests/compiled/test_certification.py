@@ -43,13 +43,17 @@ query($id: ID!) {
 """
 
 
+async def _shown_items(school: Organization, campaign: Campaign, count: int) -> list[TaskEntry]:
+    return [e for e in await TaskEntry.filter(
+        campaign=campaign, is_group=False, level=TaskLevel.SCHOOL, retired_at=None).order_by(
+        "sort_key") if e.eligible_for(school.school_type)][:count]
+
+
 async def test_certifications_and_rounds(paths: Paths) -> None:
     school = await Organization.get(code=ZZ_SCHOOL_2)
     campaign = await Campaign.get(code=CAMPAIGN_CODE)
     province = await User.get(username=PROVINCE)
-    items = [e for e in await TaskEntry.filter(
-        campaign=campaign, is_group=False, level=TaskLevel.SCHOOL, retired_at=None).order_by(
-        "sort_key") if e.eligible_for(school.school_type)][:3]
+    items = await _shown_items(school, campaign, 3)
     rows = [await Undertaking.create(organization=school, item=e, quantity=2) for e in items]
     now = now_utc()
     open_round = await CertificationRound.create(campaign=campaign, year=2024,
@@ -99,9 +103,7 @@ async def test_row_comments(paths: Paths) -> None:
     # a reviewer's comments on declaration rows are shown; those on report lines are not
     school = await Organization.get(code=ZZ_SCHOOL_2)
     campaign = await Campaign.get(code=CAMPAIGN_CODE)
-    items = [e for e in await TaskEntry.filter(
-        campaign=campaign, is_group=False, level=TaskLevel.SCHOOL, retired_at=None).order_by(
-        "sort_key") if e.eligible_for(school.school_type)][:2]
+    items = await _shown_items(school, campaign, 2)
     rows = [await Undertaking.create(organization=school, item=e, quantity=1) for e in items]
     for k, (who, year) in enumerate([(ZHENGZHOU, None), (PROVINCE, None), (ZHENGZHOU, 2021),
                                      (PROVINCE, 2022)]):
