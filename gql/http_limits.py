@@ -49,8 +49,10 @@ class BodyLimit:
         headers = Headers(scope=scope)
         multipart = headers.get("content-type", "").lower().startswith("multipart/")
         cap = self.multipart_bytes if multipart else self.json_bytes
-        too_large = _refusal(413, PAYLOAD_TOO_LARGE,
-                             f"请求内容过大：不能超过 {_megabytes(cap)}")
+
+        def too_large() -> JSONResponse:
+            return _refusal(413, PAYLOAD_TOO_LARGE, f"请求内容过大：不能超过 {_megabytes(cap)}")
+
         declared = headers.get("content-length")
         if declared is not None:
             if not declared.isdigit():
@@ -58,7 +60,7 @@ class BodyLimit:
                     scope, receive, send)
                 return
             if int(declared) > cap:
-                await too_large(scope, receive, send)
+                await too_large()(scope, receive, send)
                 return
 
         received = 0
@@ -82,4 +84,4 @@ class BodyLimit:
             await self.app(scope, counted, watched)
         except _BodyTooLarge:
             if not started:
-                await too_large(scope, receive, send)
+                await too_large()(scope, receive, send)

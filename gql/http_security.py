@@ -16,7 +16,7 @@ import base64
 import hashlib
 import re
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,6 +26,8 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
+# As ASGI sends them: lower-case names, bytes; a header the response set is kept.
+_RAW_HEADERS = tuple((name.lower().encode(), value.encode()) for name, value in HEADERS.items())
 PREFLIGHT_HEADERS = ("authorization", "apollo-require-preflight", "x-apollo-operation-name")
 CSRF_REFUSED = "CSRF_PREFLIGHT_REQUIRED"
 
@@ -56,10 +58,10 @@ class BrowserGuards:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                response_headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    if name not in response_headers:
-                        response_headers[name] = value
+                given = message.get("headers") or []
+                present = {name.lower() for name, _ in given}
+                message["headers"] = [*given, *(pair for pair in _RAW_HEADERS
+                                                if pair[0] not in present)]
             await send(message)
 
         content_type = headers.get("content-type", "").lower()
