@@ -2,7 +2,7 @@
 
 Statements are counted at the driver, so that whatever sends them (the ORM, the read
 compiler, asyncpg's own reset query) is seen: on PostgreSQL by a query logger on every
-pool connection, on SQLite by the connection's trace callback. The floors use connections
+pool connection, on SQLite by the connections' trace callbacks. The floors use connections
 of their own and are not counted.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 from tortoise import Tortoise, connections
 
+from gql.compiled import inline_sqlite
 from models.config import tortoise_config
 
 
@@ -49,6 +50,8 @@ async def start_orm(url: str) -> None:
     await client.execute_query("SELECT 1")
     if client.capabilities.dialect == "sqlite":
         await client._connection.set_trace_callback(Statements.seen)
+        # and the fast lane's own read-only connection (gql/compiled/inline_sqlite.py)
+        inline_sqlite.set_trace_callback(Statements.seen)
 
 
 def reset_peak_rss() -> None:

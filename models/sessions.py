@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from tortoise import connections
+from tortoise.fields import DatetimeField
 
 from models.account import AccessToken, User
 from models.clock import now_utc
 from models.enums import OrgKind, Role, SchoolType
 from models.org import Organization
 from models.password_policy import idle_timeout, require_change_if_expired
-from models.raw_sql import placeholder
+from models.raw_sql import fetch_rows, placeholder
 
 
 def touch_every() -> timedelta:
@@ -106,24 +109,62 @@ async def _lookup(key: str, value: Any, now: datetime) -> Session | None:
     return _session_of(tuple(rows[0])) if rows else None
 
 
+def _reader(model: Any, column: str) -> Callable[[Any], Any]:
+    """How a column is read back: as its model field reads it (SQLite's text times, 0/1,
+    enums). A stored time with its offset, as the ORM writes it on SQLite, is parsed by the
+    standard library (the same instant; the field's own parser costs ten times as much, and
+    this runs on every request)."""
+    convert: Callable[[Any], Any] = model._meta.fields_map[column].to_python_value
+    if not isinstance(model._meta.fields_map[column], DatetimeField):
+        return convert
+
+    def read_time(value: Any) -> Any:
+        if isinstance(value, str):
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is not None:
+                return parsed
+        return convert(value)
+
+    return read_time
+
+
+_ATTRIBUTES = tuple(attribute for attribute, _, _, _ in _COLUMNS)
+
+
+@lru_cache(maxsize=1)
+def _readers() -> tuple[Callable[[Any], Any], ...]:
+    # Once the ORM has set the models up (their foreign keys' columns exist from then on).
+    return tuple(_reader(model, column) for _, model, _, column in _COLUMNS)
+
+
 def _session_of(row: tuple[Any, ...]) -> Session:
-    # Each column read back as its model field reads it (SQLite's text times, 0/1, enums).
-    return Session(**{attribute: model._meta.fields_map[column].to_python_value(row[i])
-                      for i, (attribute, model, _, column) in enumerate(_COLUMNS)})
+    return Session(**{attribute: read(value)
+                      for attribute, read, value in zip(_ATTRIBUTES, _readers(), row, strict=True)})
 
 
-async def session_with_answer(token: str, sql: str, params: list[Any]
+@lru_cache(maxsize=1024)
+def _with_answer(sql: str, postgres: bool, count: int) -> str:
+    """The lookup with `sql`'s value as one more column (its `count` parameters first)."""
+    return _statement("token_hash", postgres, count + 1, f", ({sql})")
+
+
+async def session_with_answer(token: str, sql: str, params: list[Any],
+                              fetch: Callable[[str, list[Any]], Sequence[Any]] | None = None
                               ) -> tuple[Session | None, Any]:
     """The live session of a bearer token and, in the same statement, the single value of
     `sql` (a SELECT with numbered parameters `params`), computed only when the session is
     live. One round trip where a lookup and the read were two (gql/compiled/fast_lane.py);
-    the session is the same lookup, by the same rule, as session_for_token's."""
+    the session is the same lookup, by the same rule, as session_for_token's. `fetch`: run
+    the statement through it (its rows, at once) rather than the ORM's connection."""
     connection = connections.get("default")
     postgres = connection.capabilities.dialect == "postgres"
     now = now_utc()
-    statement = _statement("token_hash", postgres, len(params) + 1, f", ({sql})")
-    _, rows = await connection.execute_query(
-        statement, [*params, digest(token), _time(now), _time(now - idle_timeout())])
+    statement = _with_answer(sql, postgres, len(params))
+    values = [*params, digest(token), _time(now), _time(now - idle_timeout())]
+    if fetch is not None:
+        rows = fetch(statement, values)
+    else:
+        rows = await fetch_rows(statement, values)
     if not rows:
         return None, None
     row = tuple(rows[0])

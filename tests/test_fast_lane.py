@@ -5,6 +5,7 @@ variables each take the full path."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -13,6 +14,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from gql.compiled import inline_sqlite
 from gql.observability import metrics
 from models import User
 from models.clock import now_utc
@@ -156,3 +158,38 @@ async def test_a_password_reaching_its_age_mid_session_stops_it(api: Api, lane: 
     refused, fast = await lane.post(school, {"org": ZZ_SCHOOL})
     assert not fast
     assert refused.json()["errors"][0]["extensions"]["code"] == "PASSWORD_CHANGE_REQUIRED"
+
+
+async def test_a_quick_read_on_sqlite_runs_on_the_loop_and_sees_what_was_just_saved(
+        api: Api, lane: Lane, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """gql/compiled/inline_sqlite.py: after one run on aiosqlite's thread shows the plan is
+    quick, it runs on a read-only connection of its own, which sees every commit at once."""
+    if database_url.startswith("postgres"):
+        pytest.skip("SQLite's own connection")
+    inline: list[str] = []
+    fetch = inline_sqlite.fetch
+    monkeypatch.setattr(inline_sqlite, "fetch", lambda connection, sql, params: (
+        inline.append(sql), fetch(connection, sql, params))[1])
+    school = await api.token(ZZ_SCHOOL)
+    saved = await save(api, ZZ_SCHOOL, ZZ_SCHOOL, 0, [row("3.2", 2, schoolSelf="1.5")])
+    first, _ = await lane.post(school, {"org": ZZ_SCHOOL})  # the full path: the plan
+    await lane.post(school, {"org": ZZ_SCHOOL})  # the fast lane, on the thread: timed
+    assert not inline
+    again, fast = await lane.post(school, {"org": ZZ_SCHOOL})
+    assert fast and len(inline) == 1 and again.content == first.content
+    await save(api, ZZ_SCHOOL, ZZ_SCHOOL, saved["declaration"]["version"],
+               [row("3.2", 7, schoolSelf="9.25")])
+    response, fast = await lane.post(school, {"org": ZZ_SCHOOL})
+    assert fast and len(inline) == 2
+    rows = response.json()["data"]["declaration"]["undertakings"]
+    assert [(r["quantity"], r["funding"]["schoolSelf"]) for r in rows] == [(7, "9.25")]
+    # It can only read.
+    reader = inline_sqlite.reader()
+    assert reader is not None
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.execute("DELETE FROM access_token")
+    # A plan that is not quick keeps the thread.
+    monkeypatch.setattr(inline_sqlite, "INLINE_BELOW_S", 0.0)
+    await lane.post(school, {"org": ZZ_SCHOOL})
+    _, fast = await lane.post(school, {"org": ZZ_SCHOOL})
+    assert fast and len(inline) == 2

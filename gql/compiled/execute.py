@@ -157,6 +157,11 @@ async def prepared(params: tuple[Any, ...]) -> list[Any]:
     if client.capabilities.dialect == "sqlite":
         async with client.acquire_connection() as connection:
             await register(connection)
+    return bound(params)
+
+
+def bound(params: tuple[Any, ...]) -> list[Any]:
+    """A plan's parameters with the clock read now."""
     now = now_utc()
     return [now if p is NOW else p for p in params]
 

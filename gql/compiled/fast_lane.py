@@ -28,15 +28,20 @@ out, disabled, idle, a password past its age: the full path decides, with its ow
 from __future__ import annotations
 
 import json
+import math
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from dataclasses import field as attribute
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from tortoise import connections
 
-from gql.compiled.execute import RawJSON, encode_response, prepared, run_statement
+from gql.compiled import inline_sqlite
+from gql.compiled.execute import RawJSON, bound, encode_response, prepared, run_statement
 from gql.context import NOT_LOOKED_UP, bearer_token
 from gql.idempotency import HEADER as IDEMPOTENCY_HEADER
 from gql.observability import metrics
@@ -47,25 +52,33 @@ from permissions.principal import Principal, principal_for_token, principal_of
 READY_SIZE = 512
 
 
-@dataclass(frozen=True)
+@dataclass
 class Ready:
     """What the full path answered wholly from SQL: its root fields' statements (or
     constants), in the query's order, and the operation's name as strawberry found it."""
 
     operation_name: str | None
     roots: tuple[tuple[str, tuple[str, tuple[Any, ...]] | None, str | None], ...]
+    # Seconds its one statement took last time (with the session lookup): a quick one runs
+    # on the loop on SQLite (gql/compiled/inline_sqlite.py).
+    last_s: float = attribute(default=math.inf, compare=False)
 
 
 _ready: OrderedDict[tuple[Any, ...], Ready] = OrderedDict()
 
 
-def key(schema: Any, query: str, operation_name: str | None, variables: Any,
-        principal: Principal, dialect: str) -> tuple[Any, ...] | None:
+def _values(variables: Any) -> str | None:
     try:
-        values = json.dumps(variables or {}, sort_keys=True, ensure_ascii=False)
+        return json.dumps(variables or {}, sort_keys=True, ensure_ascii=False)
     except (TypeError, ValueError):
         return None
-    return (id(schema), query, operation_name, values, principal, dialect)
+
+
+def key(schema: Any, query: str, operation_name: str | None, variables: Any,
+        principal: Principal, dialect: str) -> tuple[Any, ...] | None:
+    values = _values(variables)
+    return None if values is None else (id(schema), query, operation_name, values, principal,
+                                        dialect)
 
 
 def remember(entry_key: tuple[Any, ...] | None, ready: Ready, request: Any,
@@ -82,8 +95,9 @@ def remember(entry_key: tuple[Any, ...] | None, ready: Ready, request: Any,
         _ready.popitem(last=False)
 
 
-def _request_data(request: Request, body: bytes) -> tuple[str, str | None, Any] | None:
-    """(query, operationName, variables) of a plain single JSON request, else None."""
+def _request_data(request: Request, body: bytes) -> tuple[str, str | None, str] | None:
+    """(query, operationName, variables as the key holds them) of a plain single JSON
+    request, else None."""
     if request.method != "POST" or IDEMPOTENCY_HEADER.lower() in request.headers:
         return None
     content_type = request.headers.get("content-type", "")
@@ -91,6 +105,25 @@ def _request_data(request: Request, body: bytes) -> tuple[str, str | None, Any] 
     if content_type.split(";")[0].strip().lower() != "application/json" or (
             "multipart" in accept or "event-stream" in accept):
         return None
+    parsed = _bodies.get(body)
+    if parsed is None:
+        parsed = _parsed(body)
+        if parsed is not None and len(body) <= BODY_SIZE:
+            _bodies[body] = parsed
+            while len(_bodies) > READY_SIZE:
+                _bodies.popitem(last=False)
+    else:
+        _bodies.move_to_end(body)
+    return parsed
+
+
+# Bodies seen, parsed: the same few requests come again and again (a form reloaded, a
+# dashboard polled), and reading one is a JSON parse and a canonical dump of its variables.
+BODY_SIZE = 16 * 1024
+_bodies: OrderedDict[bytes, tuple[str, str | None, str]] = OrderedDict()
+
+
+def _parsed(body: bytes) -> tuple[str, str | None, str] | None:
     try:
         data = json.loads(body)
     except ValueError:
@@ -101,7 +134,8 @@ def _request_data(request: Request, body: bytes) -> tuple[str, str | None, Any] 
     if not isinstance(query, str) or not isinstance(name, str | None) or not isinstance(
             variables, dict | None):
         return None
-    return query, name, variables
+    values = _values(variables)
+    return None if values is None else (query, name, values)
 
 
 async def answer(request: Request, schema: Any) -> tuple[Response | None, Any]:
@@ -116,14 +150,14 @@ async def answer(request: Request, schema: Any) -> tuple[Response | None, Any]:
     dialect = connections.get("default").capabilities.dialect
     hinted = _hints.get(token)
     if hinted is not None:
-        ready = _ready.get(key(schema, *data, hinted, dialect) or ())
+        ready = _ready.get((id(schema), *data, hinted, dialect))
         if ready is not None and len(ready.roots) == 1 and ready.roots[0][1] is not None:
             return await _in_one_statement(token, hinted, ready)
     principal = await principal_for_token(token)
     _hint(token, principal)
     if principal is None:
         return None, principal
-    ready = _ready.get(key(schema, *data, principal, dialect) or ())
+    ready = _ready.get((id(schema), *data, principal, dialect))
     if ready is None:
         return None, principal
     data_: dict[str, RawJSON] = {}
@@ -144,10 +178,18 @@ async def _in_one_statement(token: str, hinted: Principal, ready: Ready
     answer counts only when the session, as found now, is the caller it was planned for."""
     field, sql, _ = ready.roots[0]
     assert sql is not None
+    reader = inline_sqlite.reader() if ready.last_s < inline_sqlite.INLINE_BELOW_S else None
+    began = time.perf_counter()
     try:
-        session, text = await session_with_answer(token, sql[0], await prepared(sql[1]))
+        if reader is not None:
+            session, text = await session_with_answer(
+                token, sql[0], bound(sql[1]), partial(inline_sqlite.fetch, reader))
+        else:
+            session, text = await session_with_answer(token, sql[0], await prepared(sql[1]))
     except Exception:  # the full path answers it, or reports what went wrong
+        ready.last_s = math.inf
         return None, NOT_LOOKED_UP
+    ready.last_s = time.perf_counter() - began
     principal = principal_of(session)
     _hint(token, principal)
     if principal != hinted or text is None:

@@ -4,6 +4,7 @@ no base64 and no time zone database. PostgreSQL needs none."""
 from __future__ import annotations
 
 import base64
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakSet
@@ -42,13 +43,23 @@ def gql_minutes(text: str | None) -> str | None:
     return beijing(value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
+# (name, function): what each connection the compiler reads through knows.
+FUNCTIONS: tuple[tuple[str, Any], ...] = (
+    ("gql_base64", gql_base64), ("gql_shanghai", gql_shanghai),
+    ("gql_datetime_json", gql_datetime_json), ("gql_minutes", gql_minutes),
+)
+
+
 async def register(connection: Any) -> None:
     """Register on an aiosqlite connection, once."""
     if connection in _registered:
         return
-    await connection.create_function("gql_base64", 1, gql_base64, deterministic=True)
-    await connection.create_function("gql_shanghai", 1, gql_shanghai, deterministic=True)
-    await connection.create_function("gql_datetime_json", 1, gql_datetime_json,
-                                     deterministic=True)
-    await connection.create_function("gql_minutes", 1, gql_minutes, deterministic=True)
+    for name, function in FUNCTIONS:
+        await connection.create_function(name, 1, function, deterministic=True)
     _registered.add(connection)
+
+
+def register_sync(connection: sqlite3.Connection) -> None:
+    """Register on a sqlite3 connection (gql/compiled/inline_sqlite.py)."""
+    for name, function in FUNCTIONS:
+        connection.create_function(name, 1, function, deterministic=True)
