@@ -128,16 +128,20 @@ def app_client(compiled: bool) -> httpx.AsyncClient:
                              base_url="http://bench", timeout=None)
 
 
-async def api_answer(client: httpx.AsyncClient, token: str, read: Read, sizes: Sizes
-                     ) -> bytes:
-    """The endpoint's answer, through the app itself (benchmarks/asgi.py, not httpx)."""
+def api_request(client: httpx.AsyncClient, token: str, read: Read, sizes: Sizes
+                ) -> Callable[[], Awaitable[bytes]]:
+    """One request of `read` to the endpoint, through the app itself (benchmarks/asgi.py,
+    not httpx), its body encoded once: what a client does to build it is not the server's."""
     transport: Any = client._transport
-    status, body = await asgi.post(
-        transport.app, "/graphql",
-        json.dumps({"query": read.document, "variables": read.variables(sizes)}).encode(),
-        {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-    assert status == 200, body[:200]
-    return body
+    body = json.dumps({"query": read.document, "variables": read.variables(sizes)}).encode()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+
+    async def request() -> bytes:
+        status, answer = await asgi.post(transport.app, "/graphql", body, headers)
+        assert status == 200, answer[:200]
+        return answer
+
+    return request
 
 
 # Untimed runs before the timed ones, for the floor and each path alike: PostgreSQL plans a
@@ -183,18 +187,19 @@ async def measure_reads(dialect: str, floor_target: str, sizes: Sizes, runs: int
 
 async def _measure_path(client: httpx.AsyncClient, token: str, read: Read, sizes: Sizes,
                         runs: int, expected: Any) -> Timing:
+    request = api_request(client, token, read, sizes)
     began = time.perf_counter()
-    answer = await api_answer(client, token, read, sizes)  # warm-up (and the plan made)
+    answer = await request()  # warm-up (and the plan made)
     warm_up = time.perf_counter() - began
     for _ in range(WARM_UP - 1 if warm_up < 1 else 0):  # a slow read needs no more
-        await api_answer(client, token, read, sizes)
+        await request()
     start = Statements.count  # the statements of a request like the timed ones
-    await api_answer(client, token, read, sizes)
+    await request()
     statements = await Statements.since(start)
     body = json.loads(answer)
     same = "errors" not in body and body.get("data") == expected
     del body
     runs = max(1, min(runs, int(BUDGET_S / max(warm_up, 1e-6))))
     reset_peak_rss()
-    median, _ = await _timed(partial(api_answer, client, token, read, sizes), runs)
+    median, _ = await _timed(request, runs)
     return Timing(median, runs, statements, peak_rss_mib(), same, len(answer) / 1024)

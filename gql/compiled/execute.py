@@ -54,8 +54,8 @@ class RawJSON:
         self.text = text
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder, made once: json.dumps with options builds a new one on every call.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def encode_response(response: Any) -> str:

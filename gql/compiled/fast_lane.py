@@ -95,13 +95,28 @@ def remember(entry_key: tuple[Any, ...] | None, ready: Ready, request: Any,
         _ready.popitem(last=False)
 
 
-def _request_data(request: Request, body: bytes) -> tuple[str, str | None, str] | None:
+# The request headers the lane reads, as ASGI gives them (lower-case names, bytes).
+_WANTED = {b"content-type", b"accept", b"authorization", IDEMPOTENCY_HEADER.lower().encode()}
+
+
+def _headers(request: Request) -> dict[str, str]:
+    """The headers the lane reads, in one pass over the raw list; the first of a repeated
+    header counts, as for starlette's Headers (so the full path sees the same token)."""
+    found: dict[str, str] = {}
+    for name, value in request.scope["headers"]:
+        if name in _WANTED:
+            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return found
+
+
+def _request_data(request: Request, headers: dict[str, str], body: bytes
+                  ) -> tuple[str, str | None, str] | None:
     """(query, operationName, variables as the key holds them) of a plain single JSON
     request, else None."""
-    if request.method != "POST" or IDEMPOTENCY_HEADER.lower() in request.headers:
+    if request.method != "POST" or IDEMPOTENCY_HEADER.lower() in headers:
         return None
-    content_type = request.headers.get("content-type", "")
-    accept = request.headers.get("accept", "")
+    content_type = headers.get("content-type", "")
+    accept = headers.get("accept", "")
     if content_type.split(";")[0].strip().lower() != "application/json" or (
             "multipart" in accept or "event-stream" in accept):
         return None
@@ -143,8 +158,9 @@ async def answer(request: Request, schema: Any) -> tuple[Response | None, Any]:
     (a Principal, or None for no or a dead token) for the full path to reuse."""
     if not _ready:
         return None, NOT_LOOKED_UP
-    data = _request_data(request, await request.body())
-    token = bearer_token(request.headers)
+    headers = _headers(request)
+    data = _request_data(request, headers, await request.body())
+    token = bearer_token(headers)
     if data is None or token is None:
         return None, NOT_LOOKED_UP
     dialect = connections.get("default").capabilities.dialect

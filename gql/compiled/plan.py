@@ -79,6 +79,11 @@ class Rows:
         named = re.match(r'SELECT (?:"\w+"\.)?"id" "0" FROM ', sql) is not None
         return cls(sql, tuple(params), '"0"' if named else None)
 
+    def every_row_of(self, table: str) -> bool:
+        """The rule lets every row of `table` through (the province's scope): a row of
+        that table needs no test against it."""
+        return not self.params and self.sql == f'SELECT "id" "0" FROM "{table}"'
+
     @classmethod
     def select(cls, query: Any) -> Rows:
         """Any Tortoise query's SQL as it is (a GROUP BY `values(...)` query)."""

@@ -132,7 +132,8 @@ class Renderer:
         def on(inner: str) -> str:
             found = f"{inner}.id = {alias}.{local}"
             for r in rows:
-                found += " AND " + self.among(inner, r)
+                if not r.every_row_of(table):
+                    found += " AND " + self.among(inner, r)
             return found
 
         return self.one_row(alias, table, on, ("id =", local, *rows))
@@ -253,7 +254,8 @@ class Renderer:
                 found = (f"{x}.{checked(lk.remote)} = {alias}.id AND"
                          f" {x}.{checked(lk.campaign)} IN {self.rows(campaign)}")
                 for scope in scopes:
-                    found += f" AND {x}.id IN {self.rows(scope)}"
+                    if not scope.every_row_of(lk.table):
+                        found += f" AND {x}.id IN {self.rows(scope)}"
                 return found
 
             table = checked(lk.table)
@@ -281,9 +283,10 @@ class Renderer:
             return campaign_column(w.opens)
 
         def extension(x: str) -> str:  # an extension counts only while it runs
+            seen = ("" if scopes[0].every_row_of(w.extension_table) else
+                    f" AND {x}.id IN {self.rows(scopes[0])}")
             return (f"{x}.organization_id = {alias}.id AND {x}.campaign_id IN"
-                    f" {self.rows(campaign)} AND {x}.id IN {self.rows(scopes[0])} AND"
-                    f" {x}.until > {self.param(NOW)}")
+                    f" {self.rows(campaign)}{seen} AND {x}.until > {self.param(NOW)}")
 
         table = checked(w.extension_table)
         joined = self.one_row(alias, table, extension, (campaign, scopes[0]))
@@ -372,7 +375,8 @@ class Renderer:
         inner = self.alias()
         where = f"{inner}.{checked(rel.remote)} = {alias}.{checked(rel.local)}"
         for rows in nested.rows:
-            where += " AND " + self.among(inner, rows)
+            if not rows.every_row_of(table):
+                where += " AND " + self.among(inner, rows)
         self.from_rows(inner)
         element = self.object(nested.target, inner)
         if rel.many:
