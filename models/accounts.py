@@ -17,7 +17,7 @@ from models.errors import Code, DomainError
 from models.object_history import HistoryEvent, user_subject
 from models.org import Organization
 from models.passwords import hash_password, hash_password_sync, needs_rehash, verify_password
-from models.sessions import digest, end_sessions, token_ttl
+from models.sessions import Session, digest, end_sessions, session_of_login, token_ttl
 
 # Verified against when the user name is unknown, so that both answers take as long.
 _DUMMY_HASH = hash_password_sync("not-a-real-password-0")
@@ -28,6 +28,7 @@ class LoginResult:
     user: User
     token: str
     expires_at: datetime
+    session: Session  # the session the token opens, as a lookup by it would find it
 
 
 async def login(username: str, password: str, client: str | None) -> LoginResult:
@@ -38,7 +39,7 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
     is journalled with its client address.
     """
     now = now_utc()
-    user = await User.get_or_none(username=username.strip()[:64])
+    user = await User.get_or_none(username=username.strip()[:64]).select_related("organization")
     attempt = await throttle.start(username.strip(), user, client)
     if (refused := await throttle.refusal(attempt, user, now, counting_this=False)):
         await throttle.settle(attempt, "locked")
@@ -63,13 +64,15 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
     cleared = {"failures_cleared_at": now, "locked_until": None, "last_login_at": now, **fresh}
     async with in_transaction():
         await User.filter(id=user.id).update(**cleared)
-        await AccessToken.create(user=user, token_hash=digest(token), expires_at=expires_at,
-                                 last_seen_at=now, client_address=client)
+        opened = await AccessToken.create(user=user, token_hash=digest(token),
+                                          expires_at=expires_at, last_seen_at=now,
+                                          client_address=client)
         await throttle.settle(attempt, "ok", success=True)
     for name, value in cleared.items():  # as written: not read back
         setattr(user, name, value)
     await password_policy.require_change_if_expired(user.id, user, now)
-    return LoginResult(user=user, token=token, expires_at=expires_at)
+    return LoginResult(user=user, token=token, expires_at=expires_at,
+                       session=session_of_login(user, opened))
 
 
 def _wrong() -> DomainError:

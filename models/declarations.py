@@ -7,11 +7,12 @@ deadline, status, version) are enforced here, whoever calls.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from models import audit, object_history, status_feed
 from models.amounts import check_quantity, parse_funding, snapshot
@@ -43,6 +44,7 @@ from models.workflow import (
 )
 
 S = DeclarationStatus
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,29 @@ def window_of(campaign: Campaign, extension: Extension | None, now: datetime) ->
 
 async def window_for(org_id: int, campaign: Campaign) -> Window:
     extension = await Extension.get_or_none(campaign_id=campaign.id, organization_id=org_id)
-    return window_of(campaign, extension, now_utc())
+    window = window_of(campaign, extension, now_utc())
+    _window_seen.set(((org_id, campaign.id), window))
+    return window
+
+
+# The window window_for read last in this task, for which (organisation, campaign): inside
+# a writing transaction that is the one it checked, and an operation that changes no
+# extension (a save, a submit) answers with it rather than reading the extension again.
+_window_seen: ContextVar[tuple[tuple[int, int], Window] | None] = ContextVar(
+    "window_seen", default=None)
+
+
+async def with_window_seen(operation: Awaitable[T], org_id: int, campaign_id: int
+                           ) -> tuple[T, Window | None]:
+    """`operation`'s result, and the window it last read for the organisation's form (None
+    when it read none)."""
+    token = _window_seen.set(None)
+    try:
+        result = await operation
+        seen = _window_seen.get()
+    finally:
+        _window_seen.reset(token)
+    return result, (seen[1] if seen is not None and seen[0] == (org_id, campaign_id) else None)
 
 
 async def edit_lock(org_id: int, campaign: Campaign, status: DeclarationStatus

@@ -43,6 +43,19 @@ def token_ttl() -> timedelta:
     return timedelta(hours=float(os.environ.get("TOKEN_TTL_HOURS", "8")))
 
 
+def session_of_login(user: User, token: AccessToken) -> Session:
+    """The session a login just opened, from the rows it wrote (the user with its
+    organisation): what the lookup by its token would find, without reading it back."""
+    org = user.organization
+    assert token.last_seen_at is not None  # a login writes it
+    return Session(token_id=token.id, last_seen_at=token.last_seen_at, user_id=user.id,
+                   username=user.username, role=user.role,
+                   must_change_password=user.must_change_password,
+                   password_changed_at=user.password_changed_at, created_at=user.created_at,
+                   org_id=org.id, org_kind=org.kind, org_parent_id=org.parent_id,
+                   org_school_type=org.school_type, org_code=org.code)
+
+
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -121,11 +121,15 @@ async def claim(model: type[M], keys: dict[str, Any], version: int, **changes: A
             return await model.create(**keys, version=1, **changes)
         except IntegrityError as exc:
             raise conflict from exc
-    updated = await model.filter(**keys, version=version).update(version=version + 1,
-                                                                 **changes)
-    if updated != 1:
+    # UPDATE ... RETURNING: the row as it now is, in the same statement (SQLite >= 3.35).
+    query = model.filter(**keys, version=version).update(version=version + 1, **changes)
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, params = query.query.get_parameterized_sql()
+    rows = await query._db.execute_query_dict(f"{sql} RETURNING *", params)
+    if len(rows) != 1:
         raise conflict
-    return await model.get(**keys)
+    return model._init_from_db(**rows[0])
 
 
 STATUS_WORDS = {S.NOT_STARTED: "未填报", S.DRAFT: "草稿", S.SUBMITTED: "已提交",

@@ -23,7 +23,7 @@ from permissions.actions import (
     may_reset_password,
 )
 from permissions.classes import IsAuthenticated, IsProvinceOffice, IsProvinceOrCity
-from permissions.principal import principal_for_token
+from permissions.principal import principal_of
 from permissions.scoping import visible_organizations, visible_users
 
 
@@ -52,7 +52,7 @@ class AccountMutations:
             return LoginPayload(token=None, expires_at=None, user=None,
                                 locked_until=e.details.get("locked_until"),  # type: ignore[arg-type]
                                 errors=[UserError.of(e)])
-        principal = await principal_for_token(result.token)
+        principal = principal_of(result.session)
         assert principal is not None
         info.context.become(principal)
         return LoginPayload(token=result.token, expires_at=result.expires_at,

@@ -39,8 +39,10 @@ def _forbidden(message: str) -> DeclarationPayload:
 
 async def _run(info: Info, organization_code: str, campaign_code: str | None,
                allowed: Callable[[Principal, OrganizationModel], bool], denied: str,
-               operation: Operation) -> DeclarationPayload:
-    """Scope, check the actor, delegate to models.declarations, answer the fresh state."""
+               operation: Operation, *, keeps_window: bool = False) -> DeclarationPayload:
+    """Scope, check the actor, delegate to models.declarations, answer the fresh state.
+    `keeps_window`: the operation changes no extension, so the answer shows the window its
+    transaction checked (not read again)."""
     principal = info.context.principal
     assert principal is not None
     found = await target(info, organization_code, campaign_code)
@@ -50,7 +52,8 @@ async def _run(info: Info, organization_code: str, campaign_code: str | None,
     if not allowed(principal, org):
         return _forbidden(denied)
     try:
-        done = await operation(org, campaign)
+        done, window = await declarations.with_window_seen(operation(org, campaign), org.id,
+                                                          campaign.id)
     except DomainErrors as e:
         return DeclarationPayload(declaration=None, errors=[UserError.of(x) for x in e.errors])
     except DomainError as e:
@@ -60,7 +63,8 @@ async def _run(info: Info, organization_code: str, campaign_code: str | None,
         # The row as the operation left it, read or written inside its transaction: not
         # read once more for the answer.
         info.context.loaders.declaration_by_key.prime((org.id, campaign.id), done)
-    fresh = await declaration_of(info.context, org, campaign)
+    fresh = await declaration_of(info.context, org, campaign,
+                                 window if keeps_window else None)
     return DeclarationPayload(declaration=fresh, errors=[])
 
 
@@ -84,7 +88,8 @@ class DeclarationMutations:
         return await _run(
             info, input.organization_code, input.campaign_code,
             lambda p, org: may_edit_declaration(p, org), "只能填报本单位的申报",
-            lambda org, c: declarations.save_rows(_actor(info), org, c, input.version, rows))
+            lambda org, c: declarations.save_rows(_actor(info), org, c, input.version, rows),
+            keeps_window=True)
 
     @strawberry.mutation(description="Submit one's declaration for review. A school that must"
                          " undertake every item shown to it is told which are missing.",
@@ -94,7 +99,8 @@ class DeclarationMutations:
         return await _run(
             info, organization_code, campaign_code,
             lambda p, org: may_edit_declaration(p, org), "只能提交本单位的申报",
-            lambda org, c: declarations.submit(_actor(info), org, c, version))
+            lambda org, c: declarations.submit(_actor(info), org, c, version),
+            keeps_window=True)
 
     @strawberry.mutation(description="Take back one's submitted declaration (before review,"
                          " inside the window) to edit it again.",

@@ -11,20 +11,25 @@ from models import Organization as OrganizationModel
 from models.clock import now_utc
 from models.declarations import window_of
 from models.errors import Code
+from models.workflow import Window
 from permissions.scoping import manages, visible_organizations
 
 
 async def declaration_of(context: Context, org: OrganizationModel,
-                         campaign: CampaignModel) -> Declaration | None:
+                         campaign: CampaignModel, window: Window | None = None
+                         ) -> Declaration | None:
     """The organisation's declaration, or None when the caller may not read it (a school
-    sees its city as a node, not the city's data)."""
+    sees its city as a node, not the city's data). `window`: its window as already read
+    (by a mutation's transaction, for a caller who manages the organisation)."""
     principal = context.principal
     if principal is None or not manages(principal, org):
         return None
     key = (org.id, campaign.id)
     model = await context.loaders.declaration_by_key.load(key)
-    extension = await context.loaders.extension_by_key.load(key)
-    return Declaration.of(org, campaign, model, window_of(campaign, extension, now_utc()))
+    if window is None:
+        extension = await context.loaders.extension_by_key.load(key)
+        window = window_of(campaign, extension, now_utc())
+    return Declaration.of(org, campaign, model, window)
 
 
 async def target(info: Info, organization_code: str, campaign_code: str | None
