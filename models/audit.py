@@ -209,28 +209,52 @@ def _detail_text(detail: dict[str, Any]) -> str:
 
 # -- appending ---------------------------------------------------------------------------
 
+# (seq, hash) of the head as this process last wrote it: a guess, checked by the UPDATE.
+_last_head: tuple[int, str] | None = None
+
+
+def _remember_head(head: tuple[int, str] | None) -> None:
+    global _last_head
+    _last_head = head
+
+
+def _record(entry: Entry, head: tuple[int, str] | None) -> AuditRecord:
+    """The record chained after `head` (None: the first), its hash made."""
+    record = AuditRecord(
+        seq=head[0] + 1 if head else 1, at=now_utc(), kind=entry.kind,
+        operation=entry.operation[:64], outcome=entry.outcome[:40],
+        user_id=entry.user_id, username=entry.username[:64], role=entry.role,
+        organization_id=entry.organization_id,
+        organization_code=(entry.organization_code or None) and entry.organization_code[:20],
+        client_address=entry.client_address and entry.client_address[:64],
+        targets=canonical(redacted(entry.targets)), detail=_detail_text(entry.detail),
+        prev_hash=head[1] if head else GENESIS)
+    # The time as the database will give it back (microseconds, UTC): hashed that way.
+    record.at = record.at.astimezone(UTC)
+    record.hash = chain_hash(record.prev_hash, content(record))
+    return record
+
+
 async def append(entry: Entry) -> AuditRecord:
     """Chain one record after the head, inside the caller's transaction (or its own)."""
     async with within_transaction():
         connection = connections.get("default")
         if connection.capabilities.dialect == "postgres":
             await connection.execute_query(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")
-        head = await AuditHead.get_or_none(id=1)
-        record = AuditRecord(
-            seq=head.seq + 1 if head else 1, at=now_utc(), kind=entry.kind,
-            operation=entry.operation[:64], outcome=entry.outcome[:40],
-            user_id=entry.user_id, username=entry.username[:64], role=entry.role,
-            organization_id=entry.organization_id,
-            organization_code=(entry.organization_code or None) and entry.organization_code[:20],
-            client_address=entry.client_address and entry.client_address[:64],
-            targets=canonical(redacted(entry.targets)), detail=_detail_text(entry.detail),
-            prev_hash=head.hash if head else GENESIS)
-        # The time as the database will give it back (microseconds, UTC): hashed that way.
-        record.at = record.at.astimezone(UTC)
-        record.hash = chain_hash(record.prev_hash, content(record))
+        head = _last_head
+        record = _record(entry, head)
+        # The head as this process last wrote it is moved on only if it is still the head
+        # (another process, or a rolled-back transaction, may have moved it): one statement
+        # where reading it first made two. Under the chain's lock, so nobody moves it now.
+        moved = head is not None and await AuditHead.filter(
+            id=1, seq=head[0], hash=head[1]).update(seq=record.seq, hash=record.hash) == 1
+        if not moved:
+            found = await AuditHead.get_or_none(id=1)
+            record = _record(entry, (found.seq, found.hash) if found else None)
+            if found is None:
+                await AuditHead.create(id=1, seq=record.seq, hash=record.hash)
+            else:
+                await AuditHead.filter(id=1).update(seq=record.seq, hash=record.hash)
         await record.save()
-        if head is None:
-            await AuditHead.create(id=1, seq=record.seq, hash=record.hash)
-        else:
-            await AuditHead.filter(id=1).update(seq=record.seq, hash=record.hash)
+    _remember_head((record.seq, record.hash))
     return record

@@ -202,3 +202,26 @@ async def test_a_huge_detail_keeps_its_changes_and_still_verifies(db: None) -> N
     assert detail["arguments"]["truncated"] is True and detail["changes"][0]["target"] == "x"
     assert len(record.detail) <= audit.MAX_DETAIL
     assert (await verify()).ok
+
+
+async def test_a_record_rolled_back_or_written_elsewhere_leaves_no_gap(db: None) -> None:
+    """append() moves the head it last wrote without reading it first; when that head is
+    not the head any more (its transaction rolled back, another process appended), it reads
+    the head and chains after it."""
+    from models.transaction import write_transaction
+
+    await _records(2)
+    with pytest.raises(RuntimeError):
+        async with write_transaction():
+            await audit.append(Entry(kind=Kind.MUTATION, operation="undone", username="u"))
+            raise RuntimeError("rolled back with its record")
+    await _records(1)
+    # another process appends: this one's idea of the head is then behind
+    behind = audit._last_head
+    await _records(1)
+    audit._remember_head(behind)
+    await _records(1)
+    records = await AuditRecord.all().order_by("seq")
+    assert [r.seq for r in records] == [1, 2, 3, 4, 5]
+    assert "undone" not in [r.operation for r in records]
+    assert (await verify()).ok
