@@ -21,17 +21,16 @@ from gql.context import Info
 from gql.errors import UserError
 from gql.nodes import compose, decompose
 from models import Campaign as CampaignModel
-from models import DeclarationEvent, UndertakingChange
 from models import Organization as OrganizationModel
 from models.clock import now_utc
 from models.declaration import Declaration as DeclarationModel
 from models.declaration import DeclarationAction, DeclarationStatus, Reviewed, RowAction
+from models.declaration_history import Line, Source, in_history_order, sources_of
 from models.declarations import missing_mandatory_items
 from models.mandatory import MISSING_ORDER, missing_items_sql
-from models.object_history import HistoryEvent, changes_of, declaration_subject
+from models.object_history import HistoryEvent, changes_of
 from models.object_history import ObjectEvent as ObjectEventModel
-from models.performance import CertificationEvent, CertificationResult
-from models.row_comments import RowComment
+from models.performance import CertificationResult
 from models.workflow import Window, edit_lock_of, next_step
 from permissions.scoping import visible_declarations, visible_extensions, visible_undertakings
 
@@ -274,35 +273,27 @@ class Declaration(ReviewedForm, relay.Node):
     @strawberry.field(description="Every row change (before and after) and every status change,"
                       " oldest first.")
     async def history(self) -> list[HistoryEntry]:
-        others = await events_of(declaration_subject(self.org.id, self.campaign_model.id))
-        if self.model is None:
-            return others
-        events = await DeclarationEvent.filter(declaration_id=self.model.id).select_related(
-            "actor", "actor__organization")
-        changes = await UndertakingChange.filter(declaration_id=self.model.id).select_related(
-            "actor", "actor__organization", "item")
-        entries = [HistoryEntry(
+        found = await sources_of(self.org.id, self.campaign_model.id,
+                                 self.model.id if self.model else None)
+        lines = [Line(e.at, Source.STATUS, e.id, HistoryEntry(
             at=e.at, actor=actor_of(e.actor), status_change=e.action, from_status=e.from_status,
             to_status=e.to_status, reason=e.reason, row_change=None, item_number=None,
-            before=None, after=None) for e in events]
-        entries += [HistoryEntry(
+            before=None, after=None)) for e in found.status]
+        lines += [Line(c.at, Source.ROW, c.id, HistoryEntry(
             at=c.at, actor=actor_of(c.actor), status_change=None, from_status=None,
             to_status=None, reason=None, row_change=c.action, item_number=c.item.number,
-            before=RowSnapshot.of(c.before), after=RowSnapshot.of(c.after)) for c in changes]
-        entries += [HistoryEntry(
+            before=RowSnapshot.of(c.before), after=RowSnapshot.of(c.after)))
+            for c in found.rows]
+        lines += [Line(e.at, Source.CERTIFICATION, e.id, HistoryEntry(
             at=e.at, actor=actor_of(e.actor), status_change=None, from_status=None,
             to_status=None, reason=e.remarks or None, row_change=None,
             item_number=e.undertaking.item.number, before=None, after=None,
-            certification_result=e.result, certified_quantity=e.certified_quantity)
-            for e in await CertificationEvent.filter(
-                undertaking__organization_id=self.org.id,
-                undertaking__item__campaign_id=self.campaign_model.id).select_related(
-                "actor", "actor__organization", "undertaking__item")]
-        entries += comment_entries(await RowComment.filter(
-            year=None, undertaking__organization_id=self.org.id,
-            undertaking__item__campaign_id=self.campaign_model.id).select_related(
-            "author", "author__organization", "undertaking__item"))
-        return sorted([*entries, *others], key=lambda h: h.at)
+            certification_result=e.result, certified_quantity=e.certified_quantity))
+            for e in found.certifications]
+        lines += [Line(c.at, Source.COMMENT, c.id, entry) for c, entry in
+                  zip(found.comments, comment_entries(found.comments), strict=True)]
+        lines += [Line(e.at, Source.EVENT, e.id, HistoryEntry.of_event(e)) for e in found.events]
+        return in_history_order(lines)
 
 
 SYSTEM = Actor(username="taskplatform", display_name="系统（命令行）", organization_name="")
