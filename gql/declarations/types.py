@@ -9,9 +9,13 @@ from strawberry import relay
 from gql.compiled.declare import (
     EditLock,
     Embedded,
+    JsonObject,
+    JsonRows,
     Lookup,
+    OrConstant,
     Relation,
     RuleRows,
+    SelectRows,
     Through,
     ViewRow,
     WindowPart,
@@ -25,12 +29,20 @@ from models import Organization as OrganizationModel
 from models.clock import now_utc
 from models.declaration import Declaration as DeclarationModel
 from models.declaration import DeclarationAction, DeclarationStatus, Reviewed, RowAction
-from models.declaration_history import Line, Source, in_history_order, sources_of
+from models.declaration_history import (
+    HISTORY_ORDER,
+    Line,
+    Source,
+    history_sql,
+    in_history_order,
+    sources_of,
+)
 from models.declarations import missing_mandatory_items
 from models.mandatory import MISSING_ORDER, missing_items_sql
 from models.object_history import HistoryEvent, changes_of
 from models.object_history import ObjectEvent as ObjectEventModel
 from models.performance import CertificationResult
+from models.undertaking import FUNDING_SOURCES
 from models.workflow import Window, edit_lock_of, next_step
 from permissions.scoping import visible_declarations, visible_extensions, visible_undertakings
 
@@ -77,7 +89,10 @@ class RowSnapshot:
 
     @classmethod
     def of(cls, data: dict[str, Any] | None) -> RowSnapshot | None:
-        return cls(**data) if data else None
+        """From the stored JSON, by the keys its declaration reads (both paths)."""
+        if not data:
+            return None
+        return cls(**{name: data[key] for name, key in ROW_SNAPSHOT_SQL.columns.items()})
 
 
 @strawberry.type(description="Who did something: shown to everyone who sees the history.")
@@ -136,7 +151,9 @@ class HistoryEntry:
                    from_status=None, to_status=None, reason=e.reason, row_change=None,
                    item_number=e.item_number, before=None, after=None, event=e.event,
                    until=e.until, file_name=e.file_name,
-                   changes=[FieldChange(**c) for c in changes_of(e)])
+                   changes=[FieldChange(**{name: c[key] for name, key in
+                                           FIELD_CHANGE_SQL.columns.items()})
+                            for c in changes_of(e)])
 
 def comment_entries(comments: Any) -> list[HistoryEntry]:
     """Reviewers' row comments as history lines (models/row_comments.py)."""
@@ -311,6 +328,20 @@ ACTOR_SQL = declare(
     organization_name=Through("organization__office_name"))
 
 
+# A history's lines (both paths): the columns of models/declaration_history.py's lines, its
+# snapshots and field changes from the JSON they are stored as, who acted (SYSTEM when none).
+ROW_SNAPSHOT_SQL = declare("RowSnapshot", None, columns=("quantity", *FUNDING_SOURCES))
+FIELD_CHANGE_SQL = declare("FieldChange", None, columns=("field", "before", "after"))
+HISTORY_ENTRY_SQL = declare(
+    "HistoryEntry", None,
+    columns=("at", "status_change", "from_status", "to_status", "reason", "row_change",
+             "item_number", "comment", "certification_result", "certified_quantity", "event",
+             "until", "file_name"),
+    actor=OrConstant(Relation("Actor", local="actor_id", remote="id"), SYSTEM),
+    before=JsonObject("RowSnapshot", "before"), after=JsonObject("RowSnapshot", "after"),
+    changes=JsonRows("FieldChange", "changes"))
+
+
 def _in_campaign(views: dict[str, Any]) -> Any:
     from tortoise.expressions import Subquery
 
@@ -341,6 +372,9 @@ DECLARATION_SQL = declare(
     undertakings=Relation("Undertaking", local="id", remote="organization_id", many=True,
                           scope=visible_undertakings, order=("item__sort_key",),
                           view=_in_campaign),
+    # the lines of the declaration the caller may read (none: its other events only)
+    history=SelectRows("HistoryEntry", history_sql, visible_declarations, HISTORY_ORDER,
+                       times=("at",)),
 )
 
 
