@@ -172,7 +172,8 @@ async def test_a_declarations_history(paths: Paths) -> None:
             certified_quantity=k or None, remarks="" if k else "不予认定")
     subject = declaration_subject(org.id, campaign.id)
     await record(subject, HistoryEvent.EXTENSION_REVOKED, at=tie,
-                 before={"until": "2030-01-01", "reason": "x"}, after={"until": None})
+                 before={"until": "2030-01-01", "reason": "引号\"\\\t\u0001\u2028😀"},
+                 after={"until": None, "reason": "", "quantity": 3})
     shifted = await ObjectEvent.create(subject=subject, event=HistoryEvent.EXTENSION_GRANTED,
                                        actor=actor, at=tie + timedelta(microseconds=1),
                                        until=now_utc() + timedelta(days=1))
