@@ -5,6 +5,10 @@ The sources, in this order when lines share a time: status changes (DeclarationE
 changes (UndertakingChange), certification decisions (CertificationEvent), reviewers'
 comments on the declaration's rows (RowComment, year None) and the declaration's other
 events (ObjectEvent: extensions). A declaration not saved yet has only the last.
+
+Which rows each source holds is written twice, side by side: sources_of (the ORM's queries,
+the resolver path) and history_sql (one UNION ALL, the compiled read); HISTORY_ORDER orders
+both.
 """
 
 from __future__ import annotations
