@@ -61,6 +61,11 @@ def declaration_subject(org_id: int, campaign_id: int) -> str:
     return f"Declaration:{org_id}:{campaign_id}"
 
 
+def declaration_subject_sql(org_id: str, campaign_id: str) -> str:
+    """declaration_subject in SQL, over SQL for the two ids (the two side by side)."""
+    return f"('Declaration:' || CAST({org_id} AS TEXT) || ':' || CAST({campaign_id} AS TEXT))"
+
+
 def report_subject(org_id: int, round_id: int) -> str:
     return f"PerformanceReport:{org_id}:{round_id}"
 

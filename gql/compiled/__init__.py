@@ -19,15 +19,18 @@ connections.py), `node(id)` for the declared node types (Organization, Undertaki
 TaskEntry, User, Campaign, ReportingRound, CertificationRound), `campaigns`, `taskCatalog`,
 `taskEntry`, `reportingRounds`, `certificationRound`, `organizationContact`,
 `declaration(...)` (its columns, window, `lock`, `editable` and `nextStep` (locks.py),
-organization, campaign, rows and `missingMandatoryItems` (models/mandatory.py's rule in its
-own SQL); not yet history), `undertakingSums` (sums.py: the resolver path's own GROUP BY
-queries as derived tables); inside them every field declared beside its type: scalars,
-enums, Decimal, DateTime, global ids, `__typename`, parent, children, undertakings {
-quantity funding item certification certificationHistory comments ... } with who acted as
+organization, campaign, rows, `missingMandatoryItems` (models/mandatory.py's rule in its own
+SQL) and `history` (selected.py: models/declaration_history.py's five sources as one UNION
+ALL in its own SQL, in HISTORY_ORDER; row snapshots and field changes from their stored
+JSON; who acted, or the SYSTEM actor)), `undertakingSums` (sums.py: the resolver path's own
+GROUP BY queries as derived tables); inside them every field declared beside its type:
+scalars, enums, Decimal, DateTime, global ids, `__typename`, parent, children, undertakings
+{ quantity funding item certification certificationHistory comments ... } with who acted as
 they sign, an organisation's `declaration(campaignCode)`, in any nesting, with aliases,
 fragments, variables and @skip/@include. To-one relations by id are LEFT JOINs of their
-rows' FROM. Not yet: histories, declarationProgress and the other oversight roots,
-performance reports and their lines, change requests, notices.
+rows' FROM. Not yet: the other histories (a report's, a task entry's, a user's),
+declarationProgress and the other oversight roots, performance reports and their lines,
+change requests, notices.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not

@@ -8,6 +8,9 @@ A type module declares its table and, per field (by python name), one of:
   from permissions/scoping.py and ordered as declared;
 - `ViewRow`: the row a root field hands down (a form's campaign);
 - `RuleRows`: rows a rule of models/ selects in SQL (a form's missing mandatory items);
+- `SelectRows`: rows a rule of models/ builds in SQL, columns and all (a form's history, a
+  UNION of its sources), with `JsonObject` / `JsonRows` for objects stored as JSON in them
+  and `OrConstant` for a relation shown as a constant where there is no row;
 - `SumOf` / `FlagList` / `ValueList` / `NowBetween`: small computed values with one SQL form
   beside their Python form.
 
@@ -129,6 +132,49 @@ class RuleRows:
 
 
 @dataclass(frozen=True)
+class SelectRows:
+    """Rows of `type_name` (declared with no table: its columns are the SELECT's) that a rule
+    of models/ gathers in its own SQL for this row, in `order` over their columns:
+    `select(row_id, campaigns, scoped)` is that SQL given SQL for this row's id, the ids of
+    the campaign handed down and the ids of the rows `scope` lets the caller read
+    (permissions/scoping.py). `times`: order columns holding times (compared as instants)."""
+
+    type_name: str
+    select: Callable[[str, str, str], str]
+    scope: Scope
+    order: tuple[str, ...] = ()
+    times: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class JsonObject:
+    """An object of `type_name` (no table: each field a `Column`, the key of its name) from
+    the JSON object stored in `column`; null when there is no object or an empty one (a row
+    change's snapshot before a creation)."""
+
+    type_name: str
+    column: str
+
+
+@dataclass(frozen=True)
+class JsonRows:
+    """Objects of `type_name` (as for JsonObject) from the JSON array of objects stored in
+    `column`, in the array's order."""
+
+    type_name: str
+    column: str
+
+
+@dataclass(frozen=True)
+class OrConstant:
+    """A to-one `relation`, or `constant` (an object of its type, as the resolver path
+    shows it) when this row names none: an event from the command line by the SYSTEM actor."""
+
+    relation: Relation
+    constant: Any
+
+
+@dataclass(frozen=True)
 class ValueList:
     """The values of `column` of the `table` rows whose `remote` column is this row's id,
     in `column` order: a list of scalars (a campaign's report years)."""
@@ -203,7 +249,7 @@ class Form:
 
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
             | WindowPart | EditLock | Form | ViewRow | RuleRows | ValueList | NowBetween
-            | Through | RowSql)
+            | Through | RowSql | SelectRows | JsonObject | JsonRows | OrConstant)
 
 
 @dataclass(frozen=True)

@@ -43,10 +43,21 @@ def gql_minutes(text: str | None) -> str | None:
     return beijing(value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
+def gql_instant(text: str | None) -> str | None:
+    """A stored time as UTC text of one width, so that text order is the instants' order
+    (what is stored keeps the offset it was given, and microseconds only when not zero)."""
+    if text is None:
+        return None
+    value = datetime.fromisoformat(text)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 # (name, function): what each connection the compiler reads through knows.
 FUNCTIONS: tuple[tuple[str, Any], ...] = (
     ("gql_base64", gql_base64), ("gql_shanghai", gql_shanghai),
     ("gql_datetime_json", gql_datetime_json), ("gql_minutes", gql_minutes),
+    ("gql_instant", gql_instant),
 )
 
 

@@ -37,13 +37,17 @@ from gql.compiled.declare import (
     Embedded,
     FlagList,
     Form,
+    JsonObject,
+    JsonRows,
     Lookup,
     NowBetween,
+    OrConstant,
     Percent,
     Relation,
     RowSql,
     RuleRows,
     ScopedId,
+    SelectRows,
     SqlType,
     SumOf,
     Through,
@@ -130,6 +134,10 @@ class Nested:
     table: str | None = None
     # With no relation: the rows a rule selects (`rows`: the campaign handed down).
     rule: RuleRows | None = None
+    # A SelectRows, JsonObject, JsonRows or OrConstant (selected.py); `constant`: the
+    # OrConstant's object as JSON text for this selection.
+    source: Any = None
+    constant: str = ""
 
 
 @dataclass
@@ -286,6 +294,10 @@ class Planner:
             return self.view_row(key, declared, gql_field, nodes, where)
         if isinstance(declared, RuleRows):
             return self.rule_rows(key, declared, gql_field, nodes, where)
+        if isinstance(declared, SelectRows | JsonObject | JsonRows | OrConstant):
+            from gql.compiled.selected import plan_selected
+
+            return plan_selected(self, type_, sql, key, declared, gql_field, nodes, where)
         if isinstance(declared, Embedded | Relation):
             target, many = unwrap(gql_field.type)
             if not isinstance(target, GraphQLObjectType):

@@ -97,6 +97,23 @@ class Dialect:
         """A FROM source whose row order the aggregate keeps."""
         raise NotImplementedError
 
+    def instant(self, expr: str) -> str:
+        """A stored time as a term that orders as the instants do."""
+        return expr
+
+    def json_key(self, doc: str, key: str) -> str:
+        """The scalar at `key` of the JSON object `doc` (text or a number; NULL for null)."""
+        raise NotImplementedError
+
+    def json_object_shown(self, doc: str) -> str:
+        """Whether `doc` holds a JSON object with at least one key."""
+        raise NotImplementedError
+
+    def json_elements(self, doc: str, alias: str) -> tuple[str, str, str]:
+        """A FROM source of the elements of the JSON array `doc` at `alias`: (the source,
+        an element, its position)."""
+        raise NotImplementedError
+
 
 class Renderer:
     def __init__(self, dialect: Dialect) -> None:
@@ -338,6 +355,10 @@ class Renderer:
         return "('{' || " + " || ".join(parts) + " || '}')"
 
     def nested(self, nested: Nested, alias: str) -> str:
+        if nested.source is not None:  # rows a rule builds, JSON, a relation or a constant
+            from gql.compiled.selected import render_selected
+
+            return render_selected(self, nested, alias)
         if nested.rule is not None:  # the rows a rule of models/ selects, in its own SQL
             rule = nested.rule
             table = checked(REGISTRY[rule.type_name].table or "")

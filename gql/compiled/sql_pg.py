@@ -77,3 +77,13 @@ class Postgres(Dialect):
 
     def ordered_rows(self, select: str, order: str) -> str:
         return f"({select})"
+
+    def json_key(self, doc: str, key: str) -> str:
+        return f"(({doc})::jsonb ->> '{key}')"
+
+    def json_object_shown(self, doc: str) -> str:
+        return f"(jsonb_typeof(({doc})::jsonb) = 'object' AND ({doc})::jsonb <> '{{}}'::jsonb)"
+
+    def json_elements(self, doc: str, alias: str) -> tuple[str, str, str]:
+        return (f"jsonb_array_elements(({doc})::jsonb) WITH ORDINALITY {alias}(value, n)",
+                f"{alias}.value", f"{alias}.n")

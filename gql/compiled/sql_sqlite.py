@@ -70,3 +70,15 @@ class Sqlite(Dialect):
 
     def ordered_rows(self, select: str, order: str) -> str:
         return f"(SELECT * FROM ({select}) ORDER BY {order})"
+
+    def instant(self, expr: str) -> str:
+        return f"gql_instant({expr})"
+
+    def json_key(self, doc: str, key: str) -> str:
+        return f"json_extract({doc}, '$.{key}')"
+
+    def json_object_shown(self, doc: str) -> str:
+        return f"(json_type({doc}) = 'object' AND json({doc}) <> '{{}}')"
+
+    def json_elements(self, doc: str, alias: str) -> tuple[str, str, str]:
+        return f"json_each({doc}) {alias}", f"{alias}.value", f"{alias}.key"

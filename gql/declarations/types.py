@@ -9,9 +9,13 @@ from strawberry import relay
 from gql.compiled.declare import (
     EditLock,
     Embedded,
+    JsonObject,
+    JsonRows,
     Lookup,
+    OrConstant,
     Relation,
     RuleRows,
+    SelectRows,
     Through,
     ViewRow,
     WindowPart,
@@ -21,17 +25,24 @@ from gql.context import Info
 from gql.errors import UserError
 from gql.nodes import compose, decompose
 from models import Campaign as CampaignModel
-from models import DeclarationEvent, UndertakingChange
 from models import Organization as OrganizationModel
 from models.clock import now_utc
 from models.declaration import Declaration as DeclarationModel
 from models.declaration import DeclarationAction, DeclarationStatus, Reviewed, RowAction
+from models.declaration_history import (
+    HISTORY_ORDER,
+    Line,
+    Source,
+    history_sql,
+    in_history_order,
+    sources_of,
+)
 from models.declarations import missing_mandatory_items
 from models.mandatory import MISSING_ORDER, missing_items_sql
-from models.object_history import HistoryEvent, changes_of, declaration_subject
+from models.object_history import HistoryEvent, changes_of
 from models.object_history import ObjectEvent as ObjectEventModel
-from models.performance import CertificationEvent, CertificationResult
-from models.row_comments import RowComment
+from models.performance import CertificationResult
+from models.undertaking import FUNDING_SOURCES
 from models.workflow import Window, edit_lock_of, next_step
 from permissions.scoping import visible_declarations, visible_extensions, visible_undertakings
 
@@ -78,7 +89,10 @@ class RowSnapshot:
 
     @classmethod
     def of(cls, data: dict[str, Any] | None) -> RowSnapshot | None:
-        return cls(**data) if data else None
+        """From the stored JSON, by the keys its declaration reads (both paths)."""
+        if not data:
+            return None
+        return cls(**{name: data[key] for name, key in ROW_SNAPSHOT_SQL.columns.items()})
 
 
 @strawberry.type(description="Who did something: shown to everyone who sees the history.")
@@ -137,7 +151,9 @@ class HistoryEntry:
                    from_status=None, to_status=None, reason=e.reason, row_change=None,
                    item_number=e.item_number, before=None, after=None, event=e.event,
                    until=e.until, file_name=e.file_name,
-                   changes=[FieldChange(**c) for c in changes_of(e)])
+                   changes=[FieldChange(**{name: c[key] for name, key in
+                                           FIELD_CHANGE_SQL.columns.items()})
+                            for c in changes_of(e)])
 
 def comment_entries(comments: Any) -> list[HistoryEntry]:
     """Reviewers' row comments as history lines (models/row_comments.py)."""
@@ -274,35 +290,27 @@ class Declaration(ReviewedForm, relay.Node):
     @strawberry.field(description="Every row change (before and after) and every status change,"
                       " oldest first.")
     async def history(self) -> list[HistoryEntry]:
-        others = await events_of(declaration_subject(self.org.id, self.campaign_model.id))
-        if self.model is None:
-            return others
-        events = await DeclarationEvent.filter(declaration_id=self.model.id).select_related(
-            "actor", "actor__organization")
-        changes = await UndertakingChange.filter(declaration_id=self.model.id).select_related(
-            "actor", "actor__organization", "item")
-        entries = [HistoryEntry(
+        found = await sources_of(self.org.id, self.campaign_model.id,
+                                 self.model.id if self.model else None)
+        lines = [Line(e.at, Source.STATUS, e.id, HistoryEntry(
             at=e.at, actor=actor_of(e.actor), status_change=e.action, from_status=e.from_status,
             to_status=e.to_status, reason=e.reason, row_change=None, item_number=None,
-            before=None, after=None) for e in events]
-        entries += [HistoryEntry(
+            before=None, after=None)) for e in found.status]
+        lines += [Line(c.at, Source.ROW, c.id, HistoryEntry(
             at=c.at, actor=actor_of(c.actor), status_change=None, from_status=None,
             to_status=None, reason=None, row_change=c.action, item_number=c.item.number,
-            before=RowSnapshot.of(c.before), after=RowSnapshot.of(c.after)) for c in changes]
-        entries += [HistoryEntry(
+            before=RowSnapshot.of(c.before), after=RowSnapshot.of(c.after)))
+            for c in found.rows]
+        lines += [Line(e.at, Source.CERTIFICATION, e.id, HistoryEntry(
             at=e.at, actor=actor_of(e.actor), status_change=None, from_status=None,
             to_status=None, reason=e.remarks or None, row_change=None,
             item_number=e.undertaking.item.number, before=None, after=None,
-            certification_result=e.result, certified_quantity=e.certified_quantity)
-            for e in await CertificationEvent.filter(
-                undertaking__organization_id=self.org.id,
-                undertaking__item__campaign_id=self.campaign_model.id).select_related(
-                "actor", "actor__organization", "undertaking__item")]
-        entries += comment_entries(await RowComment.filter(
-            year=None, undertaking__organization_id=self.org.id,
-            undertaking__item__campaign_id=self.campaign_model.id).select_related(
-            "author", "author__organization", "undertaking__item"))
-        return sorted([*entries, *others], key=lambda h: h.at)
+            certification_result=e.result, certified_quantity=e.certified_quantity))
+            for e in found.certifications]
+        lines += [Line(c.at, Source.COMMENT, c.id, entry) for c, entry in
+                  zip(found.comments, comment_entries(found.comments), strict=True)]
+        lines += [Line(e.at, Source.EVENT, e.id, HistoryEntry.of_event(e)) for e in found.events]
+        return in_history_order(lines)
 
 
 SYSTEM = Actor(username="taskplatform", display_name="系统（命令行）", organization_name="")
@@ -318,6 +326,20 @@ ACTOR_SQL = declare(
     "Actor", "app_user", columns=("username", "display_name"),
     organization=Relation("Organization", local="organization_id", remote="id"),
     organization_name=Through("organization__office_name"))
+
+
+# A history's lines (both paths): the columns of models/declaration_history.py's lines, its
+# snapshots and field changes from the JSON they are stored as, who acted (SYSTEM when none).
+ROW_SNAPSHOT_SQL = declare("RowSnapshot", None, columns=("quantity", *FUNDING_SOURCES))
+FIELD_CHANGE_SQL = declare("FieldChange", None, columns=("field", "before", "after"))
+HISTORY_ENTRY_SQL = declare(
+    "HistoryEntry", None,
+    columns=("at", "status_change", "from_status", "to_status", "reason", "row_change",
+             "item_number", "comment", "certification_result", "certified_quantity", "event",
+             "until", "file_name"),
+    actor=OrConstant(Relation("Actor", local="actor_id", remote="id"), SYSTEM),
+    before=JsonObject("RowSnapshot", "before"), after=JsonObject("RowSnapshot", "after"),
+    changes=JsonRows("FieldChange", "changes"))
 
 
 def _in_campaign(views: dict[str, Any]) -> Any:
@@ -350,6 +372,9 @@ DECLARATION_SQL = declare(
     undertakings=Relation("Undertaking", local="id", remote="organization_id", many=True,
                           scope=visible_undertakings, order=("item__sort_key",),
                           view=_in_campaign),
+    # the lines of the declaration the caller may read (none: its other events only)
+    history=SelectRows("HistoryEntry", history_sql, visible_declarations, HISTORY_ORDER,
+                       times=("at",)),
 )
 
 

@@ -44,13 +44,13 @@ async def test_a_mutation_is_not_planned(db: None) -> None:
 
 async def test_nothing_compilable_is_left_to_strawberry(db: None) -> None:
     assert plan('{ compliance { zeroFunding { id } } organization(code: "410100") {'
-                ' declaration { history { at } } } }') is None
+                ' undertakings { warnings { code } } } }') is None
 
 
 async def test_what_falls_back_and_why(db: None) -> None:
     roots = plan("""{
       a: organization(code: "410100") { code }
-      b: organization(code: "410100") { code declaration { status history { at } } }
+      b: organization(code: "410100") { code undertakings { item { history { at } } } }
       c: organization(code: "410100") { undertakings { changeRequests { id } } }
       d: organization(code: "410100") { undertakings { warnings { code } } }
       e: compliance { zeroFunding { id } }
@@ -60,7 +60,7 @@ async def test_what_falls_back_and_why(db: None) -> None:
     why = reasons(roots)
     assert set(why) == {"b", "c", "d", "e", "f"}  # a and g compile
 
-    assert "Declaration.history has no SQL form" in why["b"]
+    assert "TaskEntry.history has no SQL form" in why["b"]
     assert "Undertaking.changeRequests has no SQL form" in why["c"]
     assert "Undertaking.warnings has no SQL form" in why["d"]
     assert "root field compliance is not compiled" in why["e"]
