@@ -16,8 +16,10 @@ Three parts, as in PostGraphile, Hasura or pg_graphql:
 Covered (root fields): `me`, `organization(code)`, `organizations` and `operationLog`
 (keyset-paged connections: first/after, last/before, totalCount, pageInfo, edges;
 connections.py), `node(id)` for the declared node types (Organization, Undertaking,
-TaskEntry, User, Campaign, ReportingRound, CertificationRound), `campaigns`, `taskCatalog`,
-`taskEntry`, `reportingRounds`, `certificationRound`, `organizationContact`,
+TaskEntry, User, Campaign, ReportingRound, CertificationRound, ChangeRequest), `campaigns`,
+`taskCatalog`, `taskEntry`, `reportingRounds`, `certificationRound`, `organizationContact`,
+`changeRequests(status)` (newest first, within the resolver's limit; the proposed quantity
+and funding are keys of a JSON column: JsonKey, Embedded(json=...)),
 `declaration(...)` (its columns, window, `lock`, `editable` and `nextStep` (locks.py),
 organization, campaign, rows and `missingMandatoryItems` (models/mandatory.py's rule in its
 own SQL); not yet history), `undertakingSums` (sums.py: the resolver path's own GROUP BY
@@ -27,7 +29,7 @@ quantity funding item certification certificationHistory comments ... } with who
 they sign, an organisation's `declaration(campaignCode)`, in any nesting, with aliases,
 fragments, variables and @skip/@include. To-one relations by id are LEFT JOINs of their
 rows' FROM. Not yet: histories, declarationProgress and the other oversight roots,
-performance reports and their lines, change requests, notices.
+performance reports and their lines, an undertaking's change requests, notices.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not

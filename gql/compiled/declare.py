@@ -3,7 +3,9 @@
 A type module declares its table and, per field (by python name), one of:
 - `Column`: a stored column, read as it is (the model attribute of the same name unless told);
 - `Through`: a column (or a `RowSql` value) of a row one or more to-one relations away;
-- `Embedded`: an object made of columns of the same row (Funding of an undertaking);
+- `Embedded`: an object made of columns of the same row (Funding of an undertaking), or of
+  the keys of one JSON column of it (a change request's proposed Funding);
+- `JsonKey`: a number under one key of a JSON column of the row;
 - `Relation`: rows of another declared type joined by one column, filtered by a scoping rule
   from permissions/scoping.py and ordered as declared;
 - `ViewRow`: the row a root field hands down (a form's campaign);
@@ -44,6 +46,19 @@ class Embedded:
 
     type_name: str
     cents: bool = False
+    # Its columns are the keys of this JSON column of the row instead (decimals as the
+    # two-decimal text models/ wrote, its Python form quantizing to cents likewise); the
+    # object is null when the column is null or an empty object.
+    json: str | None = None
+
+
+@dataclass(frozen=True)
+class JsonKey:
+    """The number under `key` of the row's JSON column `column`: null when the column is
+    null or has no such key (a change request's proposed quantity)."""
+
+    column: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -203,7 +218,7 @@ class Form:
 
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
             | WindowPart | EditLock | Form | ViewRow | RuleRows | ValueList | NowBetween
-            | Through | RowSql)
+            | Through | RowSql | JsonKey)
 
 
 @dataclass(frozen=True)

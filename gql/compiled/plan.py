@@ -37,6 +37,7 @@ from gql.compiled.declare import (
     Embedded,
     FlagList,
     Form,
+    JsonKey,
     Lookup,
     NowBetween,
     Percent,
@@ -92,9 +93,9 @@ class Rows:
 class Leaf:
     key: str
     # typename | global_id | scoped_id | column | through | sum | flags | percent | values |
-    # now_between
+    # now_between | json (columns: the JSON column and its key)
     kind: str
-    column: str = ""
+    column: str = ""  # a sum's: its JSON column, when it sums keys of one
     codec: str = ""  # text | int | bool | decimal | cents | datetime | enum
     names: tuple[tuple[str, str], ...] = ()  # enum: stored value -> GraphQL name
     columns: tuple[str, ...] = ()
@@ -125,6 +126,8 @@ class Nested:
     table: str | None = None
     # With no relation: the rows a rule selects (`rows`: the campaign handed down).
     rule: RuleRows | None = None
+    # An Embedded over the keys of this JSON column: null when it is null or empty.
+    json: str | None = None
 
 
 @dataclass
@@ -141,6 +144,8 @@ class Planner:
     views: dict[str, Any] = dataclass_field(default_factory=dict)
     # Inside an Embedded(cents=True): decimal columns hold integer cents.
     cents: bool = False
+    # Inside an Embedded(json=...): its columns are keys of this JSON column.
+    json: str | None = None
     # Rows the root's answer needs (a campaign a nested field names): without them the
     # resolver path raises its error, so the root field goes to strawberry (roots.py).
     requires: list[Rows] = dataclass_field(default_factory=list)
@@ -233,6 +238,12 @@ class Planner:
             raise Fallback(f"{where} takes arguments")
         if name == "id" and sql.node:
             return Leaf(key, "global_id", column="id", type_name=type_.name)
+        if isinstance(declared, Column) and self.json is not None:
+            return Leaf(key, "json", columns=(self.json, declared.name or python_name),
+                        **self.json_codec(gql_field, where))
+        if isinstance(declared, JsonKey):
+            return Leaf(key, "json", columns=(declared.column, declared.key),
+                        **self.json_codec(gql_field, where))
         if isinstance(declared, Column):
             codec = self.codec(gql_field, where)
             if self.cents and codec["codec"] == "decimal":
@@ -245,7 +256,7 @@ class Planner:
             return Leaf(key, "through", column=declared.path, type_name=type_.name,
                         **self.codec(gql_field, where))
         if isinstance(declared, SumOf):
-            return Leaf(key, "sum", columns=declared.columns,
+            return Leaf(key, "sum", columns=declared.columns, column=self.json or "",
                         codec="cents" if self.cents else "decimal")
         if isinstance(declared, ScopedId):
             return Leaf(key, "scoped_id", columns=declared.columns, type_name=type_.name)
@@ -295,15 +306,16 @@ class Planner:
                     declared.view(views) if declared.view else None) if qs is not None)
             # Views go on only where the resolver path hands them down (catalog children).
             self.views = views if isinstance(declared, Relation) and declared.keeps_view else {}
-            cents = self.cents
+            cents, json = self.cents, self.json
             self.cents = isinstance(declared, Embedded) and declared.cents
+            self.json = declared.json if isinstance(declared, Embedded) else None
             try:
                 plan = self.object(target, nodes)
             finally:
                 self.views = views
-                self.cents = cents
+                self.cents, self.json = cents, json
             if isinstance(declared, Embedded):
-                return Nested(key, plan, None, ())
+                return Nested(key, plan, None, (), json=declared.json)
             return Nested(key, plan, declared, rows, self.order(target.name, declared.order))
         raise Fallback(f"{where} has no SQL form")
 
@@ -393,6 +405,13 @@ class Planner:
         if codec is None:
             raise Fallback(f"{where}: no SQL form for its scalar")
         return {"codec": codec}
+
+    def json_codec(self, field: GraphQLField, where: str) -> dict[str, Any]:
+        """A JSON key's codec: numbers only (what models/ writes there)."""
+        codec = self.codec(field, where)
+        if codec["codec"] not in ("int", "decimal"):
+            raise Fallback(f"{where}: no SQL form for a JSON key of its type")
+        return codec
 
     def order(self, type_name: str, terms: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
         """Tortoise order_by terms as (column or `relation.column` path, descending)."""

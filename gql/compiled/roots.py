@@ -151,6 +151,18 @@ def plan_operation_log(planner: Planner, key: str, field: GraphQLField,
         planner, key, field, nodes, queryset, ORDER, args))
 
 
+def plan_change_requests(planner: Planner, key: str, field: GraphQLField,
+                         nodes: list[FieldNode]) -> RootPlan:
+    from gql.performance.queries import CHANGE_REQUEST_ORDER, change_requests_listed
+
+    # the resolver's rows, its limit inside the ids' subquery, its order on the list
+    listed = change_requests_listed(planner.principal,
+                                    planner.arguments(field, nodes[0]).get("status"))
+    target = planner.object(object_type(field), nodes)
+    return RootPlan(key, "list", target=target, rows=Rows.of(listed),
+                    order=planner.order(target.type_name, CHANGE_REQUEST_ORDER))
+
+
 def plan_organization_contact(planner: Planner, key: str, field: GraphQLField,
                               nodes: list[FieldNode]) -> RootPlan:
     from permissions.scoping import managed_organizations
@@ -238,6 +250,7 @@ ROOTS: dict[str, RootHandler] = {
     "campaigns": plan_campaigns,
     "reportingRounds": plan_reporting_rounds,
     "certificationRound": plan_certification_round,
+    "changeRequests": plan_change_requests,
     "taskCatalog": plan_task_catalog,
     "taskEntry": plan_task_entry,
     "declaration": plan_declaration,
