@@ -231,6 +231,8 @@ class Planner:
         self.check_gates(gql_field, where)
         definition = gql_field.extensions.get("strawberry-definition")
         python_name = getattr(definition, "python_name", name)
+        if name == "id" and python_name == "_id":  # relay.Node's id, of a node not loaded
+            python_name = "id"                     # by node(id:) here (a ScopedId)
         declared = sql.fields.get(python_name)
         if isinstance(declared, Form):
             return self.form(key, declared, gql_field, nodes, where)

@@ -233,6 +233,13 @@ def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
     return plan(planner, key, field, nodes)
 
 
+def plan_performance_report(planner: Planner, key: str, field: GraphQLField,
+                            nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.reports import plan_performance_report as plan
+
+    return plan(planner, key, field, nodes)
+
+
 def object_type(field: GraphQLField) -> GraphQLObjectType:
     type_, _ = unwrap(field.type)
     if not isinstance(type_, GraphQLObjectType):
@@ -255,6 +262,7 @@ ROOTS: dict[str, RootHandler] = {
     "taskEntry": plan_task_entry,
     "declaration": plan_declaration,
     "undertakingSums": plan_undertaking_sums,
+    "performanceReport": plan_performance_report,
 }
 
 

@@ -7,9 +7,18 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
-from gql.compiled.declare import Embedded, JsonKey, NowBetween, Relation, Through, declare
+from gql.compiled.declare import (
+    Embedded,
+    JsonKey,
+    NowBetween,
+    Relation,
+    ScopedId,
+    Through,
+    declare,
+)
 from gql.context import Info
 from gql.declarations.types import (
+    FORM_COLUMNS,
     Actor,
     HistoryEntry,
     ReviewedForm,
@@ -103,6 +112,13 @@ class PreviousFigures:
     completed_quantity: int
     spent: Funding
     progress: ProgressStatus
+
+
+# What each field reads, for the compiled path (gql/compiled/declare.py): last year's
+# figures are that year's entry row as it is (its amounts quantized, as funding_of does).
+PREVIOUS_FIGURES_SQL = declare(
+    "PreviousFigures", "performance_entry", columns=("completed_quantity", "progress"),
+    spent=Embedded("Funding"))
 
 
 @strawberry.type(description="One undertaking's line of a year's report. Until saved, it is"
@@ -228,6 +244,29 @@ class PerformanceReport(ReviewedForm, relay.Node):
             undertaking__item__campaign_id=self.round.campaign_id).select_related(
             "author", "author__organization", "undertaking__item"))
         return sorted([*entries, *others], key=lambda h: h.at)
+
+
+# What each field reads, for the compiled path (gql/compiled/reports.py): a report and its
+# lines are rows it derives for the one organisation and round asked for, as report_of and
+# `lines` build them (the form's columns with FORM_COLUMNS's defaults, models/reports.py's
+# reportable, previous_entries and prefill in their SQL forms). Its window, lock and history
+# have no SQL form yet: asking for them hands the root field to strawberry.
+REPORT_TABLE = "gql_report"
+REPORT_LINES_TABLE = "gql_report_line"
+REPORT_LINE_ORDER = ("sort_key", "undertaking_id")  # models/reports.py LINE_ORDER
+PERFORMANCE_REPORT_SQL = declare(
+    "PerformanceReport", REPORT_TABLE, columns=("year", *FORM_COLUMNS),
+    id=ScopedId(("organization_id", "round_id")),  # = relay's id of compose(org, round)
+    organization=Relation("Organization", local="organization_id", remote="id"),
+    lines=Relation("ReportLine", local="organization_id", remote="organization_id", many=True,
+                   order=REPORT_LINE_ORDER))
+REPORT_LINE_SQL = declare(
+    "ReportLine", REPORT_LINES_TABLE,
+    columns=("saved", "completed_quantity", "progress", "narrative"),
+    id=ScopedId(("organization_id", "round_id", "undertaking_id")),
+    undertaking=Relation("Undertaking", local="undertaking_id", remote="id"),
+    spent=Embedded("Funding"),
+    previous=Relation("PreviousFigures", local="previous_id", remote="id"))
 
 
 @strawberry.type(name="ChangeRequest",

@@ -1,0 +1,138 @@
+"""A year's performance report through the compiled path: its form's columns (or their
+defaults before the first save), its organisation, and its lines with this year's figures
+(saved, else carried over from last year, else zero) and last year's; the same bytes as the
+resolver path, null for an organisation the caller does not manage."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from models import Campaign, Organization, ReportingRound, TaskEntry, Undertaking
+from models.clock import now_utc
+from models.declaration import Declaration, DeclarationStatus
+from models.enums import TaskLevel
+from models.performance import PerformanceEntry, PerformanceReport, ProgressStatus
+from models.seeding import CAMPAIGN_CODE
+from tests.compiled.conftest import Paths
+from tests.conftest import LUOYANG, LY_SCHOOL, PROVINCE, ZHENGZHOU, ZZ_SCHOOL, ZZ_SCHOOL_2
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+REPORT = """
+query($year: Int!, $org: String, $campaign: String) {
+  performanceReport(year: $year, organizationCode: $org, campaignCode: $campaign) {
+    __typename id year status version submittedAt returnedAt returnReason cityApprovedAt
+    acceptedAt updatedAt
+    organization { __typename code name parent { code } }
+    lines {
+      __typename id saved completedQuantity progress narrative
+      spent { schoolSelf enterprise sponsor localGov provincial total }
+      previous { __typename completedQuantity progress spent { schoolSelf total } }
+      undertaking { id quantity funding { total } item { number } organization { code } }
+    }
+  }
+}
+"""
+
+SMALL = """
+query($year: Int!, $org: String) {
+  a: performanceReport(year: $year, organizationCode: $org) { ...R }
+  b: performanceReport(year: $year) { __typename year s: status }
+}
+fragment R on PerformanceReport {
+  year id status org: organization { code }
+  ls: lines { n: completedQuantity ... on ReportLine { saved money: spent { total } } }
+}
+"""
+
+
+async def _undertakings(code: str, count: int) -> list[Undertaking]:
+    school = await Organization.get(code=code)
+    campaign = await Campaign.get(code=CAMPAIGN_CODE)
+    items = [e for e in await TaskEntry.filter(
+        campaign=campaign, is_group=False, level=TaskLevel.SCHOOL, retired_at=None).order_by(
+        "sort_key") if e.eligible_for(school.school_type)][:count]
+    return [await Undertaking.create(organization=school, item=e, quantity=k + 2,
+                                     school_self=Decimal("3.5")) for k, e in enumerate(items)]
+
+
+async def _entry(report: PerformanceReport, undertaking: Undertaking, quantity: int,
+                 progress: ProgressStatus, narrative: str, **amounts: str) -> None:
+    await PerformanceEntry.create(report=report, undertaking=undertaking,
+                                  completed_quantity=quantity, progress=progress,
+                                  narrative=narrative,
+                                  **{s: Decimal(v) for s, v in amounts.items()})
+
+
+async def _reports() -> tuple[int, int]:
+    """Reports of schools of two cities; the year asked for and the one before."""
+    campaign = await Campaign.get(code=CAMPAIGN_CODE)
+    rounds = await ReportingRound.filter(campaign=campaign).order_by("year")
+    last, this = rounds[0], rounds[1]
+    now = now_utc()
+    # a school with an accepted declaration: lines saved this year, carried over from last
+    # year, zero; a withdrawn undertaking reports nothing
+    school = await Organization.get(code=ZZ_SCHOOL_2)
+    await Declaration.create(organization=school, campaign=campaign,
+                             status=DeclarationStatus.ACCEPTED, accepted_at=now)
+    rows = await _undertakings(ZZ_SCHOOL_2, 4)
+    rows[3].withdrawn_at = now
+    await rows[3].save()
+    before = await PerformanceReport.create(organization=school, round=last,
+                                            status=DeclarationStatus.ACCEPTED, version=4,
+                                            accepted_at=now)
+    await _entry(before, rows[0], 1, ProgressStatus.DELAYED, "去年", school_self="1.5")
+    await _entry(before, rows[1], 2, ProgressStatus.ON_TRACK, "去年二", provincial="1000000",
+                 local_gov="0.05")
+    await _entry(before, rows[3], 9, ProgressStatus.ON_TRACK, "撤销的")
+    report = await PerformanceReport.create(organization=school, round=this,
+                                            status=DeclarationStatus.RETURNED, version=3,
+                                            submitted_at=now, returned_at=now,
+                                            return_reason="缺少\"佐证\"材料")
+    await _entry(report, rows[0], 3, ProgressStatus.COMPLETED, "今年：完成\n全部",
+                 school_self="12.30", enterprise="0.01")
+    # a school of another city with an accepted declaration and no report yet
+    other = await Organization.get(code=LY_SCHOOL)
+    await Declaration.create(organization=other, campaign=campaign,
+                             status=DeclarationStatus.ACCEPTED)
+    await _undertakings(LY_SCHOOL, 2)
+    # a school whose declaration is not accepted: no lines
+    await Declaration.create(organization=await Organization.get(code=ZZ_SCHOOL),
+                             campaign=campaign, status=DeclarationStatus.SUBMITTED)
+    await _undertakings(ZZ_SCHOOL, 1)
+    return this.year, last.year
+
+
+async def test_performance_reports(paths: Paths) -> None:
+    this, last = await _reports()
+    manages = {PROVINCE: {ZZ_SCHOOL, ZZ_SCHOOL_2, LY_SCHOOL, ZHENGZHOU, PROVINCE},
+               ZHENGZHOU: {ZZ_SCHOOL, ZZ_SCHOOL_2, ZHENGZHOU},
+               LUOYANG: {LY_SCHOOL, LUOYANG}, ZZ_SCHOOL_2: {ZZ_SCHOOL_2}, ZZ_SCHOOL: {ZZ_SCHOOL}}
+    for user, managed in manages.items():
+        token = await paths.token(user)
+        for code in (ZZ_SCHOOL_2, LY_SCHOOL, ZZ_SCHOOL, ZHENGZHOU, None):
+            for year in (this, last):
+                body = await paths.both(REPORT, {"year": year, "org": code}, token)
+                assert len(paths.statements) == paths.one_read, paths.statements
+                shown = b'"performanceReport":null' not in body
+                assert shown == ((code or user) in managed), (user, code, body[:200])
+            await paths.both(SMALL, {"year": this, "org": code}, token)
+            assert len(paths.statements) == paths.one_read + 1, paths.statements  # two roots
+        # a year without a round, a campaign that does not exist: strawberry's errors
+        await paths.both(REPORT, {"year": 2019, "org": ZZ_SCHOOL_2}, token)
+        await paths.both(REPORT, {"year": this, "org": ZZ_SCHOOL_2, "campaign": "nope"}, token)
+        await paths.both(REPORT, {"year": this, "org": "4199999999"}, token)  # null
+    await paths.both(REPORT, {"year": this}, None)  # no caller: refused alike
+
+
+async def test_report_fields_left_to_strawberry(paths: Paths) -> None:
+    this, _ = await _reports()
+    token = await paths.token(ZHENGZHOU)
+    for selection in ("deadline", "lock { code }", "history { at }",
+                      "lines { warnings { code } }", "lines { evidence { filename } }"):
+        query = ("query($year: Int!) { performanceReport(year: $year, organizationCode: "
+                 f'"{ZZ_SCHOOL_2}") {{ year {selection} }} }}')
+        await paths.both(query, {"year": this}, token)
+        assert len(paths.statements) > paths.one_read, (selection, paths.statements)
