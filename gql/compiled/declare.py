@@ -208,6 +208,17 @@ class EditLock:
 
 
 @dataclass(frozen=True)
+class FormLock:
+    """What EditLock shows, from columns of the row that hold the form's status and its
+    window's ends (a year's report: a derived table's row, gql/compiled/reports.py)."""
+
+    status: str = "status"
+    opens: str = "opens_at"
+    closes: str = "deadline"
+    shows: str = "lock"
+
+
+@dataclass(frozen=True)
 class Form:
     """An organisation's form for a campaign (a type declared over the organisation's own
     row): the campaign named by the field's `campaignCode`, else the newest; null for rows
@@ -217,7 +228,7 @@ class Form:
 
 
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
-            | WindowPart | EditLock | Form | ViewRow | RuleRows | ValueList | NowBetween
+            | WindowPart | EditLock | FormLock | Form | ViewRow | RuleRows | ValueList | NowBetween
             | Through | RowSql | JsonKey)
 
 

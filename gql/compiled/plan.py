@@ -37,6 +37,7 @@ from gql.compiled.declare import (
     Embedded,
     FlagList,
     Form,
+    FormLock,
     JsonKey,
     Lookup,
     NowBetween,
@@ -290,6 +291,11 @@ class Planner:
                         **self.codec(gql_field, where))
         if isinstance(declared, EditLock):
             return self.edit_lock(key, declared, gql_field, nodes, where)
+        if isinstance(declared, FormLock):
+            target, _ = unwrap(gql_field.type)
+            return Leaf(key, declared.shows, names=self.lock_parts(gql_field, nodes, where),
+                        columns=(declared.status, declared.opens, declared.closes),
+                        type_name=getattr(target, "name", ""))
         if isinstance(declared, ViewRow):
             return self.view_row(key, declared, gql_field, nodes, where)
         if isinstance(declared, RuleRows):
@@ -376,6 +382,15 @@ class Planner:
                                    if status.scope else ()))
         window_rows = (campaign, Rows.of(declared.window.extension_scope(self.principal)))
         target, _ = unwrap(gql_field.type)
+        return Leaf(key, declared.shows, names=self.lock_parts(gql_field, nodes, where),
+                    lookup=status, window=declared.window, rows=status_rows,
+                    window_rows=window_rows, default=status.default,
+                    type_name=getattr(target, "name", ""))
+
+    def lock_parts(self, gql_field: GraphQLField, nodes: list[FieldNode], where: str
+                   ) -> tuple[tuple[str, str], ...]:
+        """A `lock { code message }`'s keys and fields in query order (none: a scalar)."""
+        target, _ = unwrap(gql_field.type)
         parts: list[tuple[str, str]] = []
         if isinstance(target, GraphQLObjectType):
             for part_key, part_nodes in self.collect(
@@ -386,9 +401,7 @@ class Planner:
                 if name != "__typename":
                     self.check_gates(target.fields[name], f"{target.name}.{name}")
                 parts.append((part_key, name))
-        return Leaf(key, declared.shows, names=tuple(parts), lookup=status, window=declared.window,
-                    rows=status_rows, window_rows=window_rows, default=status.default,
-                    type_name=getattr(target, "name", ""))
+        return tuple(parts)
 
     def campaign_view(self, where: str) -> Any:
         campaign = self.views.get("campaign")

@@ -16,15 +16,23 @@ from graphql import FieldNode, GraphQLField
 from tortoise.expressions import Subquery
 
 from gql.compiled.plan import Planner, Rows
+from gql.compiled.render import NOW
 from gql.compiled.roots import RootPlan, Source, object_type
 from gql.compiled.sums import reads
 
 # The report's row: {r0} the organisation (at most one), {r1} the round, {r2} the reports
-# the caller sees; the form's columns are added after `{form}`.
-REPORT = ("SELECT o.id AS organization_id, r.id AS round_id, r.year, {form}"
+# the caller sees; the form's columns are put at `{form}`, and the window is
+# models/reports.py window_for's: the round's times and the organisation's extension while
+# it runs (`{now}`), the later of it and the round's close (models/workflow.py Window.of).
+REPORT = ("SELECT o.id AS organization_id, r.id AS round_id, r.year, {form},"
+          " r.opens_at AS opens_at, x.until AS extension_until, CASE WHEN x.until IS NULL"
+          " THEN r.closes_at WHEN r.closes_at IS NULL OR x.until > r.closes_at THEN x.until"
+          " ELSE r.closes_at END AS deadline"
           " FROM organization o JOIN reporting_round r ON r.id IN {r1}"
           " LEFT JOIN performance_report f ON f.organization_id = o.id AND f.round_id = r.id"
-          " AND f.id IN {r2} WHERE o.id IN {r0}")
+          " AND f.id IN {r2}"
+          " LEFT JOIN round_extension x ON x.round_id = r.id AND x.organization_id = o.id"
+          " AND x.until > {now} WHERE o.id IN {r0}")
 
 # The lines: the same three, the saved entry of the report shown (none without one) and
 # last year's entry of each undertaking.
@@ -65,7 +73,8 @@ def plan_performance_report(planner: Planner, key: str, field: GraphQLField,
     form = ", ".join(f"f.{name} AS {name}" if default is None
                      else f"coalesce(f.{name}, {{p{next(bound)}}}) AS {name}"
                      for name, default in FORM_COLUMNS.items())
-    sources = [Source(REPORT_TABLE, REPORT.replace("{form}", form), rows, values)]
+    report = REPORT.replace("{form}", form).replace("{now}", f"{{p{len(values)}}}")
+    sources = [Source(REPORT_TABLE, report, rows, (*values, NOW))]
     if reads(target, "ReportLine"):  # an unused derived table would still be computed
         lines = LINES.replace("{prefill}", prefill_sql("e", "p")).replace(
             "{previous}", PREVIOUS_ENTRY_SQL).replace("{reportable}", REPORTABLE_SQL)

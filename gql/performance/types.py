@@ -8,7 +8,9 @@ import strawberry
 from strawberry import relay
 
 from gql.compiled.declare import (
+    Column,
     Embedded,
+    FormLock,
     JsonKey,
     NowBetween,
     Relation,
@@ -249,14 +251,16 @@ class PerformanceReport(ReviewedForm, relay.Node):
 # What each field reads, for the compiled path (gql/compiled/reports.py): a report and its
 # lines are rows it derives for the one organisation and round asked for, as report_of and
 # `lines` build them (the form's columns with FORM_COLUMNS's defaults, models/reports.py's
-# reportable, previous_entries and prefill in their SQL forms). Its window, lock and history
-# have no SQL form yet: asking for them hands the root field to strawberry.
+# reportable, previous_entries and prefill in their SQL forms, the window as window_for's).
+# Its history has no SQL form yet: asking for it hands the root field to strawberry.
 REPORT_TABLE = "gql_report"
 REPORT_LINES_TABLE = "gql_report_line"
 REPORT_LINE_ORDER = ("sort_key", "undertaking_id")  # models/reports.py LINE_ORDER
 PERFORMANCE_REPORT_SQL = declare(
     "PerformanceReport", REPORT_TABLE, columns=("year", *FORM_COLUMNS),
     id=ScopedId(("organization_id", "round_id")),  # = relay's id of compose(org, round)
+    deadline=Column(), opens_at=Column(), extension_until=Column(),
+    lock=FormLock(), editable=FormLock(shows="editable"), next_step=FormLock(shows="next_step"),
     organization=Relation("Organization", local="organization_id", remote="id"),
     lines=Relation("ReportLine", local="organization_id", remote="organization_id", many=True,
                    order=REPORT_LINE_ORDER))

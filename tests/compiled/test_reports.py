@@ -5,15 +5,21 @@ resolver path, null for an organisation the caller does not manage."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from models import Campaign, Organization, ReportingRound, TaskEntry, Undertaking
+from models import Campaign, Organization, ReportingRound, TaskEntry, Undertaking, User
 from models.clock import now_utc
 from models.declaration import Declaration, DeclarationStatus
 from models.enums import TaskLevel
-from models.performance import PerformanceEntry, PerformanceReport, ProgressStatus
+from models.performance import (
+    PerformanceEntry,
+    PerformanceReport,
+    ProgressStatus,
+    RoundExtension,
+)
 from models.seeding import CAMPAIGN_CODE
 from tests.compiled.conftest import Paths
 from tests.conftest import LUOYANG, LY_SCHOOL, PROVINCE, ZHENGZHOU, ZZ_SCHOOL, ZZ_SCHOOL_2
@@ -24,7 +30,8 @@ REPORT = """
 query($year: Int!, $org: String, $campaign: String) {
   performanceReport(year: $year, organizationCode: $org, campaignCode: $campaign) {
     __typename id year status version submittedAt returnedAt returnReason cityApprovedAt
-    acceptedAt updatedAt
+    acceptedAt updatedAt deadline opensAt extensionUntil editable nextStep
+    lock { __typename code message }
     organization { __typename code name parent { code } }
     lines {
       __typename id saved completedQuantity progress narrative
@@ -66,12 +73,19 @@ async def _entry(report: PerformanceReport, undertaking: Undertaking, quantity: 
                                   **{s: Decimal(v) for s, v in amounts.items()})
 
 
-async def _reports() -> tuple[int, int]:
-    """Reports of schools of two cities; the year asked for and the one before."""
+async def _reports() -> tuple[int, int, int]:
+    """Reports of schools of two cities; the year asked for, the one before and after."""
     campaign = await Campaign.get(code=CAMPAIGN_CODE)
     rounds = await ReportingRound.filter(campaign=campaign).order_by("year")
     last, this = rounds[0], rounds[1]
     now = now_utc()
+    # this year's round closed an hour ago, last year's never opened
+    await ReportingRound.filter(id=this.id).update(opens_at=now - timedelta(days=9),
+                                                   closes_at=now - timedelta(hours=1))
+    await ReportingRound.filter(id=last.id).update(opens_at=None, closes_at=None)
+    await ReportingRound.filter(id=rounds[2].id).update(opens_at=now + timedelta(days=1),
+                                                        closes_at=now + timedelta(days=9))
+    province = await User.get(username=PROVINCE)
     # a school with an accepted declaration: lines saved this year, carried over from last
     # year, zero; a withdrawn undertaking reports nothing
     school = await Organization.get(code=ZZ_SCHOOL_2)
@@ -93,27 +107,32 @@ async def _reports() -> tuple[int, int]:
                                             return_reason="缺少\"佐证\"材料")
     await _entry(report, rows[0], 3, ProgressStatus.COMPLETED, "今年：完成\n全部",
                  school_self="12.30", enterprise="0.01")
+    # an extension that runs (the school may still report), one that ran out
+    await RoundExtension.create(round=this, organization=school, until=now + timedelta(days=2),
+                                granted_by=province)
     # a school of another city with an accepted declaration and no report yet
     other = await Organization.get(code=LY_SCHOOL)
     await Declaration.create(organization=other, campaign=campaign,
                              status=DeclarationStatus.ACCEPTED)
     await _undertakings(LY_SCHOOL, 2)
+    await RoundExtension.create(round=this, organization=other, until=now - timedelta(hours=2),
+                                granted_by=province)
     # a school whose declaration is not accepted: no lines
     await Declaration.create(organization=await Organization.get(code=ZZ_SCHOOL),
                              campaign=campaign, status=DeclarationStatus.SUBMITTED)
     await _undertakings(ZZ_SCHOOL, 1)
-    return this.year, last.year
+    return this.year, last.year, rounds[2].year
 
 
 async def test_performance_reports(paths: Paths) -> None:
-    this, last = await _reports()
+    this, last, after = await _reports()
     manages = {PROVINCE: {ZZ_SCHOOL, ZZ_SCHOOL_2, LY_SCHOOL, ZHENGZHOU, PROVINCE},
                ZHENGZHOU: {ZZ_SCHOOL, ZZ_SCHOOL_2, ZHENGZHOU},
                LUOYANG: {LY_SCHOOL, LUOYANG}, ZZ_SCHOOL_2: {ZZ_SCHOOL_2}, ZZ_SCHOOL: {ZZ_SCHOOL}}
     for user, managed in manages.items():
         token = await paths.token(user)
         for code in (ZZ_SCHOOL_2, LY_SCHOOL, ZZ_SCHOOL, ZHENGZHOU, None):
-            for year in (this, last):
+            for year in (this, last, after):
                 body = await paths.both(REPORT, {"year": year, "org": code}, token)
                 assert len(paths.statements) == paths.one_read, paths.statements
                 shown = b'"performanceReport":null' not in body
@@ -128,9 +147,9 @@ async def test_performance_reports(paths: Paths) -> None:
 
 
 async def test_report_fields_left_to_strawberry(paths: Paths) -> None:
-    this, _ = await _reports()
+    this, _, _ = await _reports()
     token = await paths.token(ZHENGZHOU)
-    for selection in ("deadline", "lock { code }", "history { at }",
+    for selection in ("history { at }", "lines { comments { text } }",
                       "lines { warnings { code } }", "lines { evidence { filename } }"):
         query = ("query($year: Int!) { performanceReport(year: $year, organizationCode: "
                  f'"{ZZ_SCHOOL_2}") {{ year {selection} }} }}')
