@@ -29,7 +29,7 @@ from models import (
     User,
 )
 from models.catalog import NEWEST_FIRST
-from models.performance import DECISION_ORDER, CertificationEvent
+from models.performance import DECISION_ORDER, EVIDENCE_ORDER, CertificationEvent
 from models.row_comments import COMMENT_ORDER, RowComment
 from models.soft_checks import Peers, peers_of
 from permissions.principal import Principal
@@ -202,7 +202,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
 
     # Keyed by report lines the caller already sees.
     async def load_evidence_by_entry_id(keys: list[int]) -> list[list[Evidence]]:
-        rows = await Evidence.filter(entry_id__in=keys).order_by("id")
+        rows = await Evidence.filter(entry_id__in=keys).order_by(*EVIDENCE_ORDER)
         return _grouped(rows, keys, lambda e: e.entry_id)
 
     async def load_receipts_by_notice_id(keys: list[int]) -> list[list[NoticeReceipt]]:

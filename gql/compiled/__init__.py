@@ -16,25 +16,25 @@ Three parts, as in PostGraphile, Hasura or pg_graphql:
 Covered (root fields): `me`, `organization(code)`, `organizations` and `operationLog`
 (keyset-paged connections: first/after, last/before, totalCount, pageInfo, edges;
 connections.py), `node(id)` for the declared node types (Organization, Undertaking,
-TaskEntry, User, Campaign, ReportingRound, CertificationRound, ChangeRequest), `campaigns`,
-`taskCatalog`, `taskEntry`, `reportingRounds`, `certificationRound`, `organizationContact`,
-`changeRequests(status)` (newest first, within the resolver's limit; the proposed quantity
-and funding are keys of a JSON column: JsonKey, Embedded(json=...)), `declaration(...)` (its
-columns, window, `lock`, `editable` and `nextStep` (locks.py), organization, campaign, rows
-and `missingMandatoryItems` (models/mandatory.py's rule in its own SQL); not yet history),
-`undertakingSums` (sums.py: the resolver path's own GROUP BY queries as derived tables),
-`performanceReport(year, ...)` (reports.py: the report's row and its lines as derived
-tables, from models/reports.py's reportable, previous_entries and prefill in their SQL
-forms: the form's columns, organization, lines { id saved figures spent previous undertaking
-}, its window (window_for's) and `lock`, `editable`, `nextStep` over it (FormLock); not yet
-its history, nor a line's warnings, comments and evidence); inside them every field declared
-beside its type: scalars, enums, Decimal, DateTime, global ids, `__typename`, parent,
-children, undertakings { quantity funding item certification certificationHistory comments
-... } with who acted as they sign, an organisation's `declaration(campaignCode)`, in any
-nesting, with aliases, fragments, variables and @skip/@include. To-one relations by id are
-LEFT JOINs of their rows' FROM. Not yet: histories, declarationProgress and the other
-oversight roots, a report line's checks, comments and evidence, an undertaking's change
-requests, notices.
+TaskEntry, User, Campaign, ReportingRound, CertificationRound, ChangeRequest, EvidenceFile),
+`campaigns`, `taskCatalog`, `taskEntry`, `reportingRounds`, `certificationRound`,
+`organizationContact`, `changeRequests(status)` (newest first, within the resolver's limit;
+the proposed quantity and funding are keys of a JSON column: JsonKey, Embedded(json=...)),
+`declaration(...)` (its columns, window, `lock`, `editable` and `nextStep` (locks.py),
+organization, campaign, rows and `missingMandatoryItems` (models/mandatory.py's rule in its
+own SQL); not yet history), `undertakingSums` (sums.py: the resolver path's own GROUP BY
+queries as derived tables), `performanceReport(year, ...)` (reports.py: the report's row and
+its lines as derived tables, from models/reports.py's reportable, previous_entries and
+prefill in their SQL forms: the form's columns, organization, lines { id saved figures spent
+previous undertaking comments evidence }, its window (window_for's) and `lock`, `editable`,
+`nextStep` over it (FormLock); not yet its history, nor a line's warnings); inside them
+every field declared beside its type: scalars, enums, Decimal, DateTime, global ids,
+`__typename`, parent, children, undertakings { quantity funding item certification
+certificationHistory comments ... } with who acted as they sign, an organisation's
+`declaration(campaignCode)`, in any nesting, with aliases, fragments, variables and
+@skip/@include. To-one relations by id are LEFT JOINs of their rows' FROM. Not yet:
+histories, declarationProgress and the other oversight roots, a report line's warnings, an
+undertaking's change requests, notices.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not

@@ -37,7 +37,7 @@ REPORT = ("SELECT o.id AS organization_id, r.id AS round_id, r.year, {form},"
 # The lines: the same three, the saved entry of the report shown (none without one) and
 # last year's entry of each undertaking.
 LINES = ("SELECT u.id AS undertaking_id, u.organization_id, r.id AS round_id, i.sort_key,"
-         " (e.id IS NOT NULL) AS saved, {prefill}, p.id AS previous_id"
+         " (e.id IS NOT NULL) AS saved, e.id AS entry_id, {prefill}, p.id AS previous_id"
          " FROM undertaking u JOIN task_entry i ON i.id = u.item_id"
          " JOIN reporting_round r ON r.id IN {r1}"
          " LEFT JOIN performance_report f ON f.organization_id = u.organization_id AND"
@@ -66,7 +66,8 @@ def plan_performance_report(planner: Planner, key: str, field: GraphQLField,
     org = declaring_organization(principal, args.get("organizationCode")).filter(
         id__in=Subquery(managed_organizations(principal).values("id")))
     rows = (Rows.of(org), Rows.of(round_), Rows.of(visible_reports(principal)))
-    target = planner.object(object_type(field), nodes)
+    # the round handed down to its lines' comments (that year's)
+    target = planner.object_under(object_type(field), nodes, {"round": round_})
     # a form's column, or its default while nothing is saved (bound: each one used)
     values = tuple(getattr(d, "value", d) for d in FORM_COLUMNS.values() if d is not None)
     bound = iter(range(len(values)))

@@ -14,6 +14,7 @@ from gql.compiled.declare import (
     JsonKey,
     NowBetween,
     Relation,
+    RowSql,
     ScopedId,
     Through,
     declare,
@@ -41,7 +42,9 @@ from models import PerformanceReport as ReportModel
 from models import Undertaking as UndertakingModel
 from models.clock import now_utc
 from models.object_history import report_subject
+from models.performance import EVIDENCE_ORDER
 from models.reports import prefill, previous_entries, reportable
+from models.row_comments import COMMENT_ORDER, on_report_line, report_line_comments
 from models.row_comments import RowComment as RowCommentModel
 from models.undertaking import FUNDING_SOURCES
 from models.workflow import Window
@@ -95,18 +98,26 @@ class EvidenceFile(relay.Node):
 
     @strawberry.field(description="GET it with the same bearer token.")
     def download_url(self) -> str:
-        return f"/files/evidence/{self.id}"
+        return f"{EVIDENCE_URL}{self.id}"  # its SQL form: EVIDENCE_FILE_SQL's
 
     @classmethod
     def of(cls, e: EvidenceModel) -> EvidenceFile:
-        return cls(id=e.id, filename=e.filename, content_type=e.content_type, size=e.size,
-                   sha256=e.sha256, uploaded_at=e.uploaded_at)
+        return cls(id=e.id, **EVIDENCE_FILE_SQL.values(e))
 
     @classmethod
     async def load(cls, info: Info, id: int) -> EvidenceFile | None:
         principal = info.context.principal
         e = await visible_evidence(principal).get_or_none(id=id) if principal else None
         return cls.of(e) if e else None
+
+
+EVIDENCE_URL = "/files/evidence/"  # gql/exports/routes.py serves it
+# What each field reads, for both paths (gql/compiled/declare.py): node(id:) and a report
+# line's list (reached only from a line the caller sees, as the loader reads it).
+EVIDENCE_FILE_SQL = declare(
+    "EvidenceFile", "evidence", node=True, scope=visible_evidence,
+    columns=("filename", "content_type", "size", "sha256", "uploaded_at"),
+    download_url=RowSql(lambda alias: f"('{EVIDENCE_URL}' || CAST({alias}.id AS TEXT))"))
 
 
 @strawberry.type(description="Last year's figures of a line, shown beside this year's.")
@@ -160,7 +171,8 @@ class ReportLine:
 
         rows = await info.context.loaders.comments_by_undertaking_id.load(
             int(self.undertaking.id))
-        return [RowComment.of(c) for c in rows if c.year == self.year]
+        assert self.year is not None
+        return [RowComment.of(c) for c in rows if on_report_line(c, self.year)]
 
     @strawberry.field
     async def evidence(self, info: Info) -> list[EvidenceFile]:
@@ -263,14 +275,19 @@ PERFORMANCE_REPORT_SQL = declare(
     lock=FormLock(), editable=FormLock(shows="editable"), next_step=FormLock(shows="next_step"),
     organization=Relation("Organization", local="organization_id", remote="id"),
     lines=Relation("ReportLine", local="organization_id", remote="organization_id", many=True,
-                   order=REPORT_LINE_ORDER))
+                   order=REPORT_LINE_ORDER, keeps_view=True))  # the round, for comments
 REPORT_LINE_SQL = declare(
     "ReportLine", REPORT_LINES_TABLE,
     columns=("saved", "completed_quantity", "progress", "narrative"),
     id=ScopedId(("organization_id", "round_id", "undertaking_id")),
     undertaking=Relation("Undertaking", local="undertaking_id", remote="id"),
     spent=Embedded("Funding"),
-    previous=Relation("PreviousFigures", local="previous_id", remote="id"))
+    previous=Relation("PreviousFigures", local="previous_id", remote="id"),
+    comments=Relation("RowComment", local="undertaking_id", remote="undertaking_id", many=True,
+                      order=COMMENT_ORDER, view=lambda views: report_line_comments(views["round"])),
+    # no saved entry (entry_id NULL): no evidence
+    evidence=Relation("EvidenceFile", local="entry_id", remote="entry_id", many=True,
+                      order=EVIDENCE_ORDER))
 
 
 @strawberry.type(name="ChangeRequest",

@@ -80,10 +80,11 @@ async def test_skipped_fields_need_no_sql_form(db: None) -> None:
 
 
 async def test_node_ids_decide_the_type(db: None) -> None:
-    roots = plan('{ a: node(id: "bad") { id } b: node(id: "RXZpZGVuY2VGaWxlOjE=") { id } }')
+    # PerformanceReport:1:1 (declared, as the performanceReport root's, but no node here)
+    roots = plan('{ a: node(id: "bad") { id } b: node(id: "UGVyZm9ybWFuY2VSZXBvcnQ6MTox") { id } }')
     assert roots is not None
     assert roots[0].constant == "null"  # malformed: null without a statement
-    assert "node of type 'EvidenceFile' is not compiled" in reasons(roots)["b"]
+    assert "node of type 'PerformanceReport' is not compiled" in reasons(roots)["b"]
 
 
 async def test_values_are_bound_never_pasted(db: None) -> None:

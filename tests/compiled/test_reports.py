@@ -5,6 +5,7 @@ resolver path, null for an organisation the caller does not manage."""
 
 from __future__ import annotations
 
+from base64 import b64encode
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,11 +16,13 @@ from models.clock import now_utc
 from models.declaration import Declaration, DeclarationStatus
 from models.enums import TaskLevel
 from models.performance import (
+    Evidence,
     PerformanceEntry,
     PerformanceReport,
     ProgressStatus,
     RoundExtension,
 )
+from models.row_comments import RowComment
 from models.seeding import CAMPAIGN_CODE
 from tests.compiled.conftest import Paths
 from tests.conftest import LUOYANG, LY_SCHOOL, PROVINCE, ZHENGZHOU, ZZ_SCHOOL, ZZ_SCHOOL_2
@@ -38,6 +41,8 @@ query($year: Int!, $org: String, $campaign: String) {
       spent { schoolSelf enterprise sponsor localGov provincial total }
       previous { __typename completedQuantity progress spent { schoolSelf total } }
       undertaking { id quantity funding { total } item { number } organization { code } }
+      comments { __typename id text year at author { username organizationName } }
+      evidence { __typename id filename contentType size sha256 uploadedAt downloadUrl }
     }
   }
 }
@@ -107,6 +112,19 @@ async def _reports() -> tuple[int, int, int]:
                                             return_reason="缺少\"佐证\"材料")
     await _entry(report, rows[0], 3, ProgressStatus.COMPLETED, "今年：完成\n全部",
                  school_self="12.30", enterprise="0.01")
+    # reviewers' comments on this year's lines, last year's, the declaration's rows
+    city = await User.get(username=ZHENGZHOU)
+    for k, (who, year) in enumerate([(city, this.year), (province, this.year),
+                                     (city, last.year), (province, None)]):
+        await RowComment.create(undertaking=rows[k % 2], year=year, text=f"意见{k}：'核实'",
+                                author=who)
+    # evidence of this year's saved line, of last year's
+    uploader = await User.get(username=ZZ_SCHOOL_2)
+    for entry in await PerformanceEntry.filter(undertaking=rows[0]).order_by("id"):
+        for n in range(2):
+            await Evidence.create(entry=entry, filename=f"佐证{entry.id}-{n}.pdf",
+                                  content_type="application/pdf", size=1000 + n,
+                                  sha256=f"{n:064d}", uploaded_by=uploader)
     # an extension that runs (the school may still report), one that ran out
     await RoundExtension.create(round=this, organization=school, until=now + timedelta(days=2),
                                 granted_by=province)
@@ -149,9 +167,28 @@ async def test_performance_reports(paths: Paths) -> None:
 async def test_report_fields_left_to_strawberry(paths: Paths) -> None:
     this, _, _ = await _reports()
     token = await paths.token(ZHENGZHOU)
-    for selection in ("history { at }", "lines { comments { text } }",
-                      "lines { warnings { code } }", "lines { evidence { filename } }"):
+    for selection in ("history { at }", "lines { warnings { code } }"):
         query = ("query($year: Int!) { performanceReport(year: $year, organizationCode: "
                  f'"{ZZ_SCHOOL_2}") {{ year {selection} }} }}')
         await paths.both(query, {"year": this}, token)
         assert len(paths.statements) > paths.one_read, (selection, paths.statements)
+
+
+EVIDENCE = """
+query($id: ID!) {
+  node(id: $id) { __typename id ... on EvidenceFile { filename size downloadUrl } }
+}
+"""
+
+
+async def test_evidence_by_id(paths: Paths) -> None:
+    await _reports()
+    evidence = await Evidence.all().order_by("id")
+    assert evidence
+    for user in (PROVINCE, ZHENGZHOU, LUOYANG, ZZ_SCHOOL_2, ZZ_SCHOOL):
+        token = await paths.token(user)
+        for e in evidence:
+            node = b64encode(f"EvidenceFile:{e.id}".encode()).decode()
+            body = await paths.both(EVIDENCE, {"id": node}, token)
+            assert len(paths.statements) == paths.one_read, paths.statements
+            assert (b'"node":null' in body) == (user in (LUOYANG, ZZ_SCHOOL)), (user, body)
