@@ -153,7 +153,8 @@ def plan_operation_log(planner: Planner, key: str, field: GraphQLField,
 
 def plan_change_requests(planner: Planner, key: str, field: GraphQLField,
                          nodes: list[FieldNode]) -> RootPlan:
-    from gql.performance.queries import CHANGE_REQUEST_ORDER, change_requests_listed
+    from gql.performance.queries import change_requests_listed
+    from models.performance import CHANGE_REQUEST_ORDER
 
     # the resolver's rows, its limit inside the ids' subquery, its order on the list
     listed = change_requests_listed(planner.principal,

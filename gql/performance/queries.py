@@ -31,7 +31,7 @@ from models.catalog import YEAR_ORDER
 from models.declaration import DeclarationStatus
 from models.enums import OrgKind
 from models.errors import DomainError
-from models.performance import RequestStatus
+from models.performance import CHANGE_REQUEST_ORDER, RequestStatus
 from models.workflow import SUBMITTED_OR_BEYOND
 from permissions.classes import IsActiveUser, IsProvinceOrCity
 from permissions.principal import Principal
@@ -102,7 +102,6 @@ class CertificationSum:
         return str(self.target_percent) if self.target_percent is not None else None
 
 
-CHANGE_REQUEST_ORDER = ("-id",)  # newest first
 CHANGE_REQUESTS_SHOWN = 500
 
 

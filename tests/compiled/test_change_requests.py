@@ -48,6 +48,16 @@ fragment Request on ChangeRequest {
 }
 """
 
+NESTED = """
+query($code: String!) {
+  organization(code: $code) {
+    code undertakings { item { number } changeRequests { __typename id status kind
+                                                         proposedFunding { total } } }
+  }
+  changeRequests { id undertaking { id changeRequests { __typename id reason } } }
+}
+"""
+
 NODE = """
 query($id: ID!) {
   node(id: $id) { __typename id ... on ChangeRequest { kind status proposedQuantity
@@ -141,6 +151,10 @@ async def test_change_requests(paths: Paths) -> None:
         for status in ("PENDING", "APPROVED", "REJECTED"):
             body = await paths.both(LIST, {"status": status}, token)
             assert len(paths.statements) == paths.one_read, paths.statements
+            assert _ids(body) <= visible
+        for code in (ZZ_SCHOOL, LY_SCHOOL, ZHENGZHOU):
+            body = await paths.both(NESTED, {"code": code}, token)
+            assert len(paths.statements) == paths.one_read + 1, paths.statements  # two roots
             assert _ids(body) <= visible
         await paths.both(FRAGMENTS, None, token)
         assert len(paths.statements) == paths.one_read + 1, paths.statements  # two roots

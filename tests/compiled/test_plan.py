@@ -51,7 +51,7 @@ async def test_what_falls_back_and_why(db: None) -> None:
     roots = plan("""{
       a: organization(code: "410100") { code }
       b: organization(code: "410100") { code declaration { status history { at } } }
-      c: organization(code: "410100") { undertakings { changeRequests { id } } }
+      c: performanceReport(year: 2021) { year history { at } }
       d: organization(code: "410100") { undertakings { warnings { code } } }
       e: compliance { zeroFunding { id } }
       f: organizations(after: "not a cursor") { totalCount }
@@ -61,7 +61,7 @@ async def test_what_falls_back_and_why(db: None) -> None:
     assert set(why) == {"b", "c", "d", "e", "f"}  # a and g compile
 
     assert "Declaration.history has no SQL form" in why["b"]
-    assert "Undertaking.changeRequests has no SQL form" in why["c"]
+    assert "PerformanceReport.history has no SQL form" in why["c"]
     assert "Undertaking.warnings has no SQL form" in why["d"]
     assert "root field compliance is not compiled" in why["e"]
     assert "page arguments refused" in why["f"]  # strawberry gives INVALID_CURSOR
