@@ -30,11 +30,11 @@ previous undertaking comments evidence }, its window (window_for's) and `lock`, 
 `nextStep` over it (FormLock); not yet its history, nor a line's warnings); inside them
 every field declared beside its type: scalars, enums, Decimal, DateTime, global ids,
 `__typename`, parent, children, undertakings { quantity funding item certification
-certificationHistory comments ... } with who acted as they sign, an organisation's
-`declaration(campaignCode)`, in any nesting, with aliases, fragments, variables and
-@skip/@include. To-one relations by id are LEFT JOINs of their rows' FROM. Not yet:
-histories, declarationProgress and the other oversight roots, a report line's warnings, an
-undertaking's change requests, notices.
+certificationHistory comments changeRequests ... } with who acted as they sign, an
+organisation's `declaration(campaignCode)`, in any nesting, with aliases, fragments,
+variables and @skip/@include. To-one relations by id are LEFT JOINs of their rows' FROM. Not
+yet: histories, declarationProgress and the other oversight roots, a report line's warnings,
+notices.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not
