@@ -241,9 +241,12 @@ class Planner:
             raise Fallback(f"{where} takes arguments")
         if name == "id" and sql.node:
             return Leaf(key, "global_id", column="id", type_name=type_.name)
-        if isinstance(declared, Column) and self.json is not None:
-            return Leaf(key, "json", columns=(self.json, declared.name or python_name),
-                        **self.json_codec(gql_field, where))
+        if self.json is not None:  # an Embedded(json=...): its columns and sums only
+            if isinstance(declared, Column):
+                return Leaf(key, "json", columns=(self.json, declared.name or python_name),
+                            **self.json_codec(gql_field, where))
+            if not isinstance(declared, SumOf):
+                raise Fallback(f"{where}: no SQL form inside a JSON column")
         if isinstance(declared, JsonKey):
             return Leaf(key, "json", columns=(declared.column, declared.key),
                         **self.json_codec(gql_field, where))
