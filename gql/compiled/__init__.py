@@ -26,15 +26,14 @@ own SQL); not yet history), `undertakingSums` (sums.py: the resolver path's own 
 queries as derived tables), `performanceReport(year, ...)` (reports.py: the report's row and
 its lines as derived tables, from models/reports.py's reportable, previous_entries and
 prefill in their SQL forms: the form's columns, organization, lines { id saved figures spent
-previous undertaking comments evidence }, its window (window_for's) and `lock`, `editable`,
-`nextStep` over it (FormLock); not yet its history, nor a line's warnings); inside them
-every field declared beside its type: scalars, enums, Decimal, DateTime, global ids,
-`__typename`, parent, children, undertakings { quantity funding item certification
+previous undertaking comments evidence warnings (line_checks.py) }, its window
+(window_for's) and `lock`, `editable`, `nextStep` over it (FormLock); not yet its history);
+inside them every field declared beside its type: scalars, enums, Decimal, DateTime, global
+ids, `__typename`, parent, children, undertakings { quantity funding item certification
 certificationHistory comments changeRequests ... } with who acted as they sign, an
 organisation's `declaration(campaignCode)`, in any nesting, with aliases, fragments,
 variables and @skip/@include. To-one relations by id are LEFT JOINs of their rows' FROM. Not
-yet: histories, declarationProgress and the other oversight roots, a report line's warnings,
-notices.
+yet: histories, declarationProgress and the other oversight roots, notices.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not

@@ -219,6 +219,15 @@ class FormLock:
 
 
 @dataclass(frozen=True)
+class LineWarnings:
+    """A report line's warnings (models/soft_checks.py line_warnings, its SQL form in
+    gql/compiled/line_checks.py): the row's figures against the undertaking `planned` (a
+    declared to-one relation) reaches."""
+
+    planned: str = "undertaking"
+
+
+@dataclass(frozen=True)
 class Form:
     """An organisation's form for a campaign (a type declared over the organisation's own
     row): the campaign named by the field's `campaignCode`, else the newest; null for rows
@@ -229,7 +238,7 @@ class Form:
 
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
             | WindowPart | EditLock | FormLock | Form | ViewRow | RuleRows | ValueList | NowBetween
-            | Through | RowSql | JsonKey)
+            | Through | RowSql | JsonKey | LineWarnings)
 
 
 @dataclass(frozen=True)

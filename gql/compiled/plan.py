@@ -39,6 +39,7 @@ from gql.compiled.declare import (
     Form,
     FormLock,
     JsonKey,
+    LineWarnings,
     Lookup,
     NowBetween,
     Percent,
@@ -106,6 +107,7 @@ class Leaf:
     rows: tuple[Rows, ...] = ()
     default: Any = None
     window_rows: tuple[Rows, ...] = ()  # an edit lock's: its window's (rows: its status's)
+    element: str = ""  # line_warnings: its objects' type
 
 
 @dataclass(frozen=True)
@@ -299,6 +301,13 @@ class Planner:
             return Leaf(key, declared.shows, names=self.lock_parts(gql_field, nodes, where),
                         columns=(declared.status, declared.opens, declared.closes),
                         type_name=getattr(target, "name", ""))
+        if isinstance(declared, LineWarnings):
+            element, many = unwrap(gql_field.type)
+            if not many or not isinstance(element, GraphQLObjectType):
+                raise Fallback(f"{where} is not a list of objects")
+            names = self.lock_parts(gql_field, nodes, where, ("code", "field", "message"))
+            return Leaf(key, "line_warnings", names=names, columns=(declared.planned,),
+                        type_name=type_.name, element=element.name)
         if isinstance(declared, ViewRow):
             return self.view_row(key, declared, gql_field, nodes, where)
         if isinstance(declared, RuleRows):
@@ -390,16 +399,18 @@ class Planner:
                     window_rows=window_rows, default=status.default,
                     type_name=getattr(target, "name", ""))
 
-    def lock_parts(self, gql_field: GraphQLField, nodes: list[FieldNode], where: str
+    def lock_parts(self, gql_field: GraphQLField, nodes: list[FieldNode], where: str,
+                   shown: tuple[str, ...] = ("code", "message")
                    ) -> tuple[tuple[str, str], ...]:
-        """A `lock { code message }`'s keys and fields in query order (none: a scalar)."""
+        """A `lock { code message }`'s keys and fields (of `shown`, or __typename) in query
+        order (none: a scalar)."""
         target, _ = unwrap(gql_field.type)
         parts: list[tuple[str, str]] = []
         if isinstance(target, GraphQLObjectType):
             for part_key, part_nodes in self.collect(
                     target, (n.selection_set for n in nodes)).items():
                 name = part_nodes[0].name.value
-                if name not in ("code", "message", "__typename"):
+                if name not in (*shown, "__typename"):
                     raise Fallback(f"{where}.{name} has no SQL form")
                 if name != "__typename":
                     self.check_gates(target.fields[name], f"{target.name}.{name}")

@@ -186,6 +186,10 @@ class Renderer:
             from gql.compiled.locks import render_lock
 
             return render_lock(self, leaf, alias)
+        if leaf.kind == "line_warnings":
+            from gql.compiled.line_checks import render_line_warnings
+
+            return render_line_warnings(self, leaf, alias)
         if leaf.kind == "typename":
             return f"'\"{checked(leaf.type_name)}\"'"
         if leaf.kind == "global_id":

@@ -12,6 +12,7 @@ from gql.compiled.declare import (
     Embedded,
     FormLock,
     JsonKey,
+    LineWarnings,
     NowBetween,
     Relation,
     RowSql,
@@ -285,6 +286,7 @@ REPORT_LINE_SQL = declare(
     previous=Relation("PreviousFigures", local="previous_id", remote="id"),
     comments=Relation("RowComment", local="undertaking_id", remote="undertaking_id", many=True,
                       order=COMMENT_ORDER, view=lambda views: report_line_comments(views["round"])),
+    warnings=LineWarnings("undertaking"),
     # no saved entry (entry_id NULL): no evidence
     evidence=Relation("EvidenceFile", local="entry_id", remote="entry_id", many=True,
                       order=EVIDENCE_ORDER))
