@@ -11,7 +11,9 @@ A type module declares its table and, per field (by python name), one of:
 - `ViewRow`: the row a root field hands down (a form's campaign);
 - `RuleRows`: rows a rule of models/ selects in SQL (a form's missing mandatory items);
 - `SumOf` / `FlagList` / `ValueList` / `NowBetween`: small computed values with one SQL form
-  beside their Python form.
+  beside their Python form;
+- `EditLock` / `FormLock`: what a form's status and window say (its lookups, or columns of a
+  derived row); `LineWarnings`: a report line's soft checks (gql/compiled/line_checks.py).
 
 The resolver path reads the same declaration (`SqlType.values` builds the strawberry object's
 columns), so a field is added in one place and both paths see it. A field with no declaration
