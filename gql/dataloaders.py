@@ -29,7 +29,12 @@ from models import (
     User,
 )
 from models.catalog import NEWEST_FIRST
-from models.performance import DECISION_ORDER, CertificationEvent
+from models.performance import (
+    CHANGE_REQUEST_ORDER,
+    DECISION_ORDER,
+    EVIDENCE_ORDER,
+    CertificationEvent,
+)
 from models.row_comments import COMMENT_ORDER, RowComment
 from models.soft_checks import Peers, peers_of
 from permissions.principal import Principal
@@ -165,7 +170,8 @@ def build_loaders(principal: Principal | None) -> Loaders:
 
     async def load_change_requests_by_undertaking_id(keys: list[int]
                                                      ) -> list[list[ChangeRequest]]:
-        rows = await ChangeRequest.filter(undertaking_id__in=keys).order_by("-id").select_related(
+        rows = await ChangeRequest.filter(undertaking_id__in=keys).order_by(
+            *CHANGE_REQUEST_ORDER).select_related(
             "requested_by", "requested_by__organization", "decided_by",
             "decided_by__organization")
         return _grouped(rows, keys, lambda c: c.undertaking_id)
@@ -202,7 +208,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
 
     # Keyed by report lines the caller already sees.
     async def load_evidence_by_entry_id(keys: list[int]) -> list[list[Evidence]]:
-        rows = await Evidence.filter(entry_id__in=keys).order_by("id")
+        rows = await Evidence.filter(entry_id__in=keys).order_by(*EVIDENCE_ORDER)
         return _grouped(rows, keys, lambda e: e.entry_id)
 
     async def load_receipts_by_notice_id(keys: list[int]) -> list[list[NoticeReceipt]]:

@@ -183,6 +183,10 @@ class Certification(Model):
 
 # An undertaking's certification decisions, oldest first (both read paths).
 DECISION_ORDER = ("id",)
+# Change requests, newest first (both read paths: the changeRequests root, an undertaking's).
+CHANGE_REQUEST_ORDER = ("-id",)
+# An entry's evidence, in upload order (both read paths).
+EVIDENCE_ORDER = ("id",)
 
 
 class CertificationEvent(Model):

@@ -90,15 +90,27 @@ async def grant_extension(actor_id: int, org: Organization, round_: ReportingRou
     return extension
 
 
+# A report's lines, by item number (the id: a tiebreak only, numbers are unique).
+LINE_ORDER = ("item__sort_key", "id")
+
+
 async def reportable(org: Organization, round_: ReportingRound) -> list[Undertaking]:
-    """The undertakings that report this year: current ones of an accepted declaration."""
+    """The undertakings that report this year: current ones of an accepted declaration.
+    Its SQL form, for the compiled reads, is REPORTABLE_SQL below."""
     accepted = await Declaration.exists(organization_id=org.id, campaign_id=round_.campaign_id,
                                         status=S.ACCEPTED)
     if not accepted:
         return []
     return await Undertaking.filter(
         organization_id=org.id, item__campaign_id=round_.campaign_id, withdrawn_at__isnull=True
-    ).select_related("item").order_by("item__sort_key")
+    ).select_related("item").order_by(*LINE_ORDER)
+
+
+# reportable in SQL: the undertaking at `u` (its item at `i`) reports in the round at `r`.
+REPORTABLE_SQL = (
+    "i.campaign_id = r.campaign_id AND u.withdrawn_at IS NULL AND EXISTS (SELECT 1 FROM"
+    " declaration d WHERE d.organization_id = u.organization_id AND d.campaign_id ="
+    f" r.campaign_id AND d.status = '{S.ACCEPTED.value}')")
 
 
 async def report_of(org_id: int, round_id: int) -> PerformanceReport | None:
@@ -107,7 +119,8 @@ async def report_of(org_id: int, round_id: int) -> PerformanceReport | None:
 
 async def previous_entries(undertaking_ids: Sequence[int], round_: ReportingRound
                            ) -> dict[int, PerformanceEntry]:
-    """Last year's line of each undertaking, shown beside this year's and used to pre-fill."""
+    """Last year's line of each undertaking, shown beside this year's and used to pre-fill.
+    Its SQL form, for the compiled reads, is PREVIOUS_ENTRY_SQL below."""
     previous = await ReportingRound.get_or_none(campaign_id=round_.campaign_id,
                                                 year=round_.year - 1)
     if previous is None:
@@ -115,6 +128,14 @@ async def previous_entries(undertaking_ids: Sequence[int], round_: ReportingRoun
     rows = await PerformanceEntry.filter(report__round_id=previous.id,
                                          undertaking_id__in=list(undertaking_ids))
     return {e.undertaking_id: e for e in rows}
+
+
+# previous_entries in SQL: the entry at `p` is last year's line of the undertaking at `u`
+# (this year's round at `r`), for a LEFT JOIN.
+PREVIOUS_ENTRY_SQL = (
+    "p.undertaking_id = u.id AND p.report_id IN (SELECT pf.id FROM performance_report pf"
+    " JOIN reporting_round pr ON pr.id = pf.round_id WHERE pr.campaign_id = r.campaign_id"
+    " AND pr.year = r.year - 1)")
 
 
 async def save_entries(actor_id: int, org: Organization, round_: ReportingRound, version: int,
@@ -230,7 +251,7 @@ async def reopen(actor_id: int, org: Organization, round_: ReportingRound,
 def prefill(entry: PerformanceEntry | None, previous: PerformanceEntry | None
             ) -> dict[str, Any]:
     """This year's figures: as saved, else carried over from last year (figures are to date),
-    else zero."""
+    else zero. Its SQL form, for the compiled reads, is prefill_sql below."""
     source = entry or previous
     if source is None:
         return {"completed_quantity": 0, "progress": ProgressStatus.ON_TRACK, "narrative": "",
@@ -238,3 +259,16 @@ def prefill(entry: PerformanceEntry | None, previous: PerformanceEntry | None
     return {"completed_quantity": source.completed_quantity, "progress": source.progress,
             "narrative": source.narrative if entry else "",
             **{s: Decimal(getattr(source, s)) for s in FUNDING_SOURCES}}
+
+
+def prefill_sql(entry: str, previous: str) -> str:
+    """prefill in SQL, as select-list items named as its keys, over the saved entry at alias
+    `entry` and last year's at `previous` (LEFT JOINed: NULLs when there is none; an entry's
+    columns are never NULL)."""
+    return ", ".join([
+        f"coalesce({entry}.completed_quantity, {previous}.completed_quantity, 0)"
+        " AS completed_quantity",
+        f"coalesce({entry}.progress, {previous}.progress, '{ProgressStatus.ON_TRACK.value}')"
+        " AS progress",
+        f"coalesce({entry}.narrative, '') AS narrative",
+        *(f"coalesce({entry}.{s}, {previous}.{s}, 0) AS {s}" for s in FUNDING_SOURCES)])

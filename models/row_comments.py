@@ -7,7 +7,10 @@ edited: what a reviewer said stays said.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
+from tortoise.expressions import Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -49,6 +52,16 @@ def on_declaration_row(comment: RowComment) -> bool:
 
 def declaration_row_comments() -> QuerySet[RowComment]:
     return RowComment.filter(year__isnull=True)
+
+
+def on_report_line(comment: RowComment, year: int) -> bool:
+    """A comment on that year's report line; its SQL form is report_line_comments (the round's
+    year handed down as a queryset of the round)."""
+    return comment.year == year
+
+
+def report_line_comments(rounds: QuerySet[Any]) -> QuerySet[RowComment]:
+    return RowComment.filter(year__in=Subquery(rounds.values("year")))
 
 
 async def add(author_id: int, undertaking: Undertaking, text: str,

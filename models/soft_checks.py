@@ -110,21 +110,30 @@ def row_warnings(row: Undertaking, peers: Peers | None, factor: int) -> list[Fin
     return found
 
 
+# A report line's words, shared with their SQL form (gql/compiled/line_checks.py); `{}`
+# is a quantity or an amount as Decimal prints it.
+ACHIEVED_ABOVE = "完成数量{}超过承接数量{}，请核实"
+SPENT_ABOVE = "实际投入{}万元超过预计投入{}万元，请核实"
+SOURCES_ABOVE = "{}的实际投入超过预计投入，请核实"
+SOURCES_JOINED = "、"
+
+
 def line_warnings(planned: Undertaking, completed: int, spent: Mapping[str, Decimal]
                   ) -> list[Finding]:
-    """What a report line is flagged for, against the undertaking it reports on."""
+    """What a report line is flagged for, against the undertaking it reports on. Its SQL
+    form, for the compiled reads, is gql/compiled/line_checks.py (the same checks in order)."""
     found: list[Finding] = []
     if completed > planned.quantity:
         found.append(Finding(Check.ACHIEVED_ABOVE_PLAN, "completedQuantity",
-                             f"完成数量{completed}超过承接数量{planned.quantity}，请核实"))
+                             ACHIEVED_ABOVE.format(completed, planned.quantity)))
     spent_total = sum((Decimal(spent.get(s, 0)) for s in FUNDING_SOURCES), Decimal("0"))
     planned_total = _total(planned)
     over = [SOURCE_WORDS[s] for s in FUNDING_SOURCES
             if Decimal(spent.get(s, 0)) > Decimal(getattr(planned, s))]
     if spent_total > planned_total:
         found.append(Finding(Check.SPENT_ABOVE_PLAN, "spent",
-                             f"实际投入{spent_total}万元超过预计投入{planned_total}万元，请核实"))
+                             SPENT_ABOVE.format(spent_total, planned_total)))
     elif over:
         found.append(Finding(Check.SPENT_ABOVE_PLAN, "spent",
-                             f"{'、'.join(over)}的实际投入超过预计投入，请核实"))
+                             SOURCES_ABOVE.format(SOURCES_JOINED.join(over))))
     return found

@@ -16,21 +16,27 @@ Three parts, as in PostGraphile, Hasura or pg_graphql:
 Covered (root fields): `me`, `organization(code)`, `organizations` and `operationLog`
 (keyset-paged connections: first/after, last/before, totalCount, pageInfo, edges;
 connections.py), `node(id)` for the declared node types (Organization, Undertaking,
-TaskEntry, User, Campaign, ReportingRound, CertificationRound), `campaigns`, `taskCatalog`,
-`taskEntry`, `reportingRounds`, `certificationRound`, `organizationContact`,
+TaskEntry, User, Campaign, ReportingRound, CertificationRound, ChangeRequest, EvidenceFile),
+`campaigns`, `taskCatalog`, `taskEntry`, `reportingRounds`, `certificationRound`,
+`organizationContact`, `changeRequests(status)` (newest first, within the resolver's limit;
+the proposed quantity and funding are keys of a JSON column: JsonKey, Embedded(json=...)),
 `declaration(...)` (its columns, window, `lock`, `editable` and `nextStep` (locks.py),
 organization, campaign, rows, `missingMandatoryItems` (models/mandatory.py's rule in its own
 SQL) and `history` (selected.py: models/declaration_history.py's five sources as one UNION
 ALL in its own SQL, in HISTORY_ORDER; row snapshots and field changes from their stored
 JSON; who acted, or the SYSTEM actor)), `undertakingSums` (sums.py: the resolver path's own
-GROUP BY queries as derived tables); inside them every field declared beside its type:
-scalars, enums, Decimal, DateTime, global ids, `__typename`, parent, children, undertakings
-{ quantity funding item certification certificationHistory comments ... } with who acted as
-they sign, an organisation's `declaration(campaignCode)`, in any nesting, with aliases,
-fragments, variables and @skip/@include. To-one relations by id are LEFT JOINs of their
-rows' FROM. Not yet: the other histories (a report's, a task entry's, a user's),
-declarationProgress and the other oversight roots, performance reports and their lines,
-change requests, notices.
+GROUP BY queries as derived tables), `performanceReport(year, ...)` (reports.py: the report's
+row and its lines as derived tables, from models/reports.py's reportable, previous_entries
+and prefill in their SQL forms: the form's columns, organization, lines { id saved figures
+spent previous undertaking comments evidence warnings (line_checks.py) }, its window
+(window_for's) and `lock`, `editable`, `nextStep` over it (FormLock); not yet its history);
+inside them every field declared beside its type: scalars, enums, Decimal, DateTime, global
+ids, `__typename`, parent, children, undertakings { quantity funding item certification
+certificationHistory comments changeRequests ... } with who acted as they sign, an
+organisation's `declaration(campaignCode)`, in any nesting, with aliases, fragments,
+variables and @skip/@include. To-one relations by id are LEFT JOINs of their rows' FROM. Not
+yet: the other histories (a report's, a task entry's, a user's), declarationProgress and the
+other oversight roots, notices.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not

@@ -3,7 +3,9 @@
 A type module declares its table and, per field (by python name), one of:
 - `Column`: a stored column, read as it is (the model attribute of the same name unless told);
 - `Through`: a column (or a `RowSql` value) of a row one or more to-one relations away;
-- `Embedded`: an object made of columns of the same row (Funding of an undertaking);
+- `Embedded`: an object made of columns of the same row (Funding of an undertaking), or of
+  the keys of one JSON column of it (a change request's proposed Funding);
+- `JsonKey`: a number under one key of a JSON column of the row;
 - `Relation`: rows of another declared type joined by one column, filtered by a scoping rule
   from permissions/scoping.py and ordered as declared;
 - `ViewRow`: the row a root field hands down (a form's campaign);
@@ -12,7 +14,9 @@ A type module declares its table and, per field (by python name), one of:
   UNION of its sources), with `JsonObject` / `JsonRows` for objects stored as JSON in them
   and `OrConstant` for a relation shown as a constant where there is no row;
 - `SumOf` / `FlagList` / `ValueList` / `NowBetween`: small computed values with one SQL form
-  beside their Python form.
+  beside their Python form;
+- `EditLock` / `FormLock`: what a form's status and window say (its lookups, or columns of a
+  derived row); `LineWarnings`: a report line's soft checks (gql/compiled/line_checks.py).
 
 The resolver path reads the same declaration (`SqlType.values` builds the strawberry object's
 columns), so a field is added in one place and both paths see it. A field with no declaration
@@ -47,6 +51,19 @@ class Embedded:
 
     type_name: str
     cents: bool = False
+    # Its columns are the keys of this JSON column of the row instead (decimals as the
+    # two-decimal text models/ wrote, its Python form quantizing to cents likewise); the
+    # object is null when the column is null or an empty object.
+    json: str | None = None
+
+
+@dataclass(frozen=True)
+class JsonKey:
+    """The number under `key` of the row's JSON column `column`: null when the column is
+    null or has no such key (a change request's proposed quantity)."""
+
+    column: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -239,6 +256,26 @@ class EditLock:
 
 
 @dataclass(frozen=True)
+class FormLock:
+    """What EditLock shows, from columns of the row that hold the form's status and its
+    window's ends (a year's report: a derived table's row, gql/compiled/reports.py)."""
+
+    status: str = "status"
+    opens: str = "opens_at"
+    closes: str = "deadline"
+    shows: str = "lock"
+
+
+@dataclass(frozen=True)
+class LineWarnings:
+    """A report line's warnings (models/soft_checks.py line_warnings, its SQL form in
+    gql/compiled/line_checks.py): the row's figures against the undertaking `planned` (a
+    declared to-one relation) reaches."""
+
+    planned: str = "undertaking"
+
+
+@dataclass(frozen=True)
 class Form:
     """An organisation's form for a campaign (a type declared over the organisation's own
     row): the campaign named by the field's `campaignCode`, else the newest; null for rows
@@ -248,8 +285,9 @@ class Form:
 
 
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
-            | WindowPart | EditLock | Form | ViewRow | RuleRows | ValueList | NowBetween
-            | Through | RowSql | SelectRows | JsonObject | JsonRows | OrConstant)
+            | WindowPart | EditLock | FormLock | Form | ViewRow | RuleRows | ValueList
+            | NowBetween | Through | RowSql | JsonKey | LineWarnings | SelectRows | JsonObject
+            | JsonRows | OrConstant)
 
 
 @dataclass(frozen=True)

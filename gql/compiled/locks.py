@@ -36,12 +36,17 @@ def literal(text: str) -> str:
 
 
 def render_lock(r: Renderer, leaf: Leaf, alias: str) -> str:
-    assert leaf.lookup is not None and leaf.window is not None
     d = r.dialect
-    status = r.looked_up(Leaf(leaf.key, "lookup", lookup=leaf.lookup, rows=leaf.rows), alias)
-    opens, closes = (r.looked_up(Leaf(leaf.key, "window", window=replace(leaf.window, part=p),
-                                      rows=leaf.window_rows), alias)
-                     for p in ("opens", "closes"))
+    if leaf.lookup is None:  # a FormLock: columns of the row
+        status, opens, closes = (f"{alias}.{checked(c)}" for c in leaf.columns)
+    else:
+        assert leaf.window is not None
+        status = r.looked_up(Leaf(leaf.key, "lookup", lookup=leaf.lookup, rows=leaf.rows),
+                             alias)
+        opens, closes = (r.looked_up(Leaf(leaf.key, "window",
+                                          window=replace(leaf.window, part=p),
+                                          rows=leaf.window_rows), alias)
+                         for p in ("opens", "closes"))
     w = r.alias()
 
     def words(template: str, at: str) -> str:

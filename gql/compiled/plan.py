@@ -37,8 +37,11 @@ from gql.compiled.declare import (
     Embedded,
     FlagList,
     Form,
+    FormLock,
+    JsonKey,
     JsonObject,
     JsonRows,
+    LineWarnings,
     Lookup,
     NowBetween,
     OrConstant,
@@ -101,9 +104,9 @@ class Rows:
 class Leaf:
     key: str
     # typename | global_id | scoped_id | column | through | sum | flags | percent | values |
-    # now_between
+    # now_between | json (columns: the JSON column and its key)
     kind: str
-    column: str = ""
+    column: str = ""  # a sum's: its JSON column, when it sums keys of one
     codec: str = ""  # text | int | bool | decimal | cents | datetime | enum
     names: tuple[tuple[str, str], ...] = ()  # enum: stored value -> GraphQL name
     columns: tuple[str, ...] = ()
@@ -113,6 +116,7 @@ class Leaf:
     rows: tuple[Rows, ...] = ()
     default: Any = None
     window_rows: tuple[Rows, ...] = ()  # an edit lock's: its window's (rows: its status's)
+    element: str = ""  # line_warnings: its objects' type
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,8 @@ class Nested:
     # OrConstant's object as JSON text for this selection.
     source: Any = None
     constant: str = ""
+    # An Embedded over the keys of this JSON column: null when it is null or empty.
+    json: str | None = None
 
 
 @dataclass
@@ -154,6 +160,8 @@ class Planner:
     views: dict[str, Any] = dataclass_field(default_factory=dict)
     # Inside an Embedded(cents=True): decimal columns hold integer cents.
     cents: bool = False
+    # Inside an Embedded(json=...): its columns are keys of this JSON column.
+    json: str | None = None
     # Rows the root's answer needs (a campaign a nested field names): without them the
     # resolver path raises its error, so the root field goes to strawberry (roots.py).
     requires: list[Rows] = dataclass_field(default_factory=list)
@@ -239,6 +247,8 @@ class Planner:
         self.check_gates(gql_field, where)
         definition = gql_field.extensions.get("strawberry-definition")
         python_name = getattr(definition, "python_name", name)
+        if name == "id" and python_name == "_id":  # relay.Node's id, of a node not loaded
+            python_name = "id"                     # by node(id:) here (a ScopedId)
         declared = sql.fields.get(python_name)
         if isinstance(declared, Form):
             return self.form(key, declared, gql_field, nodes, where)
@@ -246,6 +256,15 @@ class Planner:
             raise Fallback(f"{where} takes arguments")
         if name == "id" and sql.node:
             return Leaf(key, "global_id", column="id", type_name=type_.name)
+        if self.json is not None:  # an Embedded(json=...): its columns and sums only
+            if isinstance(declared, Column):
+                return Leaf(key, "json", columns=(self.json, declared.name or python_name),
+                            **self.json_codec(gql_field, where))
+            if not isinstance(declared, SumOf):
+                raise Fallback(f"{where}: no SQL form inside a JSON column")
+        if isinstance(declared, JsonKey):
+            return Leaf(key, "json", columns=(declared.column, declared.key),
+                        **self.json_codec(gql_field, where))
         if isinstance(declared, Column):
             codec = self.codec(gql_field, where)
             if self.cents and codec["codec"] == "decimal":
@@ -258,7 +277,7 @@ class Planner:
             return Leaf(key, "through", column=declared.path, type_name=type_.name,
                         **self.codec(gql_field, where))
         if isinstance(declared, SumOf):
-            return Leaf(key, "sum", columns=declared.columns,
+            return Leaf(key, "sum", columns=declared.columns, column=self.json or "",
                         codec="cents" if self.cents else "decimal")
         if isinstance(declared, ScopedId):
             return Leaf(key, "scoped_id", columns=declared.columns, type_name=type_.name)
@@ -290,6 +309,18 @@ class Planner:
                         **self.codec(gql_field, where))
         if isinstance(declared, EditLock):
             return self.edit_lock(key, declared, gql_field, nodes, where)
+        if isinstance(declared, FormLock):
+            target, _ = unwrap(gql_field.type)
+            return Leaf(key, declared.shows, names=self.lock_parts(gql_field, nodes, where),
+                        columns=(declared.status, declared.opens, declared.closes),
+                        type_name=getattr(target, "name", ""))
+        if isinstance(declared, LineWarnings):
+            element, many = unwrap(gql_field.type)
+            if not many or not isinstance(element, GraphQLObjectType):
+                raise Fallback(f"{where} is not a list of objects")
+            names = self.lock_parts(gql_field, nodes, where, ("code", "field", "message"))
+            return Leaf(key, "line_warnings", names=names, columns=(declared.planned,),
+                        type_name=type_.name, element=element.name)
         if isinstance(declared, ViewRow):
             return self.view_row(key, declared, gql_field, nodes, where)
         if isinstance(declared, RuleRows):
@@ -312,15 +343,16 @@ class Planner:
                     declared.view(views) if declared.view else None) if qs is not None)
             # Views go on only where the resolver path hands them down (catalog children).
             self.views = views if isinstance(declared, Relation) and declared.keeps_view else {}
-            cents = self.cents
+            cents, json = self.cents, self.json
             self.cents = isinstance(declared, Embedded) and declared.cents
+            self.json = declared.json if isinstance(declared, Embedded) else None
             try:
                 plan = self.object(target, nodes)
             finally:
                 self.views = views
-                self.cents = cents
+                self.cents, self.json = cents, json
             if isinstance(declared, Embedded):
-                return Nested(key, plan, None, ())
+                return Nested(key, plan, None, (), json=declared.json)
             return Nested(key, plan, declared, rows, self.order(target.name, declared.order))
         raise Fallback(f"{where} has no SQL form")
 
@@ -379,19 +411,28 @@ class Planner:
                                    if status.scope else ()))
         window_rows = (campaign, Rows.of(declared.window.extension_scope(self.principal)))
         target, _ = unwrap(gql_field.type)
+        return Leaf(key, declared.shows, names=self.lock_parts(gql_field, nodes, where),
+                    lookup=status, window=declared.window, rows=status_rows,
+                    window_rows=window_rows, default=status.default,
+                    type_name=getattr(target, "name", ""))
+
+    def lock_parts(self, gql_field: GraphQLField, nodes: list[FieldNode], where: str,
+                   shown: tuple[str, ...] = ("code", "message")
+                   ) -> tuple[tuple[str, str], ...]:
+        """A `lock { code message }`'s keys and fields (of `shown`, or __typename) in query
+        order (none: a scalar)."""
+        target, _ = unwrap(gql_field.type)
         parts: list[tuple[str, str]] = []
         if isinstance(target, GraphQLObjectType):
             for part_key, part_nodes in self.collect(
                     target, (n.selection_set for n in nodes)).items():
                 name = part_nodes[0].name.value
-                if name not in ("code", "message", "__typename"):
+                if name not in (*shown, "__typename"):
                     raise Fallback(f"{where}.{name} has no SQL form")
                 if name != "__typename":
                     self.check_gates(target.fields[name], f"{target.name}.{name}")
                 parts.append((part_key, name))
-        return Leaf(key, declared.shows, names=tuple(parts), lookup=status, window=declared.window,
-                    rows=status_rows, window_rows=window_rows, default=status.default,
-                    type_name=getattr(target, "name", ""))
+        return tuple(parts)
 
     def campaign_view(self, where: str) -> Any:
         campaign = self.views.get("campaign")
@@ -410,6 +451,13 @@ class Planner:
         if codec is None:
             raise Fallback(f"{where}: no SQL form for its scalar")
         return {"codec": codec}
+
+    def json_codec(self, field: GraphQLField, where: str) -> dict[str, Any]:
+        """A JSON key's codec: numbers only (what models/ writes there)."""
+        codec = self.codec(field, where)
+        if codec["codec"] not in ("int", "decimal"):
+            raise Fallback(f"{where}: no SQL form for a JSON key of its type")
+        return codec
 
     def order(self, type_name: str, terms: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
         """Tortoise order_by terms as (column or `relation.column` path, descending)."""

@@ -85,6 +85,15 @@ class Dialect:
     def base64(self, expr: str) -> str:
         raise NotImplementedError
 
+    def json_number(self, expr: str, key: str) -> str:
+        """The number under `key` of the JSON value `expr` (NULL without one)."""
+        raise NotImplementedError
+
+    def json_present(self, expr: str) -> str:
+        """Whether the JSON value `expr` is neither NULL, JSON null nor an empty object (an
+        object Python takes for true)."""
+        raise NotImplementedError
+
     def array(self, element: str, from_where: str, order: str) -> str:
         """`[e1,e2,...]` (`[]` when no row) of `element` over `FROM ... WHERE ...`."""
         raise NotImplementedError
@@ -195,12 +204,21 @@ class Renderer:
             from gql.compiled.locks import render_lock
 
             return render_lock(self, leaf, alias)
+        if leaf.kind == "line_warnings":
+            from gql.compiled.line_checks import render_line_warnings
+
+            return render_line_warnings(self, leaf, alias)
         if leaf.kind == "typename":
             return f"'\"{checked(leaf.type_name)}\"'"
         if leaf.kind == "global_id":
             return self.global_id(leaf.type_name, f"{alias}.{leaf.column}")
+        if leaf.kind == "json":
+            column, key = (checked(c) for c in leaf.columns)
+            return self.value(leaf, d.json_number(f"{alias}.{column}", key))
         if leaf.kind == "sum":
-            total = " + ".join(f"{alias}.{checked(c)}" for c in leaf.columns)
+            total = " + ".join(
+                d.json_number(f"{alias}.{checked(leaf.column)}", checked(c)) if leaf.column
+                else f"{alias}.{checked(c)}" for c in leaf.columns)
             as_text = d.cents_text if leaf.codec == "cents" else d.decimal_text
             return f"('\"' || {as_text(f'({total})')} || '\"')"
         if leaf.kind == "scoped_id":
@@ -385,6 +403,9 @@ class Renderer:
                    f" {where}), 'null')"
         if nested.relation is None:  # the same row; shown only when among nested.rows
             shown = " AND ".join(self.among(alias, rows) for rows in nested.rows)
+            if nested.json is not None:
+                present = self.dialect.json_present(f"{alias}.{checked(nested.json)}")
+                shown = f"{shown} AND {present}" if shown else present
             element = self.object(nested.target, alias)
             return f"(CASE WHEN {shown} THEN {element} ELSE 'null' END)" if shown else element
         rel: Relation = nested.relation

@@ -151,6 +151,19 @@ def plan_operation_log(planner: Planner, key: str, field: GraphQLField,
         planner, key, field, nodes, queryset, ORDER, args))
 
 
+def plan_change_requests(planner: Planner, key: str, field: GraphQLField,
+                         nodes: list[FieldNode]) -> RootPlan:
+    from gql.performance.queries import change_requests_listed
+    from models.performance import CHANGE_REQUEST_ORDER
+
+    # the resolver's rows, its limit inside the ids' subquery, its order on the list
+    listed = change_requests_listed(planner.principal,
+                                    planner.arguments(field, nodes[0]).get("status"))
+    target = planner.object(object_type(field), nodes)
+    return RootPlan(key, "list", target=target, rows=Rows.of(listed),
+                    order=planner.order(target.type_name, CHANGE_REQUEST_ORDER))
+
+
 def plan_organization_contact(planner: Planner, key: str, field: GraphQLField,
                               nodes: list[FieldNode]) -> RootPlan:
     from permissions.scoping import managed_organizations
@@ -221,6 +234,13 @@ def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
     return plan(planner, key, field, nodes)
 
 
+def plan_performance_report(planner: Planner, key: str, field: GraphQLField,
+                            nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.reports import plan_performance_report as plan
+
+    return plan(planner, key, field, nodes)
+
+
 def object_type(field: GraphQLField) -> GraphQLObjectType:
     type_, _ = unwrap(field.type)
     if not isinstance(type_, GraphQLObjectType):
@@ -238,10 +258,12 @@ ROOTS: dict[str, RootHandler] = {
     "campaigns": plan_campaigns,
     "reportingRounds": plan_reporting_rounds,
     "certificationRound": plan_certification_round,
+    "changeRequests": plan_change_requests,
     "taskCatalog": plan_task_catalog,
     "taskEntry": plan_task_entry,
     "declaration": plan_declaration,
     "undertakingSums": plan_undertaking_sums,
+    "performanceReport": plan_performance_report,
 }
 
 

@@ -68,6 +68,13 @@ class Postgres(Dialect):
         # encode() wraps lines after 76 characters: our ids are far shorter, but be exact.
         return f"replace(encode(convert_to({expr}, 'UTF8'), 'base64'), E'\\n', '')"
 
+    def json_number(self, expr: str, key: str) -> str:
+        return f"(({expr})::jsonb ->> '{key}')::numeric"
+
+    def json_present(self, expr: str) -> str:
+        return (f"(({expr})::jsonb IS NOT NULL AND ({expr})::jsonb <> 'null'::jsonb AND"
+                f" ({expr})::jsonb <> '{{}}'::jsonb)")
+
     def array(self, element: str, from_where: str, order: str) -> str:
         return (f"(SELECT '[' || coalesce(string_agg({element}, ',' ORDER BY {order}), '')"
                 f" || ']' {from_where})")

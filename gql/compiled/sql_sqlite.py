@@ -61,6 +61,12 @@ class Sqlite(Dialect):
     def base64(self, expr: str) -> str:
         return f"gql_base64({expr})"
 
+    def json_number(self, expr: str, key: str) -> str:
+        return f"json_extract({expr}, '$.{key}')"
+
+    def json_present(self, expr: str) -> str:
+        return f"({expr} IS NOT NULL AND json({expr}) NOT IN ('null', '{{}}'))"
+
     def array(self, element: str, from_where: str, order: str) -> str:
         return (f"(SELECT '[' || coalesce(group_concat(gql_e, ','), '') || ']' FROM"
                 f" (SELECT {element} AS gql_e {from_where} ORDER BY {order}))")

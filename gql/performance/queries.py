@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from tortoise.queryset import QuerySet
 
 from gql.catalog.queries import campaign_or_latest
 from gql.catalog.types import TaskEntry
@@ -21,6 +22,7 @@ from gql.performance.types import (
     ReportingRoundType,
 )
 from gql.undertakings.types import Funding
+from models import ChangeRequest as ChangeRequestModel
 from models import Organization as OrganizationModel
 from models import ReportingRound, certification, oversight, reports
 from models import TaskEntry as TaskEntryModel
@@ -29,9 +31,10 @@ from models.catalog import YEAR_ORDER
 from models.declaration import DeclarationStatus
 from models.enums import OrgKind
 from models.errors import DomainError
-from models.performance import RequestStatus
+from models.performance import CHANGE_REQUEST_ORDER, RequestStatus
 from models.workflow import SUBMITTED_OR_BEYOND
 from permissions.classes import IsActiveUser, IsProvinceOrCity
+from permissions.principal import Principal
 from permissions.scoping import visible_change_requests
 
 CITY_ARG = "Narrow to one city-level unit (the province office only; a city bureau sees its own)."
@@ -97,6 +100,18 @@ class CertificationSum:
     @strawberry.field(description="Certified quantity as a percentage of the national target.")
     def certified_target_percent(self) -> str | None:
         return str(self.target_percent) if self.target_percent is not None else None
+
+
+CHANGE_REQUESTS_SHOWN = 500
+
+
+def change_requests_listed(principal: Principal, status: RequestStatus | None
+                           ) -> QuerySet[ChangeRequestModel]:
+    """The changeRequests root's rows, in its order (both read paths)."""
+    qs = visible_change_requests(principal)
+    if status is not None:
+        qs = qs.filter(status=RequestStatus(status))
+    return qs.order_by(*CHANGE_REQUEST_ORDER).limit(CHANGE_REQUESTS_SHOWN)
 
 
 def _label(unit: OrganizationModel | None) -> str:
@@ -182,11 +197,8 @@ class PerformanceQueries:
     async def change_requests(self, info: Info, status: RequestStatus | None = None
                               ) -> list[ChangeRequestType]:
         assert info.context.principal is not None
-        qs = visible_change_requests(info.context.principal)
-        if status is not None:
-            qs = qs.filter(status=status)
-        return [ChangeRequestType.of(c) for c in
-                await qs.order_by("-id").select_related(*ACTORS).limit(500)]
+        listed = change_requests_listed(info.context.principal, status)
+        return [ChangeRequestType.of(c) for c in await listed.select_related(*ACTORS)]
 
     @strawberry.field(description="Per item and city-level unit: planned against achieved"
                       " quantity, planned against spent funding per source, for one year's"

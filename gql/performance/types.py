@@ -7,9 +7,22 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
-from gql.compiled.declare import NowBetween, Relation, Through, declare
+from gql.compiled.declare import (
+    Column,
+    Embedded,
+    FormLock,
+    JsonKey,
+    LineWarnings,
+    NowBetween,
+    Relation,
+    RowSql,
+    ScopedId,
+    Through,
+    declare,
+)
 from gql.context import Info
 from gql.declarations.types import (
+    FORM_COLUMNS,
     Actor,
     HistoryEntry,
     ReviewedForm,
@@ -30,7 +43,9 @@ from models import PerformanceReport as ReportModel
 from models import Undertaking as UndertakingModel
 from models.clock import now_utc
 from models.object_history import report_subject
+from models.performance import EVIDENCE_ORDER
 from models.reports import prefill, previous_entries, reportable
+from models.row_comments import COMMENT_ORDER, on_report_line, report_line_comments
 from models.row_comments import RowComment as RowCommentModel
 from models.undertaking import FUNDING_SOURCES
 from models.workflow import Window
@@ -84,12 +99,11 @@ class EvidenceFile(relay.Node):
 
     @strawberry.field(description="GET it with the same bearer token.")
     def download_url(self) -> str:
-        return f"/files/evidence/{self.id}"
+        return f"{EVIDENCE_URL}{self.id}"  # its SQL form: EVIDENCE_FILE_SQL's
 
     @classmethod
     def of(cls, e: EvidenceModel) -> EvidenceFile:
-        return cls(id=e.id, filename=e.filename, content_type=e.content_type, size=e.size,
-                   sha256=e.sha256, uploaded_at=e.uploaded_at)
+        return cls(id=e.id, **EVIDENCE_FILE_SQL.values(e))
 
     @classmethod
     async def load(cls, info: Info, id: int) -> EvidenceFile | None:
@@ -98,11 +112,27 @@ class EvidenceFile(relay.Node):
         return cls.of(e) if e else None
 
 
+EVIDENCE_URL = "/files/evidence/"  # gql/exports/routes.py serves it
+# What each field reads, for both paths (gql/compiled/declare.py): node(id:) and a report
+# line's list (reached only from a line the caller sees, as the loader reads it).
+EVIDENCE_FILE_SQL = declare(
+    "EvidenceFile", "evidence", node=True, scope=visible_evidence,
+    columns=("filename", "content_type", "size", "sha256", "uploaded_at"),
+    download_url=RowSql(lambda alias: f"('{EVIDENCE_URL}' || CAST({alias}.id AS TEXT))"))
+
+
 @strawberry.type(description="Last year's figures of a line, shown beside this year's.")
 class PreviousFigures:
     completed_quantity: int
     spent: Funding
     progress: ProgressStatus
+
+
+# What each field reads, for the compiled path (gql/compiled/declare.py): last year's
+# figures are that year's entry row as it is (its amounts quantized, as funding_of does).
+PREVIOUS_FIGURES_SQL = declare(
+    "PreviousFigures", "performance_entry", columns=("completed_quantity", "progress"),
+    spent=Embedded("Funding"))
 
 
 @strawberry.type(description="One undertaking's line of a year's report. Until saved, it is"
@@ -142,7 +172,8 @@ class ReportLine:
 
         rows = await info.context.loaders.comments_by_undertaking_id.load(
             int(self.undertaking.id))
-        return [RowComment.of(c) for c in rows if c.year == self.year]
+        assert self.year is not None
+        return [RowComment.of(c) for c in rows if on_report_line(c, self.year)]
 
     @strawberry.field
     async def evidence(self, info: Info) -> list[EvidenceFile]:
@@ -230,6 +261,37 @@ class PerformanceReport(ReviewedForm, relay.Node):
         return sorted([*entries, *others], key=lambda h: h.at)
 
 
+# What each field reads, for the compiled path (gql/compiled/reports.py): a report and its
+# lines are rows it derives for the one organisation and round asked for, as report_of and
+# `lines` build them (the form's columns with FORM_COLUMNS's defaults, models/reports.py's
+# reportable, previous_entries and prefill in their SQL forms, the window as window_for's).
+# Its history has no SQL form yet: asking for it hands the root field to strawberry.
+REPORT_TABLE = "gql_report"
+REPORT_LINES_TABLE = "gql_report_line"
+REPORT_LINE_ORDER = ("sort_key", "undertaking_id")  # models/reports.py LINE_ORDER
+PERFORMANCE_REPORT_SQL = declare(
+    "PerformanceReport", REPORT_TABLE, columns=("year", *FORM_COLUMNS),
+    id=ScopedId(("organization_id", "round_id")),  # = relay's id of compose(org, round)
+    deadline=Column(), opens_at=Column(), extension_until=Column(),
+    lock=FormLock(), editable=FormLock(shows="editable"), next_step=FormLock(shows="next_step"),
+    organization=Relation("Organization", local="organization_id", remote="id"),
+    lines=Relation("ReportLine", local="organization_id", remote="organization_id", many=True,
+                   order=REPORT_LINE_ORDER, keeps_view=True))  # the round, for comments
+REPORT_LINE_SQL = declare(
+    "ReportLine", REPORT_LINES_TABLE,
+    columns=("saved", "completed_quantity", "progress", "narrative"),
+    id=ScopedId(("organization_id", "round_id", "undertaking_id")),
+    undertaking=Relation("Undertaking", local="undertaking_id", remote="id"),
+    spent=Embedded("Funding"),
+    previous=Relation("PreviousFigures", local="previous_id", remote="id"),
+    comments=Relation("RowComment", local="undertaking_id", remote="undertaking_id", many=True,
+                      order=COMMENT_ORDER, view=lambda views: report_line_comments(views["round"])),
+    warnings=LineWarnings("undertaking"),
+    # no saved entry (entry_id NULL): no evidence
+    evidence=Relation("EvidenceFile", local="entry_id", remote="entry_id", many=True,
+                      order=EVIDENCE_ORDER))
+
+
 @strawberry.type(name="ChangeRequest",
                  description="A request to change an accepted undertaking after the deadline.")
 class ChangeRequestType(relay.Node):
@@ -248,13 +310,14 @@ class ChangeRequestType(relay.Node):
 
     @classmethod
     def of(cls, c: ChangeRequestModel) -> ChangeRequestType:
+        # `proposed` as CHANGE_REQUEST_SQL reads it: its amounts in cents (models/ writes
+        # them so: models/change_requests.py request), the object null when it is empty
         proposed = c.proposed or {}
+        cents = Decimal("0.01")
         return cls(
-            id=c.id, kind=c.kind, proposed_quantity=proposed.get("quantity"),
-            proposed_funding=Funding(**{s: Decimal(proposed[s]) for s in FUNDING_SOURCES})
-            if proposed else None,
-            reason=c.reason, status=c.status, requested_at=c.requested_at,
-            decided_at=c.decided_at, decision_reason=c.decision_reason,
+            id=c.id, **CHANGE_REQUEST_SQL.values(c), proposed_quantity=proposed.get("quantity"),
+            proposed_funding=Funding(**{s: Decimal(proposed[s]).quantize(cents)
+                                        for s in FUNDING_SOURCES}) if proposed else None,
             undertaking_id=c.undertaking_id, requested_by=actor_of(c.requested_by),
             decided_by=actor_of(c.decided_by) if c.decided_by else None)
 
@@ -274,6 +337,17 @@ class ChangeRequestType(relay.Node):
 
 ACTORS = ("requested_by", "requested_by__organization", "decided_by",
           "decided_by__organization")
+
+# What each field reads, for both paths (gql/compiled/declare.py). The undertaking as the
+# loader reads it: no row rule (withdrawn ones too), reached from a request one sees.
+CHANGE_REQUEST_SQL = declare(
+    "ChangeRequest", "change_request", node=True, scope=visible_change_requests,
+    columns=("kind", "reason", "status", "requested_at", "decided_at", "decision_reason"),
+    proposed_quantity=JsonKey("proposed", "quantity"),
+    proposed_funding=Embedded("Funding", json="proposed"),
+    undertaking=Relation("Undertaking", local="undertaking_id", remote="id"),
+    requested_by=Relation("Actor", local="requested_by_id", remote="id"),
+    decided_by=Relation("Actor", local="decided_by_id", remote="id"))
 
 
 @strawberry.type(name="Certification", description="遴选认定 of one undertaking.")

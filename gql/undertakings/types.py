@@ -10,7 +10,7 @@ from strawberry import relay
 from gql.compiled.declare import Embedded, Relation, SumOf, declare
 from gql.context import Info
 from models import Undertaking as UndertakingModel
-from models.performance import DECISION_ORDER
+from models.performance import CHANGE_REQUEST_ORDER, DECISION_ORDER
 from models.row_comments import COMMENT_ORDER, declaration_row_comments, on_declaration_row
 from models.undertaking import FUNDING_SOURCES
 from permissions.scoping import visible_organizations, visible_undertakings
@@ -150,4 +150,8 @@ UNDERTAKING_SQL = declare(
                       order=COMMENT_ORDER, view=lambda _views: declaration_row_comments()),
     certification_history=Relation("CertificationDecision", local="id", remote="undertaking_id",
                                    many=True, order=DECISION_ORDER),
+    # every request of it (as the loader reads them): it is reached only from an undertaking
+    # the caller sees, and a request's rule is its undertaking's (visible_change_requests)
+    change_requests=Relation("ChangeRequest", local="id", remote="undertaking_id", many=True,
+                             order=CHANGE_REQUEST_ORDER),
 )

@@ -51,7 +51,7 @@ async def test_what_falls_back_and_why(db: None) -> None:
     roots = plan("""{
       a: organization(code: "410100") { code }
       b: organization(code: "410100") { code undertakings { item { history { at } } } }
-      c: organization(code: "410100") { undertakings { changeRequests { id } } }
+      c: performanceReport(year: 2021) { year history { at } }
       d: organization(code: "410100") { undertakings { warnings { code } } }
       e: compliance { zeroFunding { id } }
       f: organizations(after: "not a cursor") { totalCount }
@@ -61,7 +61,7 @@ async def test_what_falls_back_and_why(db: None) -> None:
     assert set(why) == {"b", "c", "d", "e", "f"}  # a and g compile
 
     assert "TaskEntry.history has no SQL form" in why["b"]
-    assert "Undertaking.changeRequests has no SQL form" in why["c"]
+    assert "PerformanceReport.history has no SQL form" in why["c"]
     assert "Undertaking.warnings has no SQL form" in why["d"]
     assert "root field compliance is not compiled" in why["e"]
     assert "page arguments refused" in why["f"]  # strawberry gives INVALID_CURSOR
@@ -80,10 +80,11 @@ async def test_skipped_fields_need_no_sql_form(db: None) -> None:
 
 
 async def test_node_ids_decide_the_type(db: None) -> None:
-    roots = plan('{ a: node(id: "bad") { id } b: node(id: "RXZpZGVuY2VGaWxlOjE=") { id } }')
+    # PerformanceReport:1:1 (declared, as the performanceReport root's, but no node here)
+    roots = plan('{ a: node(id: "bad") { id } b: node(id: "UGVyZm9ybWFuY2VSZXBvcnQ6MTox") { id } }')
     assert roots is not None
     assert roots[0].constant == "null"  # malformed: null without a statement
-    assert "node of type 'EvidenceFile' is not compiled" in reasons(roots)["b"]
+    assert "node of type 'PerformanceReport' is not compiled" in reasons(roots)["b"]
 
 
 async def test_values_are_bound_never_pasted(db: None) -> None:
