@@ -221,6 +221,13 @@ def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
     return plan(planner, key, field, nodes)
 
 
+def plan_declaration_progress(planner: Planner, key: str, field: GraphQLField,
+                              nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.progress import plan_declaration_progress as plan
+
+    return plan(planner, key, field, nodes)
+
+
 def object_type(field: GraphQLField) -> GraphQLObjectType:
     type_, _ = unwrap(field.type)
     if not isinstance(type_, GraphQLObjectType):
@@ -242,6 +249,7 @@ ROOTS: dict[str, RootHandler] = {
     "taskEntry": plan_task_entry,
     "declaration": plan_declaration,
     "undertakingSums": plan_undertaking_sums,
+    "declarationProgress": plan_declaration_progress,
 }
 
 

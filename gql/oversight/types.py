@@ -49,6 +49,13 @@ class StatusCounts:
                    never_logged_in=c.never_logged_in)
 
 
+# What each field reads on the compiled path: the columns of models/oversight.py
+# status_counts_sql, in the row of the progress (or of one group) that embeds it.
+STATUS_COUNTS_SQL = declare("StatusCounts", None, columns=(
+    "not_started", "draft", "submitted", "city_approved", "returned", "accepted", "total",
+    "never_logged_in"))
+
+
 @strawberry.type(description="One school's progress in one campaign (its id names both).")
 class SchoolProgress(relay.Node):
     id: relay.NodeID[str]
@@ -92,6 +99,18 @@ class GroupProgress:
     unit: Organization
     label: str
     counts: StatusCounts
+
+
+# The compiled path's rows of a progress and of its groups: the derived tables that
+# gql/compiled/progress.py defines under these names, over models/oversight.py
+# SCHOOL_PROGRESS_SQL (the resolver path's own queries). A group's unit_id is its unit, the
+# campaign_id links the groups to their progress.
+PROGRESS_TABLE = "gql_progress"
+GROUP_PROGRESS_TABLE = "gql_group_progress"
+GROUP_PROGRESS_SQL = declare(
+    "GroupProgress", GROUP_PROGRESS_TABLE, id=ScopedId(("unit_id", "campaign_id")),
+    unit=Relation("Organization", local="unit_id", remote="id"), label=Column(),
+    counts=Embedded("StatusCounts"))
 
 
 @strawberry.enum(description="How to order the schools of a progress list.")
@@ -167,6 +186,13 @@ class Progress:
         return paginate_list(rows, lambda r: SchoolProgress.of(r, self.campaign_id),
                              key=SORT_KEYS[sort], first=first, after=after, last=last,
                              before=before)
+
+
+PROGRESS_SQL = declare(
+    "Progress", PROGRESS_TABLE, counts=Embedded("StatusCounts"),
+    # by the unit's code, as declaration_progress sorts them
+    groups=Relation("GroupProgress", local="campaign_id", remote="campaign_id", many=True,
+                    order=("unit__code",)))
 
 
 @strawberry.type(description="Sums of one group (a city-level unit, the province's directly"
