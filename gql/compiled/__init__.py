@@ -22,12 +22,13 @@ TaskEntry, User, Campaign, ReportingRound, CertificationRound), `campaigns`, `ta
 organization, campaign, rows and `missingMandatoryItems` (models/mandatory.py's rule in its
 own SQL); not yet history), `undertakingSums` (sums.py: the resolver path's own GROUP BY
 queries as derived tables), `declarationProgress` (progress.py: counts and groups over the
-resolver path's own queries, joined by models/oversight.py SCHOOL_PROGRESS_SQL); inside them every field declared beside its type: scalars,
-enums, Decimal, DateTime, global ids, `__typename`, parent, children, undertakings {
-quantity funding item certification certificationHistory comments ... } with who acted as
-they sign, an organisation's `declaration(campaignCode)`, in any nesting, with aliases,
-fragments, variables and @skip/@include. To-one relations by id are LEFT JOINs of their
-rows' FROM. Not yet: histories, declarationProgress's `schools` list, the other oversight roots,
+resolver path's own queries, joined by models/oversight.py SCHOOL_PROGRESS_SQL); inside
+them every field declared beside its type: scalars, enums, Decimal, DateTime, global ids,
+`__typename`, parent, children, undertakings { quantity funding item certification
+certificationHistory comments ... } with who acted as they sign, an organisation's
+`declaration(campaignCode)`, in any nesting, with aliases, fragments, variables and
+@skip/@include. To-one relations by id are LEFT JOINs of their rows' FROM. Not yet:
+histories, declarationProgress's `schools` list, the other oversight roots,
 performance reports and their lines, change requests, notices.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
