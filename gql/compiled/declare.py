@@ -8,6 +8,8 @@ A type module declares its table and, per field (by python name), one of:
   from permissions/scoping.py and ordered as declared;
 - `ViewRow`: the row a root field hands down (a form's campaign);
 - `RuleRows`: rows a rule of models/ selects in SQL (a form's missing mandatory items);
+- `Paged`: a connection with arguments, planned by a function of its own (a progress's
+  schools, sorted and filtered);
 - `SumOf` / `FlagList` / `ValueList` / `NowBetween`: small computed values with one SQL form
   beside their Python form.
 
@@ -35,6 +37,17 @@ class Column:
     """A stored column, read as it is."""
 
     name: str | None = None  # None: the field's python name
+    cents: bool = False  # a Decimal field whose column holds integer cents (exact sums)
+
+
+@dataclass(frozen=True)
+class Paged:
+    """A connection with arguments of its own over rows a root field defines (a progress's
+    schools): `plan(planner, key, field, nodes)` gives its ConnectionPlan (connections.py),
+    with the derived tables it reads; the root that hands the rows down adds those to its
+    statement (progress.py)."""
+
+    plan: Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -203,7 +216,7 @@ class Form:
 
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
             | WindowPart | EditLock | Form | ViewRow | RuleRows | ValueList | NowBetween
-            | Through | RowSql)
+            | Through | RowSql | Paged)
 
 
 @dataclass(frozen=True)

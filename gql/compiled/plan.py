@@ -39,6 +39,7 @@ from gql.compiled.declare import (
     Form,
     Lookup,
     NowBetween,
+    Paged,
     Percent,
     Relation,
     RowSql,
@@ -97,7 +98,7 @@ class Rows:
 class Leaf:
     key: str
     # typename | global_id | scoped_id | column | through | sum | flags | percent | values |
-    # now_between
+    # now_between | connection
     kind: str
     column: str = ""
     codec: str = ""  # text | int | bool | decimal | cents | datetime | enum
@@ -109,6 +110,7 @@ class Leaf:
     rows: tuple[Rows, ...] = ()
     default: Any = None
     window_rows: tuple[Rows, ...] = ()  # an edit lock's: its window's (rows: its status's)
+    connection: Any = None  # kind connection: a Paged field's ConnectionPlan
 
 
 @dataclass(frozen=True)
@@ -234,13 +236,17 @@ class Planner:
         declared = sql.fields.get(python_name)
         if isinstance(declared, Form):
             return self.form(key, declared, gql_field, nodes, where)
+        if isinstance(declared, Paged):
+            if len(nodes) > 1 and any(n.arguments != nodes[0].arguments for n in nodes[1:]):
+                raise Fallback(f"{where}: merged with other arguments")
+            return Leaf(key, "connection", connection=declared.plan(self, key, gql_field, nodes))
         if gql_field.args:
             raise Fallback(f"{where} takes arguments")
         if name == "id" and sql.node:
             return Leaf(key, "global_id", column="id", type_name=type_.name)
         if isinstance(declared, Column):
             codec = self.codec(gql_field, where)
-            if self.cents and codec["codec"] == "decimal":
+            if (self.cents or declared.cents) and codec["codec"] == "decimal":
                 codec["codec"] = "cents"
             return Leaf(key, "column", column=declared.name or python_name, **codec)
         if isinstance(declared, RowSql):

@@ -23,10 +23,11 @@ from gql.nodes import db_id
 class Source:
     """A derived table the statement defines first (`WITH name AS (...)`), read by a
     declared type whose table is `name`. `select` is SQL text from the code in which
-    `{r0}`, `{r1}`... stand for the subqueries `rows` and `{p0}`... for bound `values`."""
+    `{r0}`, `{r1}`... stand for the subqueries `rows` and `{p0}`... for bound `values`; a
+    callable gives that text for the dialect (render.py Dialect) it is rendered in."""
 
     name: str
-    select: str
+    select: str | Callable[[Any], str]
     rows: tuple[Rows, ...] = ()
     values: tuple[Any, ...] = ()
 
