@@ -21,21 +21,22 @@ TaskEntry, User, Campaign, ReportingRound, CertificationRound), `campaigns`, `ta
 `declaration(...)` (its columns, window, `lock`, `editable` and `nextStep` (locks.py),
 organization, campaign, rows and `missingMandatoryItems` (models/mandatory.py's rule in its
 own SQL); not yet history), `undertakingSums` (sums.py: the resolver path's own GROUP BY
-queries as derived tables), `declarationProgress` (progress.py: counts and groups over the
-resolver path's own queries, joined by models/oversight.py SCHOOL_PROGRESS_SQL); inside
-them every field declared beside its type: scalars, enums, Decimal, DateTime, global ids,
-`__typename`, parent, children, undertakings { quantity funding item certification
-certificationHistory comments ... } with who acted as they sign, an organisation's
-`declaration(campaignCode)`, in any nesting, with aliases, fragments, variables and
-@skip/@include. To-one relations by id are LEFT JOINs of their rows' FROM. Not yet:
-histories, declarationProgress's `schools` list, the other oversight roots,
-performance reports and their lines, change requests, notices.
+queries as derived tables), `declarationProgress` (progress.py: counts, groups and the
+schools' lists with every filter, sort and page, over the resolver path's own queries joined
+by models/oversight.py SCHOOL_PROGRESS_SQL); inside them every field declared beside its
+type: scalars, enums, Decimal, DateTime, global ids, `__typename`, parent, children,
+undertakings { quantity funding item certification certificationHistory comments ... } with
+who acted as they sign, an organisation's `declaration(campaignCode)`, in any nesting, with
+aliases, fragments, variables and @skip/@include. To-one relations by id are LEFT JOINs of
+their rows' FROM. Not yet: histories, the other oversight roots, performance reports and
+their lines, change requests, notices.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not
 logged in; any selected field's gate would deny (so the error is strawberry's own); a field
-has arguments (other than a form's campaignCode) or no SQL declaration; the arguments are
-refused (a bad cursor, a negative `first`, an empty `statuses`); the statement fails
-(logged; on SQLite 3.40 also a read nested too deep for its parser). A root field that
-strawberry answers costs what it always did.
+has arguments (other than a form's campaignCode and a `Paged` connection's: a progress's
+schools) or no SQL declaration; the arguments are refused (a bad cursor, a negative
+`first`, an empty `statuses`); the statement fails (logged; on SQLite 3.40 also a read
+nested too deep for its parser). A root field that strawberry answers costs what it always
+did.
 """

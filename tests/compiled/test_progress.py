@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from models import Organization
 from tests.chain import APPROVE, CONFIRM
 from tests.compiled.conftest import Paths
 from tests.conftest import (
@@ -69,6 +70,11 @@ async def _declare(paths: Paths) -> None:
     submitted = await api.data(SUBMIT, {"org": DIRECT, "v": 1}, await api.token(DIRECT))
     assert submitted["submitDeclaration"]["errors"] == [], submitted
     version = submitted["submitDeclaration"]["declaration"]["version"]
+    # names whose order by code point (Python's) is not a natural language's (a database's
+    # default collation may be)
+    for code, name in (("4199200006", "alpha Sch"), ("4199200007", "Zeta Sch"),
+                       ("4199200008", "Alpha-Sch"), ("4199200009", "Ärzte Sch")):
+        await Organization.filter(code=code).update(name=name)
     returned = await api.data(RETURN, {"org": DIRECT, "v": version, "reason": "请补充"},
                               await api.token(PROVINCE))
     assert returned["returnDeclaration"]["errors"] == [], returned
@@ -133,3 +139,115 @@ async def test_compiled_with_strawberry_fields_beside(paths: Paths) -> None:
       undertakingTotals { funding { total } } b: declarationProgress(cityCode: "410100") {
       groups { id label } } }""", None, token)
     assert list(json.loads(body)["data"]) == ["me", "a", "undertakingTotals", "b"]
+
+
+SCHOOLS = """
+fragment Row on SchoolProgress { __typename id status itemCount fundingTotal lastChangeAt
+  lastLoginAt neverLoggedIn school { __typename id code name kind parent { code } } }
+query Schools($city: String, $status: DeclarationStatus, $statuses: [DeclarationStatus!],
+              $notSubmitted: Boolean, $search: String, $never: Boolean, $sort: ProgressSort,
+              $first: Int, $after: String, $last: Int, $before: String) {
+  declarationProgress(cityCode: $city) {
+    counts { total }
+    schools(status: $status, statuses: $statuses, notSubmitted: $notSubmitted,
+            search: $search, neverLoggedIn: $never, sort: $sort, first: $first,
+            after: $after, last: $last, before: $before) {
+      __typename totalCount
+      pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+      edges { __typename cursor node { ...Row } }
+    }
+  }
+}"""
+
+SORTS = [None, "NAME", "CODE", "STATUS", "LAST_CHANGE", "LAST_LOGIN"]
+FILTERS: list[dict[str, Any]] = [
+    {}, {"status": "NOT_STARTED"}, {"status": "ACCEPTED"}, {"statuses": []},
+    {"statuses": ["DRAFT", "RETURNED", "CITY_APPROVED"]}, {"notSubmitted": True},
+    {"notSubmitted": False}, {"never": True}, {"never": False}, {"search": " 郑州 "},
+    {"search": "41992"}, {"search": "   "}, {"search": "%"}, {"search": "第1"},
+    {"search": "nothing", "first": 2}, {"status": "SUBMITTED", "never": True},
+    {"search": "lpha"}, {"search": "alpha"}, {"search": "4199200006"},
+]
+
+
+async def test_schools_every_filter_and_sort(paths: Paths) -> None:
+    await _declare(paths)
+    for user in (PROVINCE, ZHENGZHOU, LUOYANG):
+        token = await paths.token(user)
+        for sort in SORTS:
+            for v in FILTERS:
+                sorted_by = {"sort": sort} if sort else {}  # (null: refused, not the default)
+                body = await paths.both(SCHOOLS, {**v, **sorted_by}, token)
+                assert len(paths.statements) == paths.one_read, (v, sort, paths.statements)
+                assert "errors" not in json.loads(body), body
+    body = json.loads(await paths.both(SCHOOLS, {"sort": "STATUS", "first": 100},
+                                       await paths.token(PROVINCE)))
+    nodes = [e["node"] for e in body["data"]["declarationProgress"]["schools"]["edges"]]
+    assert [n["status"] for n in nodes][:1] == ["NOT_STARTED"] and len(nodes) == 30
+    assert {n["fundingTotal"] for n in nodes} >= {"0.00", "12345.67", "150.50", "1.36"}
+    body = json.loads(await paths.both(SCHOOLS, {"sort": "NAME", "search": "Sch"},
+                                       await paths.token(PROVINCE)))
+    assert [e["node"]["school"]["name"] for e in body["data"]["declarationProgress"][
+        "schools"]["edges"]] == ["Alpha-Sch", "Zeta Sch", "alpha Sch", "Ärzte Sch"]
+
+
+async def _walk(paths: Paths, token: str, variables: dict[str, Any], forward: bool
+                ) -> list[str]:
+    """Every page of the list, following the cursors; the codes in the order shown."""
+    codes: list[str] = []
+    cursor = None
+    for _ in range(40):
+        page = {**variables, **({"first": 4, "after": cursor} if forward else
+                                {"last": 4, "before": cursor})}
+        body = json.loads(await paths.both(SCHOOLS, page, token))
+        assert len(paths.statements) == paths.one_read, paths.statements
+        schools = body["data"]["declarationProgress"]["schools"]
+        shown = [e["node"]["school"]["code"] for e in schools["edges"]]
+        codes = codes + shown if forward else shown + codes
+        info = schools["pageInfo"]
+        if not (info["hasNextPage"] if forward else info["hasPreviousPage"]):
+            return codes
+        cursor = info["endCursor"] if forward else info["startCursor"]
+    raise AssertionError("no last page")
+
+
+async def test_schools_pages_forward_and_backward(paths: Paths) -> None:
+    await _declare(paths)
+    for user, city in ((PROVINCE, None), (PROVINCE, ZHENGZHOU), (ZHENGZHOU, None)):
+        token = await paths.token(user)
+        for sort in SORTS[1:]:
+            for v in ({}, {"notSubmitted": True}):
+                variables = {**v, "sort": sort, "city": city}
+                forward = await _walk(paths, token, variables, True)
+                backward = await _walk(paths, token, variables, False)
+                assert forward == backward and len(set(forward)) == len(forward)
+
+
+async def test_schools_odd_pages_and_cursors(paths: Paths) -> None:
+    await _declare(paths)
+    token = await paths.token(PROVINCE)
+    first = json.loads(await paths.both(SCHOOLS, {"sort": "LAST_LOGIN", "first": 3}, token))
+    cursor = first["data"]["declarationProgress"]["schools"]["pageInfo"]["endCursor"]
+    name_cursor = json.loads(await paths.both(SCHOOLS, {"sort": "NAME", "first": 1}, token))[
+        "data"]["declarationProgress"]["schools"]["pageInfo"]["endCursor"]
+    for v in ({"first": 0}, {"first": -1}, {"last": 0}, {"first": 1, "last": 1},
+              {"first": 500}, {"after": "bm9wZQ=="}, {"before": "bm9wZQ=="},
+              {"sort": "NAME", "after": cursor}, {"sort": "CODE", "after": cursor},
+              {"sort": "LAST_CHANGE", "after": cursor}, {"sort": "STATUS", "after": cursor},
+              {"sort": "LAST_LOGIN", "after": name_cursor},
+              {"sort": "LAST_LOGIN", "after": cursor, "before": cursor},
+              {"sort": "LAST_LOGIN", "after": cursor, "search": "nothing"},
+              {"sort": "LAST_LOGIN", "before": cursor, "first": 2},
+              {"sort": "LAST_LOGIN", "before": cursor, "search": "nothing"},
+              {"sort": "LAST_LOGIN", "after": cursor, "city": LUOYANG}):
+        await paths.both(SCHOOLS, v, token)
+    # aliases and fragments, two lists in one progress, beside the counts and groups
+    body = await paths.both(COUNTS + """
+      fragment Page on SchoolProgressConnection { n: totalCount e: edges { c: cursor
+        node { s: status school { code } } } }
+      { p: declarationProgress { c: counts { ...Counts } groups { label }
+          a: schools(sort: NAME, first: 2) { ...Page }
+          b: schools(statuses: [DRAFT], sort: LAST_CHANGE) { ...Page pageInfo { hasNextPage } }
+          schools { totalCount } } }""", None, token)
+    assert len(paths.statements) == paths.one_read, paths.statements
+    assert json.loads(body)["data"]["p"]["b"]["n"] == 2
