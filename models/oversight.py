@@ -43,7 +43,7 @@ class SchoolProgress:
     last_login_at: datetime | None
 
     @property
-    def never_logged_in(self) -> bool:
+    def never_logged_in(self) -> bool:  # in SQL: SCHOOL_PROGRESS_SQL's never_logged_in
         return self.last_login_at is None
 
 
@@ -113,11 +113,13 @@ def progress_queries(ids: list[int] | Subquery, campaign: CampaignRef) -> Progre
 # school_progress's loop in SQL (the read compiler's rows of SchoolProgress): {schools} selects
 # the schools' id and parent_id, {declarations}, {sums} and {logins} are progress_queries'
 # queries, {not_started} binds S.NOT_STARTED. Amounts stay integer cents (funding_cents).
+# never_logged_in is a boolean (0 or 1 on SQLite).
 SCHOOL_PROGRESS_SQL = (
     "SELECT o.id AS school_id, o.parent_id, coalesce(d.status, {not_started}) AS status,"
     " coalesce(s.n, 0) AS item_count, "
     + " + ".join(f"coalesce(s.{src}, 0)" for src in FUNDING_SOURCES) + " AS funding_cents,"
-    " d.updated_at AS last_change_at, l.last AS last_login_at"
+    " d.updated_at AS last_change_at, l.last AS last_login_at,"
+    " (l.last IS NULL) AS never_logged_in"
     " FROM {schools} o LEFT JOIN {declarations} d ON d.organization_id = o.id"
     " LEFT JOIN {sums} s ON s.organization_id = o.id"
     " LEFT JOIN {logins} l ON l.organization_id = o.id")
@@ -130,8 +132,7 @@ def status_counts_sql(alias: str) -> str:
     parts = [f"count(CASE WHEN {alias}.status = '{s.value}' THEN 1 END) AS {s.value}"
              for s in DeclarationStatus]
     parts.append(f"count({alias}.school_id) AS total")
-    parts.append(f"count(CASE WHEN {alias}.school_id IS NOT NULL AND {alias}.last_login_at IS"
-                 " NULL THEN 1 END) AS never_logged_in")
+    parts.append(f"count(CASE WHEN {alias}.never_logged_in THEN 1 END) AS never_logged_in")
     return ", ".join(parts)
 
 

@@ -17,6 +17,7 @@ error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import FieldNode, GraphQLField
@@ -36,9 +37,8 @@ PROGRESS = "SELECT {r0} AS campaign_id, {counts} FROM gql_school_progress p"
 
 # declaration_progress's groups: the city-level units in scope ({r0}) and the parent of
 # every school, each with its schools' counts; the label is gql/oversight/queries.py
-# _group_label's choice ({p0}: the province's kind, {p1}: its directly attached schools).
-GROUPS = ("SELECT u.id AS unit_id, {r1} AS campaign_id,"
-          " CASE WHEN u.kind = {p0} THEN {p1} ELSE u.name END AS label, {counts}"
+# group_label_sql.
+GROUPS = ("SELECT u.id AS unit_id, {r1} AS campaign_id, {label} AS label, {counts}"
           " FROM organization u LEFT JOIN gql_school_progress p ON p.parent_id = u.id"
           " WHERE u.id IN {r0} OR u.id IN (SELECT parent_id FROM gql_school_progress)"
           " GROUP BY u.id, u.kind, u.name")
@@ -47,7 +47,7 @@ GROUPS = ("SELECT u.id AS unit_id, {r1} AS campaign_id,"
 def plan_declaration_progress(planner: Planner, key: str, field: GraphQLField,
                               nodes: list[FieldNode]) -> RootPlan:
     from gql.catalog.queries import campaign_named
-    from gql.oversight.queries import DIRECT_SCHOOLS_LABEL
+    from gql.oversight.queries import group_label_sql
     from gql.oversight.scope import city_named, in_city
     from gql.oversight.types import GROUP_PROGRESS_TABLE, PROGRESS_TABLE
     from models.declaration import DeclarationStatus
@@ -77,10 +77,12 @@ def plan_declaration_progress(planner: Planner, key: str, field: GraphQLField,
                       (campaign_id,))
     used = [rows, progress]
     if reads(target, "GroupProgress"):  # an unused derived table would still be computed
+        values, bind = binder()
+        label = group_label_sql("u", bind)
         used.append(Source(
-            GROUP_PROGRESS_TABLE, GROUPS.replace("{counts}", status_counts_sql("p")),
-            (Rows.of(orgs.filter(kind=OrgKind.CITY)), campaign_id),
-            (OrgKind.PROVINCE.value, DIRECT_SCHOOLS_LABEL)))
+            GROUP_PROGRESS_TABLE, GROUPS.replace("{counts}", status_counts_sql("p")).replace(
+                "{label}", label),
+            (Rows.of(orgs.filter(kind=OrgKind.CITY)), campaign_id), tuple(values)))
     for f in target.fields:  # each schools(...) selected: its rows and its page
         if isinstance(f, Leaf) and f.kind == "connection":
             used.extend(f.connection.sources)
@@ -105,7 +107,7 @@ def school_rows(where: str) -> Any:
         return ("SELECT * FROM (SELECT p.school_id AS id,"
                 " (SELECT campaign_id FROM gql_progress) AS campaign_id, p.status,"
                 " p.item_count, p.funding_cents, p.last_change_at, p.last_login_at,"
-                " (p.last_login_at IS NULL) AS never_logged_in,"
+                " p.never_logged_in,"
                 f" {d.binary_text('o.name')} AS name, {d.binary_text('o.code')} AS code,"
                 f" {status_order_sql('p.status')} AS status_order,"
                 f" {stamp('last_change_at', 'change_stamp')},"
@@ -135,12 +137,7 @@ def plan_schools(planner: Planner, key: str, field: GraphQLField, nodes: list[Fi
         if bound is not None and not all(_of_kind(v, kind) for v, (_, kind) in zip(
                 bound, spec, strict=True)):
             raise Fallback(f"{key}: a cursor of another list")
-    values: list[Any] = []
-
-    def bind(value: Any) -> str:
-        values.append(value)
-        return f"{{p{len(values) - 1}}}"
-
+    values, bind = binder()
     where = schools_where_sql(args, bind, "r")
     rows_values = tuple(values)
     values.clear()
@@ -149,7 +146,8 @@ def plan_schools(planner: Planner, key: str, field: GraphQLField, nodes: list[Fi
                     greater, bind)
             for b, greater in ((page.after, True), (page.before, False)) if b is not None]
     direction = " DESC" if page.backwards else ""
-    rows, paged = f"gql_schools_{checked(key)}", f"gql_schools_page_{checked(key)}"
+    # (prefixes apart: no two keys name the same table)
+    rows, paged = f"gql_schools_{checked(key)}", f"gql_page_{checked(key)}"
     page_select = (f"SELECT r.id FROM {rows} r{_where(past)}"
                    f" ORDER BY {', '.join(f'r.{c}{direction}' for c in order)}"
                    f" LIMIT {bind(page.size + 1)}")
@@ -161,6 +159,17 @@ def plan_schools(planner: Planner, key: str, field: GraphQLField, nodes: list[Fi
         page.backwards, page.after is not None, page.before is not None,
         tuple((c, page.backwards) for c in order),
         tuple((c, kind == "int") for c, kind in spec), bounds_need_rows=True, sources=sources)
+
+
+def binder() -> tuple[list[Any], Callable[[Any], str]]:
+    """Values to bind, and the function giving a value's `{pN}` in a Source's text."""
+    values: list[Any] = []
+
+    def bind(value: Any) -> str:
+        values.append(value)
+        return f"{{p{len(values) - 1}}}"
+
+    return values, bind
 
 
 def _connection_name(field: GraphQLField) -> str:

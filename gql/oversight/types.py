@@ -226,7 +226,7 @@ def schools_where_sql(args: dict[str, Any], bind: Callable[[Any], str], r: str) 
         among = ", ".join(bind(s.value) for s in sorted(NOT_SUBMITTED))
         where.append(f"{'' if args['notSubmitted'] else 'NOT '}{r}.status IN ({among})")
     if args.get("neverLoggedIn") is not None:
-        where.append(f"{r}.last_login_at IS {'' if args['neverLoggedIn'] else 'NOT '}NULL")
+        where.append(f"{'' if args['neverLoggedIn'] else 'NOT '}{r}.never_logged_in")
     search = args.get("search")
     if search and search.strip():  # `term in name`: replacing it changes the name
         term = bind(search.strip())

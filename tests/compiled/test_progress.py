@@ -243,11 +243,12 @@ async def test_schools_odd_pages_and_cursors(paths: Paths) -> None:
         await paths.both(SCHOOLS, v, token)
     # aliases and fragments, two lists in one progress, beside the counts and groups
     body = await paths.both(COUNTS + """
-      fragment Page on SchoolProgressConnection { n: totalCount e: edges { c: cursor
-        node { s: status school { code } } } }
+      fragment Page on SchoolProgressConnection { n: totalCount edges { cursor
+        node { status school { code } } } }
       { p: declarationProgress { c: counts { ...Counts } groups { label }
           a: schools(sort: NAME, first: 2) { ...Page }
           b: schools(statuses: [DRAFT], sort: LAST_CHANGE) { ...Page pageInfo { hasNextPage } }
+          page_a: schools(sort: CODE, last: 3) { ...Page }
           schools { totalCount } } }""", None, token)
     assert len(paths.statements) == paths.one_read, paths.statements
     assert json.loads(body)["data"]["p"]["b"]["n"] == 2
