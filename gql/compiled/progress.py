@@ -92,10 +92,11 @@ def plan_declaration_progress(planner: Planner, key: str, field: GraphQLField,
                               Rows.of(campaign)))
 
 
-def school_rows(where: str) -> Any:
+def school_rows(where: str, stamps: set[str]) -> Any:
     """The schools' rows of a list (SCHOOL_PROGRESS_SQL's, with the ids' parts and SORT_SQL's
-    columns; a stamp's order column `<stamp>_key` is '0' for none, '1' and the stamp for
-    one), filtered by `where` (over them as `r`), for the dialect."""
+    columns; of the stamps only those named, each with its order column `<stamp>_key`: '0'
+    for none, '1' and the stamp for one), filtered by `where` (over them as `r`), for the
+    dialect."""
     from gql.oversight.types import status_order_sql
 
     def select(d: Dialect) -> str:
@@ -109,10 +110,11 @@ def school_rows(where: str) -> Any:
                 " p.item_count, p.funding_cents, p.last_change_at, p.last_login_at,"
                 " p.never_logged_in,"
                 f" {d.binary_text('o.name')} AS name, {d.binary_text('o.code')} AS code,"
-                f" {status_order_sql('p.status')} AS status_order,"
-                f" {stamp('last_change_at', 'change_stamp')},"
-                f" {stamp('last_login_at', 'login_stamp')}"
-                " FROM gql_school_progress p JOIN organization o ON o.id = p.school_id) r"
+                f" {status_order_sql('p.status')} AS status_order"
+                + "".join(f", {stamp(column, name)}" for column, name in (
+                    ("last_change_at", "change_stamp"), ("last_login_at", "login_stamp"))
+                    if name in stamps)
+                + " FROM gql_school_progress p JOIN organization o ON o.id = p.school_id) r"
                 f"{where}")
 
     return select
@@ -151,7 +153,8 @@ def plan_schools(planner: Planner, key: str, field: GraphQLField, nodes: list[Fi
     page_select = (f"SELECT r.id FROM {rows} r{_where(past)}"
                    f" ORDER BY {', '.join(f'r.{c}{direction}' for c in order)}"
                    f" LIMIT {bind(page.size + 1)}")
-    sources = (Source(rows, school_rows(_where(where)), (), rows_values),
+    stamps = {c for c, kind in spec if kind == "stamp"}
+    sources = (Source(rows, school_rows(_where(where), stamps), (), rows_values),
                Source(paged, page_select, (), tuple(values)))
     return ConnectionPlan(
         _connection_name(field), connection_parts(planner, field, nodes), rows,
