@@ -195,7 +195,7 @@ class Progress:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[SchoolProgress]:
-        rows = self.rows
+        rows = self.rows  # the compiled path's filters: schools_where_sql below (change both)
         if status is not None:
             rows = [r for r in rows if r.status is status]
         if statuses is not None:
