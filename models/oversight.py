@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from tortoise.expressions import Subquery
 from tortoise.functions import Count, Max, Sum
 from tortoise.queryset import QuerySet, ValuesQuery
 
@@ -42,7 +43,7 @@ class SchoolProgress:
     last_login_at: datetime | None
 
     @property
-    def never_logged_in(self) -> bool:
+    def never_logged_in(self) -> bool:  # in SQL: SCHOOL_PROGRESS_SQL's never_logged_in
         return self.last_login_at is None
 
 
@@ -55,7 +56,7 @@ class StatusCounts:
     def total(self) -> int:
         return sum(self.by_status.values())
 
-    def add(self, row: SchoolProgress) -> None:
+    def add(self, row: SchoolProgress) -> None:  # in SQL: status_counts_sql below
         self.by_status[row.status] += 1
         self.never_logged_in += row.never_logged_in
 
@@ -67,18 +68,12 @@ async def school_progress(schools: QuerySet[Organization], campaign: Campaign
     ids = [o.id for o in orgs]
     if not ids:
         return []
-    declarations = {d["organization_id"]: d for d in await Declaration.filter(
-        campaign_id=campaign.id, organization_id__in=ids
-    ).values("organization_id", "status", "updated_at")}
-    sums = {r["organization_id"]: r for r in await Undertaking.filter(
-        organization_id__in=ids, item__campaign_id=campaign.id, withdrawn_at__isnull=True
-    ).annotate(n=Count("id"), **{s: cents_sum(Undertaking, s) for s in FUNDING_SOURCES}
-               ).group_by("organization_id").values("organization_id", "n", *FUNDING_SOURCES)}
-    logins = {r["organization_id"]: r["last"] for r in await User.filter(
-        organization_id__in=ids).annotate(last=Max("last_login_at")).group_by(
-        "organization_id").values("organization_id", "last")}
+    queries = progress_queries(ids, campaign)
+    declarations = {d["organization_id"]: d for d in await queries.declarations}
+    sums = {r["organization_id"]: r for r in await queries.sums}
+    logins = {r["organization_id"]: r["last"] for r in await queries.logins}
     rows = []
-    for org in orgs:
+    for org in orgs:  # SCHOOL_PROGRESS_SQL below is this loop in SQL: change both
         d = declarations.get(org.id)
         s = sums.get(org.id, {})
         rows.append(SchoolProgress(
@@ -90,6 +85,55 @@ async def school_progress(schools: QuerySet[Organization], campaign: Campaign
             last_login_at=logins.get(org.id),
         ))
     return rows
+
+
+@dataclass(frozen=True)
+class ProgressQueries:
+    declarations: ValuesQuery[Any]  # organization_id, status, updated_at
+    sums: ValuesQuery[Any]  # organization_id, n, each funding source in integer cents
+    logins: ValuesQuery[Any]  # organization_id, last
+
+
+def progress_queries(ids: list[int] | Subquery, campaign: CampaignRef) -> ProgressQueries:
+    """The queries behind school_progress, for the schools `ids` (a loaded list, or a
+    subquery: the read compiler runs the same queries inside its statement)."""
+    campaigns = campaign_ids(campaign)
+    return ProgressQueries(
+        declarations=Declaration.filter(
+            campaign_id__in=campaigns, organization_id__in=ids
+        ).values("organization_id", "status", "updated_at"),
+        sums=Undertaking.filter(
+            organization_id__in=ids, item__campaign_id__in=campaigns, withdrawn_at__isnull=True
+        ).annotate(n=Count("id"), **{s: cents_sum(Undertaking, s) for s in FUNDING_SOURCES}
+                   ).group_by("organization_id").values("organization_id", "n", *FUNDING_SOURCES),
+        logins=User.filter(organization_id__in=ids).annotate(last=Max("last_login_at")).group_by(
+            "organization_id").values("organization_id", "last"))
+
+
+# school_progress's loop in SQL (the read compiler's rows of SchoolProgress): {schools} selects
+# the schools' id and parent_id, {declarations}, {sums} and {logins} are progress_queries'
+# queries, {not_started} binds S.NOT_STARTED. Amounts stay integer cents (funding_cents).
+# never_logged_in is a boolean (0 or 1 on SQLite).
+SCHOOL_PROGRESS_SQL = (
+    "SELECT o.id AS school_id, o.parent_id, coalesce(d.status, {not_started}) AS status,"
+    " coalesce(s.n, 0) AS item_count, "
+    + " + ".join(f"coalesce(s.{src}, 0)" for src in FUNDING_SOURCES) + " AS funding_cents,"
+    " d.updated_at AS last_change_at, l.last AS last_login_at,"
+    " (l.last IS NULL) AS never_logged_in"
+    " FROM {schools} o LEFT JOIN {declarations} d ON d.organization_id = o.id"
+    " LEFT JOIN {sums} s ON s.organization_id = o.id"
+    " LEFT JOIN {logins} l ON l.organization_id = o.id")
+
+
+def status_counts_sql(alias: str) -> str:
+    """StatusCounts.add in SQL: its columns (a status's value, total, never_logged_in) over
+    the SCHOOL_PROGRESS_SQL rows at `alias`, aggregated; a row with no school_id (a group
+    without schools, LEFT JOINed) counts nowhere."""
+    parts = [f"count(CASE WHEN {alias}.status = '{s.value}' THEN 1 END) AS {s.value}"
+             for s in DeclarationStatus]
+    parts.append(f"count({alias}.school_id) AS total")
+    parts.append(f"count(CASE WHEN {alias}.never_logged_in THEN 1 END) AS never_logged_in")
+    return ", ".join(parts)
 
 
 @dataclass

@@ -25,24 +25,27 @@ organization, campaign, rows, `missingMandatoryItems` (models/mandatory.py's rul
 SQL) and `history` (selected.py: models/declaration_history.py's five sources as one UNION
 ALL in its own SQL, in HISTORY_ORDER; row snapshots and field changes from their stored
 JSON; who acted, or the SYSTEM actor)), `undertakingSums` (sums.py: the resolver path's own
-GROUP BY queries as derived tables), `performanceReport(year, ...)` (reports.py: the report's
-row and its lines as derived tables, from models/reports.py's reportable, previous_entries
-and prefill in their SQL forms: the form's columns, organization, lines { id saved figures
-spent previous undertaking comments evidence warnings (line_checks.py) }, its window
-(window_for's) and `lock`, `editable`, `nextStep` over it (FormLock); not yet its history);
-inside them every field declared beside its type: scalars, enums, Decimal, DateTime, global
-ids, `__typename`, parent, children, undertakings { quantity funding item certification
-certificationHistory comments changeRequests ... } with who acted as they sign, an
-organisation's `declaration(campaignCode)`, in any nesting, with aliases, fragments,
-variables and @skip/@include. To-one relations by id are LEFT JOINs of their rows' FROM. Not
-yet: the other histories (a report's, a task entry's, a user's), declarationProgress and the
+GROUP BY queries as derived tables), `declarationProgress` (progress.py: counts, groups and
+the schools' lists with every filter, sort and page, over the resolver path's own queries
+joined by models/oversight.py SCHOOL_PROGRESS_SQL), `performanceReport(year, ...)`
+(reports.py: the report's row and its lines as derived tables, from models/reports.py's
+reportable, previous_entries and prefill in their SQL forms: the form's columns,
+organization, lines { id saved figures spent previous undertaking comments evidence warnings
+(line_checks.py) }, its window (window_for's) and `lock`, `editable`, `nextStep` over it
+(FormLock); not yet its history); inside them every field declared beside its type: scalars,
+enums, Decimal, DateTime, global ids, `__typename`, parent, children, undertakings {
+quantity funding item certification certificationHistory comments changeRequests ... } with
+who acted as they sign, an organisation's `declaration(campaignCode)`, in any nesting, with
+aliases, fragments, variables and @skip/@include. To-one relations by id are LEFT JOINs of
+their rows' FROM. Not yet: the other histories (a report's, a task entry's, a user's), the
 other oversight roots, notices.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not
 logged in; any selected field's gate would deny (so the error is strawberry's own); a field
-has arguments (other than a form's campaignCode) or no SQL declaration; the arguments are
-refused (a bad cursor, a negative `first`, an empty `statuses`); the statement fails
-(logged; on SQLite 3.40 also a read nested too deep for its parser). A root field that
-strawberry answers costs what it always did.
+has arguments (other than a form's campaignCode and a `Paged` connection's: a progress's
+schools) or no SQL declaration; the arguments are refused (a bad cursor, a negative
+`first`, an empty `statuses`); the statement fails (logged; on SQLite 3.40 also a read
+nested too deep for its parser). A root field that strawberry answers costs what it always
+did.
 """

@@ -45,6 +45,10 @@ class ConnectionPlan:
     # the order columns as (column, descending in the direction read), and their cursor form
     order: tuple[tuple[str, bool], ...]
     cursor: tuple[tuple[str, bool], ...]  # (column, is an integer)
+    # paginate_list's: on an empty list the cursors are not read (no page before or after)
+    bounds_need_rows: bool = False
+    # the derived tables (roots.py Source) `table`, `page` and `count` read, if any
+    sources: tuple[Any, ...] = ()
 
 
 def plan_connection(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode],
@@ -56,6 +60,19 @@ def plan_connection(planner: Planner, key: str, field: GraphQLField, nodes: list
         rows = Rows.of(page_rows(queryset, page, order))
     except Exception as exc:  # ApiError, or a cursor Tortoise refuses: strawberry says it
         raise Fallback(f"{key}: page arguments refused: {exc}") from exc
+    model = queryset.model
+    cursor = tuple((f, isinstance(model._meta.fields_map[f], tortoise_fields.IntField))
+                   for f in order)
+    return ConnectionPlan(
+        _object(field).name, connection_parts(planner, field, nodes), model._meta.db_table,
+        rows, Rows.of(queryset), page.size, page.backwards, page.after is not None,
+        page.before is not None, tuple((f, page.backwards) for f in order), cursor)
+
+
+def connection_parts(planner: Planner, field: GraphQLField, nodes: list[FieldNode]
+                     ) -> tuple[tuple[str, str, Any], ...]:
+    """What the selection reads of a connection: (key, typename | totalCount | edges |
+    pageInfo, its plan)."""
     conn = _object(field)
     edge, page_type = _object(conn.fields["edges"]), _object(conn.fields["pageInfo"])
     node = _object(edge.fields["node"])
@@ -86,13 +103,7 @@ def plan_connection(planner: Planner, key: str, field: GraphQLField, nodes: list
             parts.append((part_key, name, None))
         else:
             raise Fallback(f"{conn.name}.{name} is not compiled")
-    model = queryset.model
-    cursor = tuple((f, isinstance(model._meta.fields_map[f], tortoise_fields.IntField))
-                   for f in order)
-    return ConnectionPlan(
-        conn.name, tuple(parts), model._meta.db_table, rows, Rows.of(queryset), page.size,
-        page.backwards, page.after is not None, page.before is not None,
-        tuple((f, page.backwards) for f in order), cursor)
+    return tuple(parts)
 
 
 def _object(field: GraphQLField) -> GraphQLObjectType:
@@ -138,14 +149,21 @@ def render_connection(r: Any, c: ConnectionPlan) -> str:
     def last() -> str:
         return f"(CASE WHEN {p}.gql_n < {size()} THEN {p}.gql_n ELSE {size()} END)"
 
+    def bound(given: bool) -> str:  # a cursor given: a page before (or after) this one
+        if not given:
+            return "'false'"
+        if c.bounds_need_rows:
+            return f"(CASE WHEN EXISTS {r.rows(c.count)} THEN 'true' ELSE 'false' END)"
+        return "'true'"
+
     def page_info(fields: tuple[tuple[str, str], ...]) -> str:
         def value(name: str) -> str:
             if name == "__typename":
                 return "'\"PageInfo\"'"
             if name == "hasNextPage":
-                return ("'true'" if c.before else "'false'") if c.backwards else more()
+                return bound(c.before) if c.backwards else more()
             if name == "hasPreviousPage":
-                return more() if c.backwards else ("'true'" if c.after else "'false'")
+                return more() if c.backwards else bound(c.after)
             if name == "startCursor":
                 return cursor_at("1")
             return cursor_at(last())

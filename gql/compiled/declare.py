@@ -13,6 +13,8 @@ A type module declares its table and, per field (by python name), one of:
 - `SelectRows`: rows a rule of models/ builds in SQL, columns and all (a form's history, a
   UNION of its sources), with `JsonObject` / `JsonRows` for objects stored as JSON in them
   and `OrConstant` for a relation shown as a constant where there is no row;
+- `Paged`: a connection with arguments, planned by a function of its own (a progress's
+  schools, sorted and filtered);
 - `SumOf` / `FlagList` / `ValueList` / `NowBetween`: small computed values with one SQL form
   beside their Python form;
 - `EditLock` / `FormLock`: what a form's status and window say (its lookups, or columns of a
@@ -42,6 +44,17 @@ class Column:
     """A stored column, read as it is."""
 
     name: str | None = None  # None: the field's python name
+    cents: bool = False  # a Decimal field whose column holds integer cents (exact sums)
+
+
+@dataclass(frozen=True)
+class Paged:
+    """A connection with arguments of its own over rows a root field defines (a progress's
+    schools): `plan(planner, key, field, nodes)` gives its ConnectionPlan (connections.py),
+    with the derived tables it reads; the root that hands the rows down adds those to its
+    statement (progress.py)."""
+
+    plan: Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -287,7 +300,7 @@ class Form:
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
             | WindowPart | EditLock | FormLock | Form | ViewRow | RuleRows | ValueList
             | NowBetween | Through | RowSql | JsonKey | LineWarnings | SelectRows | JsonObject
-            | JsonRows | OrConstant)
+            | JsonRows | OrConstant | Paged)
 
 
 @dataclass(frozen=True)

@@ -53,11 +53,20 @@ def gql_instant(text: str | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+def gql_utc_stamp(text: str | None) -> str | None:
+    """A stored time as gql/oversight/types.py _stamp prints it in a progress list's cursors."""
+    if text is None:
+        return None
+    value = datetime.fromisoformat(text)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
 # (name, function): what each connection the compiler reads through knows.
 FUNCTIONS: tuple[tuple[str, Any], ...] = (
     ("gql_base64", gql_base64), ("gql_shanghai", gql_shanghai),
     ("gql_datetime_json", gql_datetime_json), ("gql_minutes", gql_minutes),
-    ("gql_instant", gql_instant),
+    ("gql_instant", gql_instant), ("gql_utc_stamp", gql_utc_stamp),
 )
 
 

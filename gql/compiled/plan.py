@@ -45,6 +45,7 @@ from gql.compiled.declare import (
     Lookup,
     NowBetween,
     OrConstant,
+    Paged,
     Percent,
     Relation,
     RowSql,
@@ -104,7 +105,7 @@ class Rows:
 class Leaf:
     key: str
     # typename | global_id | scoped_id | column | through | sum | flags | percent | values |
-    # now_between | json (columns: the JSON column and its key)
+    # now_between | json (columns: the JSON column and its key) | connection
     kind: str
     column: str = ""  # a sum's: its JSON column, when it sums keys of one
     codec: str = ""  # text | int | bool | decimal | cents | datetime | enum
@@ -117,6 +118,7 @@ class Leaf:
     default: Any = None
     window_rows: tuple[Rows, ...] = ()  # an edit lock's: its window's (rows: its status's)
     element: str = ""  # line_warnings: its objects' type
+    connection: Any = None  # kind connection: a Paged field's ConnectionPlan
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,10 @@ class Planner:
         declared = sql.fields.get(python_name)
         if isinstance(declared, Form):
             return self.form(key, declared, gql_field, nodes, where)
+        if isinstance(declared, Paged):
+            if len(nodes) > 1 and any(n.arguments != nodes[0].arguments for n in nodes[1:]):
+                raise Fallback(f"{where}: merged with other arguments")
+            return Leaf(key, "connection", connection=declared.plan(self, key, gql_field, nodes))
         if gql_field.args:
             raise Fallback(f"{where} takes arguments")
         if name == "id" and sql.node:
@@ -267,7 +273,7 @@ class Planner:
                         **self.json_codec(gql_field, where))
         if isinstance(declared, Column):
             codec = self.codec(gql_field, where)
-            if self.cents and codec["codec"] == "decimal":
+            if (self.cents or declared.cents) and codec["codec"] == "decimal":
                 codec["codec"] = "cents"
             return Leaf(key, "column", column=declared.name or python_name, **codec)
         if isinstance(declared, RowSql):

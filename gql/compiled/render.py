@@ -78,6 +78,14 @@ class Dialect:
         """A stored time as models/clock.py beijing() prints it: `YYYY-MM-DD HH:MM`, Beijing."""
         raise NotImplementedError
 
+    def utc_stamp(self, expr: str) -> str:
+        """A stored time as gql/oversight/types.py _stamp prints it (UTC, microseconds)."""
+        raise NotImplementedError
+
+    def binary_text(self, expr: str) -> str:
+        """Text that compares and sorts by code point, as Python's str does."""
+        raise NotImplementedError
+
     def cents_text(self, expr: str) -> str:
         """Integer hundredths as the two-decimal text Decimal prints ("-0.05", "12.50")."""
         raise NotImplementedError
@@ -210,6 +218,10 @@ class Renderer:
             return render_line_warnings(self, leaf, alias)
         if leaf.kind == "typename":
             return f"'\"{checked(leaf.type_name)}\"'"
+        if leaf.kind == "connection":
+            from gql.compiled.connections import render_connection
+
+            return f"({render_connection(self, leaf.connection)})"
         if leaf.kind == "global_id":
             return self.global_id(leaf.type_name, f"{alias}.{leaf.column}")
         if leaf.kind == "json":
@@ -495,7 +507,8 @@ class Renderer:
         for source in plan.sources:
             pieces = {f"r{i}": self.rows(r) for i, r in enumerate(source.rows)}
             pieces.update({f"p{i}": self.param(v) for i, v in enumerate(source.values)})
-            select = source.select.format(**pieces)
+            text = source.select(self.dialect) if callable(source.select) else source.select
+            select = text.format(**pieces)
             parts.append(f"{checked(source.name)} AS MATERIALIZED ({select})")
         return "WITH " + ", ".join(parts) + " "
 

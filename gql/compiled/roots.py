@@ -23,10 +23,11 @@ from gql.nodes import db_id
 class Source:
     """A derived table the statement defines first (`WITH name AS (...)`), read by a
     declared type whose table is `name`. `select` is SQL text from the code in which
-    `{r0}`, `{r1}`... stand for the subqueries `rows` and `{p0}`... for bound `values`."""
+    `{r0}`, `{r1}`... stand for the subqueries `rows` and `{p0}`... for bound `values`; a
+    callable gives that text for the dialect (render.py Dialect) it is rendered in."""
 
     name: str
-    select: str
+    select: str | Callable[[Any], str]
     rows: tuple[Rows, ...] = ()
     values: tuple[Any, ...] = ()
 
@@ -241,6 +242,13 @@ def plan_performance_report(planner: Planner, key: str, field: GraphQLField,
     return plan(planner, key, field, nodes)
 
 
+def plan_declaration_progress(planner: Planner, key: str, field: GraphQLField,
+                              nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.progress import plan_declaration_progress as plan
+
+    return plan(planner, key, field, nodes)
+
+
 def object_type(field: GraphQLField) -> GraphQLObjectType:
     type_, _ = unwrap(field.type)
     if not isinstance(type_, GraphQLObjectType):
@@ -264,6 +272,7 @@ ROOTS: dict[str, RootHandler] = {
     "declaration": plan_declaration,
     "undertakingSums": plan_undertaking_sums,
     "performanceReport": plan_performance_report,
+    "declarationProgress": plan_declaration_progress,
 }
 
 

@@ -58,6 +58,12 @@ class Postgres(Dialect):
                 f" to_char(floor(abs(extract(epoch FROM {offset})) / 3600)::int, 'FM00') || ':' ||"
                 f" to_char((abs(extract(epoch FROM {offset}))::int % 3600) / 60, 'FM00'))")
 
+    def utc_stamp(self, expr: str) -> str:
+        return f"to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+
+    def binary_text(self, expr: str) -> str:
+        return f'({expr}) COLLATE "C"'  # UTF-8 bytes: code point order
+
     def greatest_known(self, a: str, b: str) -> str:
         return f"greatest({a}, {b})"  # NULLs are ignored
 

@@ -54,6 +54,12 @@ class Sqlite(Dialect):
     def minutes_text(self, expr: str) -> str:
         return f"gql_minutes({expr})"
 
+    def utc_stamp(self, expr: str) -> str:
+        return f"gql_utc_stamp({expr})"
+
+    def binary_text(self, expr: str) -> str:
+        return expr  # BINARY, SQLite's default: UTF-8 bytes, code point order
+
     def greatest_known(self, a: str, b: str) -> str:
         # max() is NULL when either is: the other one then, as greatest() does
         return f"coalesce(max({a}, {b}), {a}, {b})"

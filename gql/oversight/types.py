@@ -10,7 +10,15 @@ import strawberry
 from strawberry import relay
 
 from gql.catalog.types import TaskEntry
-from gql.compiled.declare import Column, Embedded, Percent, Relation, ScopedId, declare
+from gql.compiled.declare import (
+    Column,
+    Embedded,
+    Paged,
+    Percent,
+    Relation,
+    ScopedId,
+    declare,
+)
 from gql.context import Info
 from gql.declarations.types import Actor, actor_of
 from gql.errors import ApiError
@@ -47,6 +55,13 @@ class StatusCounts:
                    city_approved=c.by_status[s.CITY_APPROVED], returned=c.by_status[s.RETURNED],
                    accepted=c.by_status[s.ACCEPTED], total=c.total,
                    never_logged_in=c.never_logged_in)
+
+
+# What each field reads on the compiled path: the columns of models/oversight.py
+# status_counts_sql, in the row of the progress (or of one group) that embeds it.
+STATUS_COUNTS_SQL = declare("StatusCounts", None, columns=(
+    "not_started", "draft", "submitted", "city_approved", "returned", "accepted", "total",
+    "never_logged_in"))
 
 
 @strawberry.type(description="One school's progress in one campaign (its id names both).")
@@ -94,6 +109,18 @@ class GroupProgress:
     counts: StatusCounts
 
 
+# The compiled path's rows of a progress and of its groups: the derived tables that
+# gql/compiled/progress.py defines under these names, over models/oversight.py
+# SCHOOL_PROGRESS_SQL (the resolver path's own queries). A group's unit_id is its unit, the
+# campaign_id links the groups to their progress.
+PROGRESS_TABLE = "gql_progress"
+GROUP_PROGRESS_TABLE = "gql_group_progress"
+GROUP_PROGRESS_SQL = declare(
+    "GroupProgress", GROUP_PROGRESS_TABLE, id=ScopedId(("unit_id", "campaign_id")),
+    unit=Relation("Organization", local="unit_id", remote="id"), label=Column(),
+    counts=Embedded("StatusCounts"))
+
+
 @strawberry.enum(description="How to order the schools of a progress list.")
 class ProgressSort(StrEnum):
     NAME = "name"
@@ -123,6 +150,22 @@ SORT_KEYS: dict[ProgressSort, Callable[[oversight.SchoolProgress], tuple[Any, ..
     ProgressSort.LAST_CHANGE: lambda r: (_stamp(r.last_change_at), r.school.code, r.school.id),
     ProgressSort.LAST_LOGIN: lambda r: (_stamp(r.last_login_at), r.school.code, r.school.id),
 }
+# SORT_KEYS in SQL (the compiled path, gql/compiled/progress.py): per sort, the columns of a
+# school's row that its key is made of, each an int, a text, or a stamp (_stamp: text or
+# null, ordered as paginate_list orders None: first).
+SORT_SQL: dict[ProgressSort, tuple[tuple[str, str], ...]] = {
+    ProgressSort.NAME: (("name", "text"), ("code", "text"), ("id", "int")),
+    ProgressSort.CODE: (("code", "text"), ("id", "int")),
+    ProgressSort.STATUS: (("status_order", "int"), ("code", "text"), ("id", "int")),
+    ProgressSort.LAST_CHANGE: (("change_stamp", "stamp"), ("code", "text"), ("id", "int")),
+    ProgressSort.LAST_LOGIN: (("login_stamp", "stamp"), ("code", "text"), ("id", "int")),
+}
+
+
+def status_order_sql(status: str) -> str:
+    """_STATUS_ORDER of the status value `status` (SQL)."""
+    whens = " ".join(f"WHEN '{s.value}' THEN {i}" for s, i in _STATUS_ORDER.items())
+    return f"(CASE {status} {whens} END)"
 
 
 @strawberry.type(description="Where the declarations of a city, or of the province, stand.")
@@ -152,7 +195,7 @@ class Progress:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[SchoolProgress]:
-        rows = self.rows
+        rows = self.rows  # the compiled path's filters: schools_where_sql below (change both)
         if status is not None:
             rows = [r for r in rows if r.status is status]
         if statuses is not None:
@@ -167,6 +210,52 @@ class Progress:
         return paginate_list(rows, lambda r: SchoolProgress.of(r, self.campaign_id),
                              key=SORT_KEYS[sort], first=first, after=after, last=last,
                              before=before)
+
+
+def schools_where_sql(args: dict[str, Any], bind: Callable[[Any], str], r: str) -> list[str]:
+    """Progress.schools's filters in SQL (the compiled path), by GraphQL argument name, over
+    the school rows at `r` (models/oversight.py SCHOOL_PROGRESS_SQL's columns, the school's
+    name and code); `bind(value)` is a bound value's placeholder."""
+    where = []
+    if args.get("status") is not None:
+        where.append(f"{r}.status = {bind(args['status'].value)}")
+    if args.get("statuses") is not None:
+        among = ", ".join(bind(s.value) for s in args["statuses"])
+        where.append(f"{r}.status IN ({among})" if among else "1 = 0")
+    if args.get("notSubmitted") is not None:
+        among = ", ".join(bind(s.value) for s in sorted(NOT_SUBMITTED))
+        where.append(f"{'' if args['notSubmitted'] else 'NOT '}{r}.status IN ({among})")
+    if args.get("neverLoggedIn") is not None:
+        where.append(f"{'' if args['neverLoggedIn'] else 'NOT '}{r}.never_logged_in")
+    search = args.get("search")
+    if search and search.strip():  # `term in name`: replacing it changes the name
+        term = bind(search.strip())
+        where.append(f"(replace({r}.name, {term}, '') <> {r}.name OR"
+                     f" substr({r}.code, 1, length({term})) = {term})")
+    return where
+
+
+# A school's row in a compiled progress list (gql/compiled/progress.py): its id, the
+# campaign_id (its global id is theirs, as SchoolProgress.of composes it),
+# SCHOOL_PROGRESS_SQL's columns and never_logged_in.
+SCHOOL_PROGRESS_SQL = declare(
+    "SchoolProgress", None, each={"_id": ScopedId(("id", "campaign_id"))},  # relay's NodeID
+    school=Relation("Organization", local="id", remote="id"),
+    columns=("status", "item_count", "last_change_at", "last_login_at", "never_logged_in"),
+    funding_total=Column("funding_cents", cents=True))
+
+
+def _plan_schools(*args: Any) -> Any:
+    from gql.compiled.progress import plan_schools
+
+    return plan_schools(*args)
+
+
+PROGRESS_SQL = declare(
+    "Progress", PROGRESS_TABLE, counts=Embedded("StatusCounts"), schools=Paged(_plan_schools),
+    # by the unit's code, as declaration_progress sorts them
+    groups=Relation("GroupProgress", local="campaign_id", remote="campaign_id", many=True,
+                    order=("unit__code",)))
 
 
 @strawberry.type(description="Sums of one group (a city-level unit, the province's directly"
