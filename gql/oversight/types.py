@@ -239,7 +239,7 @@ def schools_where_sql(args: dict[str, Any], bind: Callable[[Any], str], r: str) 
 # campaign_id (its global id is theirs, as SchoolProgress.of composes it),
 # SCHOOL_PROGRESS_SQL's columns and never_logged_in.
 SCHOOL_PROGRESS_SQL = declare(
-    "SchoolProgress", None, each={"_id": ScopedId(("id", "campaign_id"))},  # relay's NodeID
+    "SchoolProgress", None, id=ScopedId(("id", "campaign_id")),  # relay's NodeID (its `_id`)
     school=Relation("Organization", local="id", remote="id"),
     columns=("status", "item_count", "last_change_at", "last_login_at", "never_logged_in"),
     funding_total=Column("funding_cents", cents=True))
