@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from tortoise import connections
 from tortoise.models import Model
 
 from models import Declaration, Organization, TaskEntry, Undertaking, User
 from models.bulk import insert_rows, insert_values, insertable
 from models.catalog import Campaign, ReportingRound
 from models.clock import now_utc
+from models.database import analyze
 from models.declaration import DeclarationStatus
 from models.enums import OrgKind, Role, SchoolType, TaskLevel
 from models.performance import PerformanceEntry, PerformanceReport
@@ -73,14 +73,6 @@ async def _fast(model: type[Model], rows: list[dict[str, Any]]) -> None:
              for n, f in zip(names, fields, strict=True)] for row in rows[start:start + 20_000]])
 
 
-async def analyze() -> None:
-    """Planner statistics, as a database in service has them (PostgreSQL's autovacuum
-    analyzes a table once enough of it changed; SQLite's are made by ANALYZE): freshly
-    bulk-loaded tables have none, and the planner then guesses a campaign's 15,000
-    undertakings to be 48, and joins the wrong way round."""
-    await connections.get("default").execute_script("ANALYZE")
-
-
 async def build(count: int, password_hash: str, *, reports: bool = True) -> Sizes:
     """Add `count` schools (605 per scale) with their accounts, undertakings, declarations
     and reports to a migrated database; `password_hash` opens every school account."""
@@ -119,7 +111,7 @@ async def build(count: int, password_hash: str, *, reports: bool = True) -> Size
     lines = await PerformanceEntry.filter(report__organization_id__in=[
         s.id for s in schools]).count()
     city = max(cities, key=lambda c: sum(1 for s in schools if s.parent_id == c.id))
-    await analyze()
+    await analyze()  # as a database in service has them
     return Sizes(schools=len(schools), undertakings=len(undertakings), report_lines=lines,
                  campaign_id=campaign.id, city_code=city.code, school_code=schools[1].code)
 

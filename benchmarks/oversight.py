@@ -26,14 +26,14 @@ from decimal import Decimal
 os.environ.setdefault("INSECURE_FAST_PASSWORD_HASHING", "1")
 
 import httpx
-from tortoise import Tortoise, connections
+from tortoise import Tortoise
 
 from gql.app import create_app
 from gql.settings import Settings
 from models import Declaration, Organization, TaskEntry, Undertaking, User
 from models.accounts import reset_password
 from models.config import tortoise_config
-from models.database import migrate_database
+from models.database import analyze, migrate_database
 from models.declaration import DeclarationStatus
 from models.enums import OrgKind, SchoolType, TaskLevel
 from models.seeding import seed_if_empty
@@ -132,10 +132,7 @@ async def main() -> None:
     try:
         started = time.perf_counter()
         await build(args.schools)
-        # planner statistics, as a database in service has them (benchmarks/data.py analyze):
-        # without them PostgreSQL guesses one row per subquery and joins the compiled
-        # progress's per-school sums in a nested loop (10 s for 2,000 schools)
-        await connections.get("default").execute_script("ANALYZE")
+        await analyze()  # planner statistics, as a database in service has them
         built = time.perf_counter() - started
         undertakings = await Undertaking.all().count()
         results = await measure(args.runs)

@@ -23,6 +23,17 @@ async def migrate_database(db_url: str) -> None:
         await Tortoise.close_connections()
 
 
+async def analyze() -> None:
+    """Planner statistics for rows just loaded in bulk. A database in service has them
+    (PostgreSQL's autovacuum analyzes a table once enough of it changed, within a minute or
+    so; SQLite's are made by ANALYZE); until then the planner guesses (a campaign's 15,000
+    undertakings as 48, one row per subquery) and joins the wrong way round: the compiled
+    progress of 2,000 freshly imported schools took 8.7 s on PostgreSQL, 28 ms analyzed."""
+    from tortoise import connections
+
+    await connections.get("default").execute_script("ANALYZE")
+
+
 async def pending_migrations() -> list[str]:
     """The migrations of models/migrations the database has not applied (by name)."""
     import pkgutil

@@ -30,7 +30,7 @@ from models import audit, initial_passwords
 from models.account import User
 from models.audit import Entry, Kind
 from models.config import tortoise_config
-from models.database import is_unavailable, migrate_database
+from models.database import analyze, is_unavailable, migrate_database
 from models.enums import CityCategory, OrgKind, SchoolType
 from models.errors import Code, DomainError
 from models.org import Organization, validate_school_code
@@ -474,7 +474,9 @@ async def import_organizations(rows_source: Path | Table, *, dry_run: bool = Fal
                                    if c.action != "unchanged"][:500]},
                 detail={"source": report.source, "created": report.created,
                         "updated": report.updated, "unchanged": report.unchanged}))
-        return report
+    if report.ok and report.created:
+        await analyze()  # the new schools are read at once: the dashboards poll them
+    return report
 
 
 @dataclass

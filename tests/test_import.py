@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from openpyxl import Workbook
+from tortoise import connections
 
 from models.account import InitialCredential, User
 from models.enums import CityCategory, OrgKind, Role, SchoolType
@@ -383,3 +384,27 @@ def test_cli_waits_for_a_saving_server_and_says_when_it_stays_busy(tmp_path: Pat
     code, output = cli_while_locked(25)
     assert code == 3, output
     assert "数据库正忙" in output and "Traceback" not in output, output
+
+
+async def test_an_import_that_adds_schools_leaves_planner_statistics(db: None, tmp_path: Path
+                                                                     ) -> None:
+    """models/database.py analyze: a freshly imported province is read at once (the
+    dashboards poll it), before PostgreSQL's autovacuum would have analyzed it."""
+    client = connections.get("default")
+    if client.capabilities.dialect == "postgres":  # the planner's row count of the table
+        statistics = "SELECT reltuples::int FROM pg_class WHERE relname = 'organization'"
+    else:
+        await client.execute_script("DROP TABLE IF EXISTS sqlite_stat1")
+        statistics = "SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = 'organization'"
+
+    async def planned() -> int | None:
+        try:
+            _, rows = await client.execute_query(statistics)
+        except Exception:  # SQLite: no statistics table at all
+            return None
+        return int(rows[0][0]) if rows else None
+
+    assert await planned() != await Organization.all().count() + 8
+    report = await import_organizations(write_csv(tmp_path / "schools.csv", SCHOOLS))
+    assert report.ok and report.created == 8
+    assert await planned() == await Organization.all().count()
