@@ -19,6 +19,12 @@ def placeholder(number: int, postgres: bool) -> str:
     return f"${number}" if postgres else f"?{number}"
 
 
+def logged(statement: str, values: list[Any]) -> None:
+    """A statement sent past the ORM, in the ORM's statement log all the same."""
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%s: %s", statement, values)
+
+
 async def fetch_rows(statement: str, values: list[Any]) -> Sequence[Any]:
     """The rows of a hand-written SELECT on the ORM's connection. On asyncpg it goes to a
     pool connection directly: the ORM's execute_query upper-cases a copy of the whole
@@ -30,7 +36,6 @@ async def fetch_rows(statement: str, values: list[Any]) -> Sequence[Any]:
     if pool is None:
         _, rows = await client.execute_query(statement, values)
         return rows
-    if log.isEnabledFor(logging.DEBUG):
-        log.debug("%s: %s", statement, values)
+    logged(statement, values)
     async with pool.acquire() as connection:
         return await connection.fetch(statement, *values)

@@ -19,7 +19,6 @@ file replaced under a new ORM connection) never reads through a stale one.
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -29,11 +28,9 @@ from tortoise import connections
 from tortoise.backends.sqlite.client import SqliteClient
 
 from gql.compiled.functions import register_sync
+from models.raw_sql import logged
 
 INLINE_BELOW_S = 0.001
-
-# The ORM's statement log: what is read here is logged where every other statement is.
-log = logging.getLogger("tortoise.db_client")
 
 _readers: WeakKeyDictionary[Any, sqlite3.Connection] = WeakKeyDictionary()
 _trace: Callable[[str], None] | None = None
@@ -71,6 +68,5 @@ def reader() -> sqlite3.Connection | None:
 
 def fetch(connection: sqlite3.Connection, sql: str, params: list[Any]) -> list[Any]:
     """The statement's rows, here and now."""
-    if log.isEnabledFor(logging.DEBUG):
-        log.debug("%s: %s", sql, params)
+    logged(sql, params)
     return connection.execute(sql, params).fetchall()
