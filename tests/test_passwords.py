@@ -68,6 +68,16 @@ async def test_hashing_never_runs_on_more_threads_than_cores(
     assert peak == min(cores, 24), peak
 
 
+async def test_hashing_threads_yield_the_cores_to_the_event_loop() -> None:
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    loop = asyncio.get_running_loop()
+    hashing = await loop.run_in_executor(passwords._pool(), niceness)
+    assert hashing == min(19, niceness() + passwords.HASHING_NICENESS)
+    assert hashing > niceness()
+
+
 def test_server_parameters_are_owasps_argon2id() -> None:
     env = {k: v for k, v in os.environ.items() if k != "INSECURE_FAST_PASSWORD_HASHING"}
     code = ("from models.passwords import _hasher as h; "
