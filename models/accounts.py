@@ -9,7 +9,14 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from models import audit, initial_passwords, object_history, password_policy, throttle
+from models import (
+    audit,
+    fixed_statements,
+    initial_passwords,
+    object_history,
+    password_policy,
+    throttle,
+)
 from models.account import AccessToken, User
 from models.clock import now_utc
 from models.enums import ROLE_OF_KIND, OrgKind, Role
@@ -63,10 +70,10 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
         user.password_hash) else {}
     cleared = {"failures_cleared_at": now, "locked_until": None, "last_login_at": now, **fresh}
     async with in_transaction():
-        await User.filter(id=user.id).update(**cleared)
-        opened = await AccessToken.create(user=user, token_hash=digest(token),
-                                          expires_at=expires_at, last_seen_at=now,
-                                          client_address=client)
+        await fixed_statements.update(User, {"id": user.id}, cleared)
+        opened = await fixed_statements.insert(AccessToken(
+            user=user, token_hash=digest(token), expires_at=expires_at, last_seen_at=now,
+            client_address=client))
         await throttle.settle(attempt, "ok", success=True)
     for name, value in cleared.items():  # as written: not read back
         setattr(user, name, value)

@@ -29,6 +29,7 @@ from typing import Any
 from tortoise import connections, fields
 from tortoise.models import Model
 
+from models import fixed_statements
 from models.clock import now_utc
 from models.transaction import within_transaction
 
@@ -246,8 +247,9 @@ async def append(entry: Entry) -> AuditRecord:
         # The head as this process last wrote it is moved on only if it is still the head
         # (another process, or a rolled-back transaction, may have moved it): one statement
         # where reading it first made two. Under the chain's lock, so nobody moves it now.
-        moved = head is not None and await AuditHead.filter(
-            id=1, seq=head[0], hash=head[1]).update(seq=record.seq, hash=record.hash) == 1
+        moved = head is not None and await fixed_statements.update(
+            AuditHead, {"id": 1, "seq": head[0], "hash": head[1]},
+            {"seq": record.seq, "hash": record.hash}) == 1
         if not moved:
             found = await AuditHead.get_or_none(id=1)
             record = _record(entry, (found.seq, found.hash) if found else None)
@@ -255,6 +257,6 @@ async def append(entry: Entry) -> AuditRecord:
                 await AuditHead.create(id=1, seq=record.seq, hash=record.hash)
             else:
                 await AuditHead.filter(id=1).update(seq=record.seq, hash=record.hash)
-        await record.save()
+        await fixed_statements.insert(record)
     _remember_head((record.seq, record.hash))
     return record

@@ -11,6 +11,7 @@ whatever transaction the caller holds. Both SQLite (3.24+) and PostgreSQL know t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from pypika_tortoise.terms import Parameter
@@ -53,12 +54,28 @@ async def insert_values(model: type[Model], names: Sequence[str],
     per_statement = max(1, MAX_PARAMETERS // width)
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
-        # All rows in one call: each call of the builder copies the whole query.
-        query = db.query_class.into(meta.basetable).columns(*columns).insert(
-            *[tuple(Parameter(idx=r * width + i + 1) for i in range(width))
-              for r in range(len(chunk))])
-        if update:
-            query = query.on_conflict(*conflict)
-            for name in update:
-                query = query.do_update(meta.fields_db_projection[name])
-        await db.execute_query(query.get_sql(), [v for row in chunk for v in row])
+        sql = insert_sql(model, builder(db), tuple(columns), len(chunk), tuple(conflict),
+                         tuple(meta.fields_db_projection[name] for name in update))
+        await db.execute_query(sql, [v for row in chunk for v in row])
+
+
+def builder(db: Any) -> Any:
+    """The connection's dialect's query class: what the statements below are built with,
+    and a key of their caches."""
+    return db.query_class
+
+
+@lru_cache(maxsize=256)
+def insert_sql(model: type[Model], query_class: Any, columns: tuple[str, ...], count: int,
+               conflict: tuple[str, ...] = (), update: tuple[str, ...] = ()) -> str:
+    """The INSERT of `count` rows of `columns` (upserting `update` on a `conflict`), in the
+    dialect of `query_class`: built once per shape, since the builder copies the whole query
+    at each step (a form's ten rows took as long to build as to write)."""
+    width = len(columns)
+    query = query_class.into(model._meta.basetable).columns(*columns).insert(
+        *[tuple(Parameter(idx=r * width + i + 1) for i in range(width)) for r in range(count)])
+    if update:
+        query = query.on_conflict(*conflict)
+        for column in update:
+            query = query.do_update(column)
+    return str(query.get_sql())

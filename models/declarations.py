@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from models import audit, object_history, status_feed
+from models import audit, fixed_statements, object_history, status_feed
 from models.amounts import check_quantity, parse_funding, snapshot
 from models.bulk import insert_rows
 from models.catalog import Campaign, TaskEntry
@@ -62,7 +62,8 @@ def window_of(campaign: Campaign, extension: Extension | None, now: datetime) ->
 
 
 async def window_for(org_id: int, campaign: Campaign) -> Window:
-    extension = await Extension.get_or_none(campaign_id=campaign.id, organization_id=org_id)
+    extension = await fixed_statements.first(Extension, campaign_id=campaign.id,
+                                             organization_id=org_id)
     window = window_of(campaign, extension, now_utc())
     _window_seen.set(((org_id, campaign.id), window))
     return window
@@ -118,7 +119,8 @@ def eligibility_error(org: Organization, item: TaskEntry) -> DomainError | None:
 
 
 async def _declaration(org_id: int, campaign_id: int) -> Declaration | None:
-    return await Declaration.get_or_none(organization_id=org_id, campaign_id=campaign_id)
+    return await fixed_statements.first(Declaration, organization_id=org_id,
+                                        campaign_id=campaign_id)
 
 
 def current_status(declaration: Declaration | None) -> DeclarationStatus:

@@ -21,6 +21,7 @@ from typing import Any
 
 from tortoise import connections
 
+from models import fixed_statements
 from models.account import LoginAttempt, User
 from models.clock import beijing
 from models.errors import Code, DomainError
@@ -37,13 +38,15 @@ REFUSED = ("locked",)
 
 async def start(username: str, user: User | None, client: str | None) -> LoginAttempt:
     """Journal an attempt (login or changePassword) before anything is checked."""
-    return await LoginAttempt.create(username=username[:64], user=user, success=False,
-                                     reason="checking", client_address=client)
+    return await fixed_statements.insert(LoginAttempt(
+        username=username[:64], user=user, success=False, reason="checking",
+        client_address=client))
 
 
 async def settle(attempt: LoginAttempt, reason: str, *, success: bool = False) -> None:
     attempt.reason, attempt.success = reason, success
-    await attempt.save(update_fields=["reason", "success"])
+    await fixed_statements.update(LoginAttempt, {"id": attempt.id},
+                                  {"reason": reason, "success": success})
 
 
 async def refusal(attempt: LoginAttempt, user: User | None, now: datetime, *,

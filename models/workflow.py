@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
-from models import audit
+from models import audit, fixed_statements
 from models.catalog import Campaign
 from models.clock import beijing, now_utc
 from models.declaration import DeclarationAction, DeclarationStatus
@@ -118,7 +118,7 @@ async def claim(model: type[M], keys: dict[str, Any], version: int, **changes: A
     conflict = DomainError(Code.CONFLICT, CONFLICT_MESSAGE, "version")
     if version == 0:
         try:
-            return await model.create(**keys, version=1, **changes)
+            return await fixed_statements.insert(model(**keys, version=1, **changes))
         except IntegrityError as exc:
             raise conflict from exc
     # UPDATE ... RETURNING: the row as it now is, in the same statement (SQLite >= 3.35).
@@ -232,7 +232,7 @@ class Flow(Generic[M]):
 
     async def current(self) -> tuple[DeclarationStatus, int]:
         """The stored status and version (NOT_STARTED and 0 before anything is saved)."""
-        row = await self.model.get_or_none(**self.keys)
+        row = await fixed_statements.first(self.model, **self.keys)
         if row is None:
             return S.NOT_STARTED, 0
         return row.status, row.version  # type: ignore[attr-defined]
@@ -273,9 +273,9 @@ class Flow(Generic[M]):
             claimed = await claim(self.model, self.keys, version, status=to, **times,
                                   **changes)
             fields: dict[str, Any] = {self.event_fk: claimed}
-            event = await self.event.create(**fields, action=action, from_status=status,
-                                            to_status=to, reason=reason, actor_id=actor_id,
-                                            at=at)
+            event = await fixed_statements.insert(self.event(
+                **fields, action=action, from_status=status, to_status=to, reason=reason,
+                actor_id=actor_id, at=at))
             audit.note(f"{self.model.__name__} {self.keys}",
                        {"status": status, "version": version},
                        {"status": to, "version": version + 1})

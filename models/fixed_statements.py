@@ -1,0 +1,96 @@
+"""Statements of a fixed shape on the hot paths (a login, a form's save and submit, the
+operation log's record), their SQL built once per dialect and shape by the ORM's own query
+builder and kept as text.
+
+The ORM builds every statement anew: filters resolved against the model, a pypika tree,
+rendered to text. For a lookup by key that is ~100 us of the event loop's time, more than
+SQLite takes to run it, and a rush of schools runs thousands of them. The SQL here is the
+same the ORM would send (its builder, its placeholders), values go through the fields' own
+`to_db_value` and rows through the model's `_init_from_db`, exactly as the ORM's queries
+do; only the building is done once. Each runs on whatever connection the ORM would choose
+(the caller's transaction included) and is logged where the ORM logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from pypika_tortoise.terms import Parameter
+from tortoise.models import Model
+
+from models.bulk import builder, insert_sql, insertable
+
+M = TypeVar("M", bound=Model)
+
+
+def _column(model: type[Model], name: str) -> str:
+    return model._meta.fields_db_projection[name]
+
+
+def _db_values(model: type[Model], values: Mapping[str, Any]) -> list[Any]:
+    fields = model._meta.fields_map
+    return [fields[name].to_db_value(value, model) for name, value in values.items()]
+
+
+@lru_cache(maxsize=256)
+def _select_sql(model: type[Model], query_class: Any, keys: tuple[str, ...]) -> str:
+    meta = model._meta
+    table = meta.basetable
+    query = query_class.from_(table).select(
+        *[table[column] for column in meta.fields_db_projection.values()])
+    for index, key in enumerate(keys):
+        query = query.where(table[_column(model, key)] == Parameter(idx=index + 1))
+    return query.limit(1).get_sql()
+
+
+async def first(model: type[M], **equals: Any) -> M | None:
+    """The row whose fields equal `equals` (a unique key's: at most one), or None; like
+    `model.get_or_none(**equals)` for plain fields (no lookups, no None)."""
+    db = model._choose_db()
+    sql = _select_sql(model, builder(db), tuple(equals))
+    _, rows = await db.execute_query(sql, _db_values(model, equals))
+    return model._init_from_db(**rows[0]) if rows else None
+
+
+@lru_cache(maxsize=256)
+def _update_sql(model: type[Model], query_class: Any, names: tuple[str, ...],
+                keys: tuple[str, ...]) -> str:
+    table = model._meta.basetable
+    query = query_class.update(table)
+    for index, name in enumerate(names):
+        query = query.set(_column(model, name), Parameter(idx=index + 1))
+    for index, key in enumerate(keys):
+        query = query.where(table[_column(model, key)] == Parameter(idx=len(names) + index + 1))
+    return query.get_sql()
+
+
+async def update(model: type[Model], where: Mapping[str, Any], values: Mapping[str, Any]
+                 ) -> int:
+    """`model.filter(**where).update(**values)` for plain fields: the rows changed."""
+    db = model._choose_db(for_write=True)
+    sql = _update_sql(model, builder(db), tuple(values), tuple(where))
+    changed, _ = await db.execute_query(sql, [*_db_values(model, values),
+                                              *_db_values(model, where)])
+    return int(changed)
+
+
+async def insert(instance: M) -> M:
+    """Write an unsaved instance as one INSERT, its generated key set on it: what
+    `instance.save()` does for a new row (defaults and auto_now stamps from the fields)."""
+    model = type(instance)
+    meta = model._meta
+    names = insertable(model)
+    db = model._choose_db(for_write=True)
+    postgres = db.capabilities.dialect == "postgres"
+    sql = insert_sql(model, builder(db), tuple(meta.fields_db_projection[n] for n in names), 1)
+    values = [meta.fields_map[n].to_db_value(getattr(instance, n), instance) for n in names]
+    if postgres:
+        row = await db.execute_insert(f"{sql} RETURNING {meta.db_pk_column}", values)
+        key = row[0]
+    else:
+        key = await db.execute_insert(sql, values)
+    setattr(instance, meta.pk_attr, key)
+    instance._saved_in_db = True
+    return instance
