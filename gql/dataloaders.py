@@ -27,6 +27,7 @@ from models import (
     TaskEntry,
     Undertaking,
     User,
+    fixed_statements,
 )
 from models.catalog import NEWEST_FIRST
 from models.performance import (
@@ -157,7 +158,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
         return [groups.get(k, []) for k in keys]
 
     async def load_campaigns_by_code(keys: list[str]) -> list[Campaign | None]:
-        rows = await Campaign.all().order_by(*NEWEST_FIRST)
+        rows = await fixed_statements.every(Campaign, *NEWEST_FIRST)
         by_code = {c.code: c for c in rows}
         return [by_code.get(k) if k else (rows[0] if rows else None) for k in keys]
 

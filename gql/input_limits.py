@@ -15,6 +15,7 @@ looked up and has a business rule of its own (`targetUnit`: INVALID_VALUE) is le
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -87,6 +88,11 @@ def max_length(name: str, type_name: str = "String") -> int:
     """The cap of a string sent as argument or input field `name`."""
     if name in MAX_LENGTH:
         return MAX_LENGTH[name]
+    return _cap_by_suffix(name, type_name)
+
+
+@functools.lru_cache(maxsize=1024)  # a schema's few names, asked for every string sent
+def _cap_by_suffix(name: str, type_name: str) -> int:
     for suffix, cap in SUFFIXES:
         if name.endswith(suffix):
             return cap

@@ -46,7 +46,8 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
     is journalled with its client address.
     """
     now = now_utc()
-    user = await User.get_or_none(username=username.strip()[:64]).select_related("organization")
+    user = await fixed_statements.first_with(User, "organization",
+                                             username=username.strip()[:64])
     attempt = await throttle.start(username.strip(), user, client)
     if (refused := await throttle.refusal(attempt, user, now, counting_this=False)):
         await throttle.settle(attempt, "locked")

@@ -17,12 +17,21 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from pypika_tortoise.enums import Order
 from pypika_tortoise.terms import Parameter
+from tortoise.fields.relational import ForeignKeyFieldInstance
 from tortoise.models import Model
 
 from models.bulk import builder, insert_sql, insertable
+from models.raw_sql import placeholder
 
 M = TypeVar("M", bound=Model)
+
+
+def _related(model: type[Model], name: str) -> type[Model]:
+    field = model._meta.fields_map[name]
+    assert isinstance(field, ForeignKeyFieldInstance), name
+    return field.related_model
 
 
 def _column(model: type[Model], name: str) -> str:
@@ -42,7 +51,7 @@ def _select_sql(model: type[Model], query_class: Any, keys: tuple[str, ...]) -> 
         *[table[column] for column in meta.fields_db_projection.values()])
     for index, key in enumerate(keys):
         query = query.where(table[_column(model, key)] == Parameter(idx=index + 1))
-    return query.limit(1).get_sql()
+    return str(query.limit(1).get_sql())
 
 
 async def first(model: type[M], **equals: Any) -> M | None:
@@ -54,6 +63,61 @@ async def first(model: type[M], **equals: Any) -> M | None:
     return model._init_from_db(**rows[0]) if rows else None
 
 
+@lru_cache(maxsize=64)
+def _every_sql(model: type[Model], query_class: Any, order: tuple[str, ...]) -> str:
+    meta = model._meta
+    table = meta.basetable
+    query = query_class.from_(table).select(
+        *[table[column] for column in meta.fields_db_projection.values()])
+    for name in order:
+        query = query.orderby(table[_column(model, name.lstrip("-"))],
+                              order=Order.desc if name.startswith("-") else Order.asc)
+    return str(query.get_sql())
+
+
+async def every(model: type[M], *order: str) -> list[M]:
+    """All rows of a small table in `order` (field names, "-" for descending): like
+    `model.all().order_by(*order)`."""
+    db = model._choose_db()
+    _, rows = await db.execute_query(_every_sql(model, builder(db), order))
+    return [model._init_from_db(**row) for row in rows]
+
+
+@lru_cache(maxsize=64)
+def _joined_sql(model: type[Model], related: str, keys: tuple[str, ...], postgres: bool
+                ) -> str:
+    meta = model._meta
+    other = _related(model, related)
+    mine = ", ".join(f'a."{c}"' for c in meta.fields_db_projection.values())
+    theirs = ", ".join(f'b."{c}" AS "{related}.{c}"'
+                       for c in other._meta.fields_db_projection.values())
+    where = " AND ".join(f'a."{_column(model, key)}" = {placeholder(i + 1, postgres)}'
+                         for i, key in enumerate(keys))
+    return (f'SELECT {mine}, {theirs} FROM "{meta.db_table}" a LEFT JOIN '
+            f'"{other._meta.db_table}" b ON b."{other._meta.db_pk_column}" = '
+            f'a."{_column(model, related + "_id")}" WHERE {where} LIMIT 1')
+
+
+async def first_with(model: type[M], related: str, **equals: Any) -> M | None:
+    """`first`, with the row its foreign key `related` names read in the same statement
+    and set on it: like `model.get_or_none(**equals).select_related(related)`."""
+    db = model._choose_db()
+    postgres = db.capabilities.dialect == "postgres"
+    _, rows = await db.execute_query(_joined_sql(model, related, tuple(equals), postgres),
+                                     _db_values(model, equals))
+    if not rows:
+        return None
+    row = dict(rows[0])
+    prefix = f"{related}."
+    theirs = {k[len(prefix):]: row.pop(k) for k in list(row) if k.startswith(prefix)}
+    found = model._init_from_db(**row)
+    other = _related(model, related)
+    key = theirs.get(other._meta.db_pk_column)
+    object.__setattr__(found, f"_{related}", None if key is None else
+                       other._init_from_db(**theirs))
+    return found
+
+
 @lru_cache(maxsize=256)
 def _update_sql(model: type[Model], query_class: Any, names: tuple[str, ...],
                 keys: tuple[str, ...]) -> str:
@@ -63,7 +127,7 @@ def _update_sql(model: type[Model], query_class: Any, names: tuple[str, ...],
         query = query.set(_column(model, name), Parameter(idx=index + 1))
     for index, key in enumerate(keys):
         query = query.where(table[_column(model, key)] == Parameter(idx=len(names) + index + 1))
-    return query.get_sql()
+    return str(query.get_sql())
 
 
 async def update(model: type[Model], where: Mapping[str, Any], values: Mapping[str, Any]
