@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from models import audit, fixed_statements, object_history, status_feed
 from models.amounts import check_quantity, parse_funding, snapshot
-from models.bulk import insert_rows
+from models.bulk import insert_fields, insert_rows
 from models.catalog import Campaign, TaskEntry
 from models.clock import now_utc
 from models.declaration import (
@@ -186,13 +186,13 @@ async def _write_rows(declaration: Declaration, org: Organization,
     changed rows, one delete of the removed ones, one insert of their history."""
     upserts: list[Undertaking] = []
     removed: list[int] = []
-    history: list[UndertakingChange] = []
+    history: list[dict[str, Any]] = []  # UndertakingChange rows
 
     def change(item: TaskEntry, action: RowAction, before: dict[str, Any] | None,
                after: dict[str, Any] | None) -> None:
-        history.append(UndertakingChange(declaration_id=declaration.id, item_id=item.id,
-                                         action=action, before=before, after=after,
-                                         actor_id=actor_id, at=at))
+        history.append({"declaration_id": declaration.id, "item_id": item.id,
+                        "action": action, "before": before, "after": after,
+                        "actor_id": actor_id, "at": at})
         audit.note(f"item {item.number} of {org.code}", before, after)
 
     for item, row, amounts in plan:
@@ -222,7 +222,7 @@ async def _write_rows(declaration: Declaration, org: Organization,
     # The unique (organisation, item) key finds the existing rows: no select per row.
     await insert_rows(upserts, conflict=("organization_id", "item_id"),
                       update=("quantity", *FUNDING_SOURCES, "withdrawn_at", "updated_at"))
-    await insert_rows(history)
+    await insert_fields(UndertakingChange, history)
     await _recheck_items(org, [item for item, row, _ in plan if not row.remove])
 
 
