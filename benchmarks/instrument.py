@@ -43,13 +43,16 @@ async def start_orm(url: str) -> None:
     """The ORM on `url` as the server configures it, with statement counting."""
     config = tortoise_config(url)
     connection = config["connections"]["default"]
-    if isinstance(connection, dict):  # asyncpg: the server's own pool settings, counted
+    if isinstance(connection, dict) and "asyncpg" in connection["engine"]:
+        # the server's own pool settings, counted
         connection["credentials"]["connection_class"] = CountingConnection
     await Tortoise.init(config=config, _enable_global_fallback=True)
     client = connections.get("default")
     await client.execute_query("SELECT 1")
     if client.capabilities.dialect == "sqlite":
         await client._connection.set_trace_callback(Statements.seen)
+        if client.reader is not None:  # the reads' own (models/sqlite_client.py)
+            await client.reader.set_trace_callback(Statements.seen)
         # and the fast lane's own read-only connection (gql/compiled/inline_sqlite.py)
         inline_sqlite.set_trace_callback(Statements.seen)
 

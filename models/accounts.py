@@ -25,6 +25,7 @@ from models.object_history import HistoryEvent, user_subject
 from models.org import Organization
 from models.passwords import hash_password, hash_password_sync, needs_rehash, verify_password
 from models.sessions import Session, digest, end_sessions, session_of_login, token_ttl
+from models.transaction import write_transaction
 
 # Verified against when the user name is unknown, so that both answers take as long.
 _DUMMY_HASH = hash_password_sync("not-a-real-password-0")
@@ -70,7 +71,9 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
     fresh = {"password_hash": await hash_password(password)} if needs_rehash(
         user.password_hash) else {}
     cleared = {"failures_cleared_at": now, "locked_until": None, "last_login_at": now, **fresh}
-    async with in_transaction():
+    # BEGIN IMMEDIATE on SQLite (write_transaction): the ORM's own deferred BEGIN is two
+    # round trips to the driver, and a login rush queues on the write lock.
+    async with write_transaction():
         await fixed_statements.update(User, {"id": user.id}, cleared)
         opened = await fixed_statements.insert(AccessToken(
             user=user, token_hash=digest(token), expires_at=expires_at, last_seen_at=now,
@@ -108,7 +111,7 @@ async def change_password(user_id: int, token_id: int, old: str, new: str,
     password_policy.check_strength(user.username, new)
     await password_policy.check_not_reused(user, new)
     new_hash = await hash_password(new)
-    async with in_transaction():
+    async with write_transaction():
         await password_policy.retire(user, now)
         user.password_hash = new_hash
         user.must_change_password = False

@@ -41,8 +41,17 @@ async def keep_session(connection: Any) -> None:
 SERVER_SETTINGS = {"jit": "off"}
 
 
+SQLITE_ENGINE = "models.sqlite_client"  # the ORM's, with a connection for reads beside it
+
+
 def connection_config(db_url: str) -> str | dict[str, Any]:
-    """The ORM's connection for a URL; on asyncpg with the pool's reset replaced."""
+    """The ORM's connection for a URL; on asyncpg with the pool's reset replaced, on SQLite
+    with its reads outside transactions on a connection of their own."""
+    if db_url.startswith("sqlite://"):
+        config = expand_db_url(db_url)
+        if config["engine"] == "tortoise.backends.sqlite":
+            config["engine"] = SQLITE_ENGINE
+        return config
     if not db_url.startswith(("postgres://", "asyncpg://")):
         return db_url
     config = expand_db_url(db_url)

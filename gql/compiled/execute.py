@@ -157,6 +157,10 @@ async def prepared(params: tuple[Any, ...]) -> list[Any]:
     if client.capabilities.dialect == "sqlite":
         async with client.acquire_connection() as connection:
             await register(connection)
+        # and the one reads outside a transaction go to (models/sqlite_client.py)
+        reader = getattr(client, "reader", None)
+        if reader is not None:
+            await register(reader)
     return bound(params)
 
 

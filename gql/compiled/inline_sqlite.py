@@ -25,6 +25,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.backends.sqlite.client import SqliteClient
 
 from gql.compiled.functions import register_sync
@@ -49,7 +50,8 @@ def reader() -> sqlite3.Connection | None:
     """The read-only connection beside the ORM's, or None when there is none to use: not
     SQLite, an in-memory database, inside a transaction, or not connected yet."""
     client = connections.get("default")
-    if type(client) is not SqliteClient or client.filename == ":memory:":
+    if (not isinstance(client, SqliteClient) or isinstance(client, TransactionalDBClient)
+            or client.filename == ":memory:"):
         return None
     orm_connection = client._connection
     if orm_connection is None:
