@@ -139,10 +139,11 @@ async def save_rows(actor_id: int, org: Organization, campaign: Campaign, versio
     lock = await edit_lock(org.id, campaign, current_status(existing_decl))
     if lock:
         raise lock
-    items = {e.number: e for e in await TaskEntry.filter(
-        campaign_id=campaign.id, number__in=[r.item_number.strip() for r in rows])}
-    current = {u.item_id: u for u in await Undertaking.filter(
-        organization_id=org.id, item_id__in=[e.id for e in items.values()])}
+    items = {e.number: e for e in await fixed_statements.among(
+        TaskEntry, "number", list({r.item_number.strip() for r in rows}),
+        campaign_id=campaign.id)}
+    current = {u.item_id: u for u in await fixed_statements.among(
+        Undertaking, "item_id", [e.id for e in items.values()], organization_id=org.id)}
     errors: list[DomainError] = []
     plan: list[tuple[TaskEntry, RowInput, dict[str, Decimal]]] = []
     seen: set[str] = set()
@@ -233,7 +234,8 @@ async def _recheck_items(org: Organization, items: list[TaskEntry]) -> None:
     province's catalog changes lock the item first (catalog_upkeep): whichever comes second
     sees the other's work. Read before the write, a concurrent retirement would slip through.
     """
-    fresh = {e.id: e for e in await TaskEntry.filter(id__in=[i.id for i in items])}
+    fresh = {e.id: e for e in await fixed_statements.among(TaskEntry, "id",
+                                                            [i.id for i in items])}
     errors = [DomainError(p.code, p.message, "itemNumber") for p in (
         eligibility_error(org, fresh[i.id]) for i in items) if p is not None]
     if errors:

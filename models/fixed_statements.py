@@ -13,7 +13,7 @@ do; only the building is done once. Each runs on whatever connection the ORM wou
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -61,6 +61,34 @@ async def first(model: type[M], **equals: Any) -> M | None:
     sql = _select_sql(model, builder(db), tuple(equals))
     _, rows = await db.execute_query(sql, _db_values(model, equals))
     return model._init_from_db(**rows[0]) if rows else None
+
+
+@lru_cache(maxsize=256)
+def _among_sql(model: type[Model], query_class: Any, keys: tuple[str, ...], field: str,
+               count: int) -> str:
+    meta = model._meta
+    table = meta.basetable
+    query = query_class.from_(table).select(
+        *[table[column] for column in meta.fields_db_projection.values()])
+    for index, key in enumerate(keys):
+        query = query.where(table[_column(model, key)] == Parameter(idx=index + 1))
+    query = query.where(table[_column(model, field)].isin(
+        [Parameter(idx=len(keys) + i + 1) for i in range(count)]))
+    return str(query.get_sql())
+
+
+async def among(model: type[M], field: str, values: Sequence[Any], **equals: Any
+                ) -> list[M]:
+    """The rows whose `field` is one of `values` (and whose fields equal `equals`): like
+    `model.filter(**equals, field__in=values)` (in no particular order)."""
+    if not values:
+        return []
+    db = model._choose_db()
+    sql = _among_sql(model, builder(db), tuple(equals), field, len(values))
+    converter = model._meta.fields_map[field]
+    _, rows = await db.execute_query(sql, [*_db_values(model, equals), *[
+        converter.to_db_value(v, model) for v in values]])
+    return [model._init_from_db(**row) for row in rows]
 
 
 @lru_cache(maxsize=64)
