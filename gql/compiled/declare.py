@@ -68,6 +68,9 @@ class Embedded:
     # two-decimal text models/ wrote, its Python form quantizing to cents likewise); the
     # object is null when the column is null or an empty object.
     json: str | None = None
+    # Its columns are named with this prefix in the row (two Fundings of one row: a
+    # performance sum's planned_* and spent_*).
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
