@@ -245,7 +245,7 @@ async def performance_sums(undertakings: QuerySet[Undertaking],
                 for r in await done}
     zero = dict.fromkeys(FUNDING_SOURCES, Decimal("0.00"))
     result = []
-    # PERFORMANCE_SUMS_SQL below is this loop in SQL: change both
+    # performance_sums_sql below is this loop in SQL: change both
     for key in sorted(set(plan) | set(achieved), key=lambda k: (k[0], k[1] or 0)):
         p, a = plan.get(key), achieved.get(key)
         result.append(PerformanceSum(

@@ -50,7 +50,7 @@ a query, or comes over a websocket, or the COMPILED_READS setting is off; the ca
 logged in; any selected field's gate would deny (so the error is strawberry's own); a field
 has arguments (other than a form's campaignCode and a `Paged` connection's: a progress's
 schools) or no SQL declaration; the arguments are refused (a bad cursor, a negative
-`first`, an empty `statuses` or `reportStatuses`); the statement fails (logged; on SQLite 3.40 also a read
-nested too deep for its parser). A root field that strawberry answers costs what it always
-did.
+`first`, an empty `statuses` or `reportStatuses`); the statement fails (logged; on SQLite
+3.40 also a read nested too deep for its parser). A root field that strawberry answers
+costs what it always did.
 """
