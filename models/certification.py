@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.functions import Count, Sum
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesQuery
 from tortoise.transactions import in_transaction
 
 from models.catalog import Campaign
@@ -26,6 +27,7 @@ from models.performance import (
     CertificationResult,
     CertificationRound,
 )
+from models.totals import CampaignRef, campaign_ids
 from models.undertaking import Undertaking
 
 MAX_REMARKS = 2000
@@ -112,16 +114,14 @@ async def certify(actor_id: int, undertaking: Undertaking, result: Certification
     return certification
 
 
-async def sums(undertakings: QuerySet[Undertaking]) -> dict[int, dict[str, int]]:
-    """Per item id, over undertakings of accepted declarations: certified undertakings and
-    their certified quantity, and how many are not yet decided or not certified (GROUP BY)."""
-    rows = await undertakings.filter(
-        organization__declarations__status=DeclarationStatus.ACCEPTED,
-    ).annotate(n=Count("id"), q=Sum("quantity"), c=Sum("certification__certified_quantity")
-               ).group_by("item_id", "certification__result").values(
-        "item_id", "certification__result", "n", "q", "c")
+async def sums(undertakings: QuerySet[Undertaking], campaign: CampaignRef
+               ) -> dict[int, dict[str, int]]:
+    """Per item id of the campaign, over undertakings of accepted declarations: certified
+    undertakings and their certified quantity, and how many are not yet decided or not
+    certified (GROUP BY)."""
     result: dict[int, dict[str, int]] = {}
-    for r in rows:
+    # SUMS_SQL below is this loop in SQL: change both
+    for r in await sums_query(undertakings, campaign):
         item = result.setdefault(r["item_id"], {"certified": 0, "certified_quantity": 0,
                                                 "not_certified": 0, "pending": 0})
         outcome = r["certification__result"]
@@ -134,6 +134,33 @@ async def sums(undertakings: QuerySet[Undertaking]) -> dict[int, dict[str, int]]
         else:
             item["pending"] += int(r["n"])
     return result
+
+
+def sums_query(undertakings: QuerySet[Undertaking], campaign: CampaignRef) -> ValuesQuery[Any]:
+    """The GROUP BY behind sums: per item_id and certification__result, n undertakings,
+    q their quantity, c their certified quantity (the read compiler runs it in its statement)."""
+    return undertakings.filter(item__campaign_id__in=campaign_ids(campaign)).filter(
+        organization__declarations__status=DeclarationStatus.ACCEPTED,
+    ).annotate(n=Count("id"), q=Sum("quantity"), c=Sum("certification__certified_quantity")
+               ).group_by("item_id", "certification__result").values(
+        "item_id", "certification__result", "n", "q", "c")
+
+
+# sums' loop in SQL (the read compiler's rows): per item_id of sums_query's rows at {rows},
+# the four counts; CAST: PostgreSQL's sum of bigints is numeric. An outcome is compared with
+# its stored value (bound at {certified} and {not_certified}); anything else, no result
+# included, is pending.
+SUMS_SQL = (
+    "SELECT s.item_id,"
+    " CAST(sum(CASE WHEN s.certification__result = {certified} THEN s.n ELSE 0 END) AS BIGINT)"
+    " AS certified,"
+    " CAST(sum(CASE WHEN s.certification__result = {certified} THEN coalesce(s.c, s.q, 0)"
+    " ELSE 0 END) AS BIGINT) AS certified_quantity,"
+    " CAST(sum(CASE WHEN s.certification__result = {not_certified} THEN s.n ELSE 0 END)"
+    " AS BIGINT) AS not_certified,"
+    " CAST(sum(CASE WHEN s.certification__result = {certified}"
+    " OR s.certification__result = {not_certified} THEN 0 ELSE s.n END) AS BIGINT) AS pending"
+    " FROM {rows} s GROUP BY s.item_id")
 
 
 @dataclass(frozen=True)

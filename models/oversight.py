@@ -24,7 +24,13 @@ from models.enums import OrgKind
 from models.mandatory import missing_pairs
 from models.org import Organization
 from models.performance import PerformanceEntry, PerformanceReport
-from models.totals import CampaignRef, campaign_ids, counted_entries, reported_undertakings
+from models.totals import (
+    CampaignRef,
+    RoundRef,
+    campaign_ids,
+    counted_entries,
+    reported_undertakings,
+)
 from models.undertaking import FUNDING_SOURCES, Undertaking
 
 S = DeclarationStatus
@@ -157,10 +163,15 @@ async def item_sums(undertakings: QuerySet[Undertaking], campaign: Campaign, *,
     schools attached to it directly); the province office's own undertakings form a group of
     their own (group_id None).
     """
-    rows = await item_sums_query(undertakings, campaign, by_group=by_group)
-    return [ItemSum(item_id=r["item_id"], group_id=r.get("organization__parent_id"),
-                    organizations=int(r["orgs"]), quantity=int(r["qty"] or 0),
-                    funding={s: money(r[s]) for s in FUNDING_SOURCES}) for r in rows]
+    return [item_sum_of(r) for r in await item_sums_query(undertakings, campaign,
+                                                          by_group=by_group)]
+
+
+def item_sum_of(r: dict[str, Any]) -> ItemSum:
+    """An item_sums_query row, read."""
+    return ItemSum(item_id=r["item_id"], group_id=r.get("organization__parent_id"),
+                   organizations=int(r["orgs"]), quantity=int(r["qty"] or 0),
+                   funding={s: money(r[s]) for s in FUNDING_SOURCES})
 
 
 def item_sums_query(undertakings: QuerySet[Undertaking], campaign: CampaignRef, *,
@@ -226,20 +237,15 @@ async def performance_sums(undertakings: QuerySet[Undertaking],
     """Per item (and city-level unit): planned against achieved quantity, planned against
     spent funding per source, for the year's report lines in `report_statuses`. The planned
     side covers the same undertakings as those lines (like with like). Two GROUP BY queries."""
-    counted = counted_entries(entries, round_, report_statuses)
-    plan = {(s.item_id, s.group_id): s for s in await item_sums(
-        reported_undertakings(undertakings, counted),
-        await Campaign.get(id=round_.campaign_id), by_group=by_group)}
-    keys = ["undertaking__item_id", "undertaking__organization__parent_id"] if by_group else [
-        "undertaking__item_id"]
-    rows = await counted.annotate(
-        done=Sum("completed_quantity"),
-        **{s: cents_sum(PerformanceEntry, s) for s in FUNDING_SOURCES},
-    ).group_by(*keys).values(*keys, "done", *FUNDING_SOURCES)
+    planned, done = performance_queries(
+        undertakings, entries, await Campaign.get(id=round_.campaign_id), round_,
+        by_group=by_group, report_statuses=report_statuses)
+    plan = {(s.item_id, s.group_id): s for s in map(item_sum_of, await planned)}
     achieved = {(r["undertaking__item_id"], r.get("undertaking__organization__parent_id")): r
-                for r in rows}
+                for r in await done}
     zero = dict.fromkeys(FUNDING_SOURCES, Decimal("0.00"))
     result = []
+    # performance_sums_sql below is this loop in SQL: change both
     for key in sorted(set(plan) | set(achieved), key=lambda k: (k[0], k[1] or 0)):
         p, a = plan.get(key), achieved.get(key)
         result.append(PerformanceSum(
@@ -249,6 +255,52 @@ async def performance_sums(undertakings: QuerySet[Undertaking],
             planned=p.funding if p else dict(zero),
             spent={s: money(a[s]) for s in FUNDING_SOURCES} if a else dict(zero)))
     return result
+
+
+def performance_queries(undertakings: QuerySet[Undertaking],
+                        entries: QuerySet[PerformanceEntry], campaign: CampaignRef,
+                        round_: RoundRef, *, by_group: bool,
+                        report_statuses: list[DeclarationStatus]
+                        ) -> tuple[ValuesQuery[Any], ValuesQuery[Any]]:
+    """The two GROUP BY queries behind performance_sums (the read compiler runs them inside
+    its statement): the planned side, item_sums_query's rows over the undertakings that have
+    a counted line, and the achieved side, per undertaking__item_id (and
+    undertaking__organization__parent_id): done and each funding source in integer cents."""
+    counted = counted_entries(entries, round_, report_statuses)
+    planned = item_sums_query(reported_undertakings(undertakings, counted), campaign,
+                              by_group=by_group)
+    keys = ["undertaking__item_id", "undertaking__organization__parent_id"] if by_group else [
+        "undertaking__item_id"]
+    achieved = counted.annotate(
+        done=Sum("completed_quantity"),
+        **{s: cents_sum(PerformanceEntry, s) for s in FUNDING_SOURCES},
+    ).group_by(*keys).values(*keys, "done", *FUNDING_SOURCES)
+    return planned, achieved
+
+
+def performance_sums_sql(by_group: bool) -> str:
+    """performance_sums's loop in SQL (the read compiler's rows), over performance_queries'
+    rows as the derived tables {planned} and {achieved}: one row per key either side has,
+    item_id, group_id (the undertakers' parent; NULL: the province office's own, or no
+    grouping) and group_key (0 for NULL, as the loop sorts it), planned_quantity,
+    achieved_quantity, planned_<source> and spent_<source> in integer cents (0 for a side
+    without the key)."""
+    if by_group:
+        group, done_group = "organization__parent_id", "undertaking__organization__parent_id"
+        same = f"coalesce(p.{group}, 0) = coalesce(k.group_id, 0)"
+        same_done = f"coalesce(a.{done_group}, 0) = coalesce(k.group_id, 0)"
+    else:  # (a bare NULL would be text to PostgreSQL's UNION)
+        group = done_group = "CAST(NULL AS INTEGER)"
+        same = same_done = "1 = 1"
+    sources = "".join(f", coalesce(p.{s}, 0) AS planned_{s}" for s in FUNDING_SOURCES) + "".join(
+        f", coalesce(a.{s}, 0) AS spent_{s}" for s in FUNDING_SOURCES)
+    return (
+        "SELECT k.item_id, k.group_id, coalesce(k.group_id, 0) AS group_key,"
+        " coalesce(p.qty, 0) AS planned_quantity, coalesce(a.done, 0) AS achieved_quantity"
+        f"{sources} FROM (SELECT item_id, {group} AS group_id FROM {{planned}}"
+        f" UNION SELECT undertaking__item_id, {done_group} FROM {{achieved}}) k"
+        f" LEFT JOIN {{planned}} p ON p.item_id = k.item_id AND {same}"
+        f" LEFT JOIN {{achieved}} a ON a.undertaking__item_id = k.item_id AND {same_done}")
 
 
 @dataclass

@@ -62,10 +62,22 @@ def counted_undertakings(undertakings: QuerySet[Undertaking], campaign: Campaign
                                organization_id__in=Subquery(declared.values("organization_id")))
 
 
-def counted_entries(entries: QuerySet[PerformanceEntry], round_: ReportingRound,
+RoundRef = ReportingRound | QuerySet[ReportingRound]
+
+
+def round_ids(round_: RoundRef) -> list[int] | Subquery:
+    """A loaded round's id, or the id a round queryset selects, as a subquery (campaign_ids'
+    counterpart for the read compiler)."""
+    if isinstance(round_, ReportingRound):
+        return [round_.id]
+    return Subquery(round_.values("id"))
+
+
+def counted_entries(entries: QuerySet[PerformanceEntry], round_: RoundRef,
                     statuses: list[DeclarationStatus]) -> QuerySet[PerformanceEntry]:
     """The year's report lines whose report is in one of `statuses`."""
-    return entries.filter(report__round_id=round_.id, report__status__in=list(statuses))
+    return entries.filter(report__round_id__in=round_ids(round_),
+                          report__status__in=list(statuses))
 
 
 def reported_undertakings(undertakings: QuerySet[Undertaking],

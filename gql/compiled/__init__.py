@@ -32,7 +32,12 @@ joined by models/oversight.py SCHOOL_PROGRESS_SQL), `performanceReport(year, ...
 reportable, previous_entries and prefill in their SQL forms: the form's columns,
 organization, lines { id saved figures spent previous undertaking comments evidence warnings
 (line_checks.py) }, its window (window_for's) and `lock`, `editable`, `nextStep` over it
-(FormLock); not yet its history); inside them every field declared beside its type: scalars,
+(FormLock); not yet its history), `performanceSums(year, ...)` and `performanceTotals`
+(performance_sums.py: models/oversight.py performance_queries' two GROUP BY queries as
+derived tables, joined by performance_sums_sql beside performance_sums's loop; planned and
+spent as two prefixed Fundings of one row; the counted report statuses as a FlagList),
+`certificationSums` (certification_sums.py: models/certification.py sums_query, summed by
+SUMS_SQL beside sums's loop); inside them every field declared beside its type: scalars,
 enums, Decimal, DateTime, global ids, `__typename`, parent, children, undertakings {
 quantity funding item certification certificationHistory comments changeRequests ... } with
 who acted as they sign, an organisation's `declaration(campaignCode)`, in any nesting, with
@@ -45,7 +50,7 @@ a query, or comes over a websocket, or the COMPILED_READS setting is off; the ca
 logged in; any selected field's gate would deny (so the error is strawberry's own); a field
 has arguments (other than a form's campaignCode and a `Paged` connection's: a progress's
 schools) or no SQL declaration; the arguments are refused (a bad cursor, a negative
-`first`, an empty `statuses`); the statement fails (logged; on SQLite 3.40 also a read
-nested too deep for its parser). A root field that strawberry answers costs what it always
-did.
+`first`, an empty `statuses` or `reportStatuses`); the statement fails (logged; on SQLite
+3.40 also a read nested too deep for its parser). A root field that strawberry answers
+costs what it always did.
 """

@@ -3,8 +3,9 @@
 A type module declares its table and, per field (by python name), one of:
 - `Column`: a stored column, read as it is (the model attribute of the same name unless told);
 - `Through`: a column (or a `RowSql` value) of a row one or more to-one relations away;
-- `Embedded`: an object made of columns of the same row (Funding of an undertaking), or of
-  the keys of one JSON column of it (a change request's proposed Funding);
+- `Embedded`: an object made of columns of the same row (Funding of an undertaking; two of
+  one row by a prefix of their columns: a performance sum's planned and spent), or of the
+  keys of one JSON column of it (a change request's proposed Funding);
 - `JsonKey`: a number under one key of a JSON column of the row;
 - `Relation`: rows of another declared type joined by one column, filtered by a scoping rule
   from permissions/scoping.py and ordered as declared;
@@ -68,6 +69,9 @@ class Embedded:
     # two-decimal text models/ wrote, its Python form quantizing to cents likewise); the
     # object is null when the column is null or an empty object.
     json: str | None = None
+    # Its columns are named with this prefix in the row (two Fundings of one row: a
+    # performance sum's planned_* and spent_*).
+    prefix: str = ""
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,8 @@ class Planner:
     cents: bool = False
     # Inside an Embedded(json=...): its columns are keys of this JSON column.
     json: str | None = None
+    # Inside an Embedded(prefix=...): its columns are named with this prefix.
+    prefix: str = ""
     # Rows the root's answer needs (a campaign a nested field names): without them the
     # resolver path raises its error, so the root field goes to strawberry (roots.py).
     requires: list[Rows] = dataclass_field(default_factory=list)
@@ -268,6 +270,8 @@ class Planner:
                             **self.json_codec(gql_field, where))
             if not isinstance(declared, SumOf):
                 raise Fallback(f"{where}: no SQL form inside a JSON column")
+        if self.prefix and not isinstance(declared, Column | SumOf):
+            raise Fallback(f"{where}: no SQL form among prefixed columns")
         if isinstance(declared, JsonKey):
             return Leaf(key, "json", columns=(declared.column, declared.key),
                         **self.json_codec(gql_field, where))
@@ -275,7 +279,8 @@ class Planner:
             codec = self.codec(gql_field, where)
             if (self.cents or declared.cents) and codec["codec"] == "decimal":
                 codec["codec"] = "cents"
-            return Leaf(key, "column", column=declared.name or python_name, **codec)
+            return Leaf(key, "column", column=self.prefix + (declared.name or python_name),
+                        **codec)
         if isinstance(declared, RowSql):
             return Leaf(key, "through", column=python_name, type_name=type_.name,
                         **self.codec(gql_field, where))
@@ -283,7 +288,8 @@ class Planner:
             return Leaf(key, "through", column=declared.path, type_name=type_.name,
                         **self.codec(gql_field, where))
         if isinstance(declared, SumOf):
-            return Leaf(key, "sum", columns=declared.columns, column=self.json or "",
+            return Leaf(key, "sum", columns=tuple(self.prefix + c for c in declared.columns),
+                        column=self.json or "",
                         codec="cents" if self.cents else "decimal")
         if isinstance(declared, ScopedId):
             return Leaf(key, "scoped_id", columns=declared.columns, type_name=type_.name)
@@ -349,14 +355,15 @@ class Planner:
                     declared.view(views) if declared.view else None) if qs is not None)
             # Views go on only where the resolver path hands them down (catalog children).
             self.views = views if isinstance(declared, Relation) and declared.keeps_view else {}
-            cents, json = self.cents, self.json
+            cents, json, prefix = self.cents, self.json, self.prefix
             self.cents = isinstance(declared, Embedded) and declared.cents
             self.json = declared.json if isinstance(declared, Embedded) else None
+            self.prefix = declared.prefix if isinstance(declared, Embedded) else ""
             try:
                 plan = self.object(target, nodes)
             finally:
                 self.views = views
-                self.cents, self.json = cents, json
+                self.cents, self.json, self.prefix = cents, json, prefix
             if isinstance(declared, Embedded):
                 return Nested(key, plan, None, (), json=declared.json)
             return Nested(key, plan, declared, rows, self.order(target.name, declared.order))

@@ -242,6 +242,27 @@ def plan_performance_report(planner: Planner, key: str, field: GraphQLField,
     return plan(planner, key, field, nodes)
 
 
+def plan_performance_sums(planner: Planner, key: str, field: GraphQLField,
+                          nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.performance_sums import plan_performance_sums as plan
+
+    return plan(planner, key, field, nodes)
+
+
+def plan_performance_totals(planner: Planner, key: str, field: GraphQLField,
+                            nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.performance_sums import plan_performance_totals as plan
+
+    return plan(planner, key, field, nodes)
+
+
+def plan_certification_sums(planner: Planner, key: str, field: GraphQLField,
+                            nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.certification_sums import plan_certification_sums as plan
+
+    return plan(planner, key, field, nodes)
+
+
 def plan_declaration_progress(planner: Planner, key: str, field: GraphQLField,
                               nodes: list[FieldNode]) -> RootPlan:
     from gql.compiled.progress import plan_declaration_progress as plan
@@ -273,6 +294,9 @@ ROOTS: dict[str, RootHandler] = {
     "undertakingSums": plan_undertaking_sums,
     "performanceReport": plan_performance_report,
     "declarationProgress": plan_declaration_progress,
+    "performanceSums": plan_performance_sums,
+    "performanceTotals": plan_performance_totals,
+    "certificationSums": plan_certification_sums,
 }
 
 

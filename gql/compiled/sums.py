@@ -30,7 +30,7 @@ ROLLED_UP = ("SELECT g.item_id, {sums}, {r0} AS unit_id, g.campaign_id"
 
 # The per-item-and-group rows: a school's group is its parent; the province office's own
 # undertakings have none (id 0, the province as unit, listed first). The label is
-# gql/oversight/queries.py _group_label's choice.
+# gql/oversight/queries.py group_label's choice.
 GROUPS = ("SELECT g.*, coalesce(g.organization__parent_id, {r1}) AS unit_id,"
           " coalesce(g.organization__parent_id, 0) AS group_key, {r2} AS campaign_id,"
           " CASE WHEN g.organization__parent_id IS NULL THEN 0 ELSE 1 END AS own_first,"

@@ -47,12 +47,12 @@ OWN_ITEMS_LABEL = "省教育厅（省级任务）"  # the province office's own 
 DIRECT_SCHOOLS_LABEL = "省直属学校"  # the schools attached to the province directly
 
 
-def _group_label(unit: OrganizationModel) -> str:
+def group_label(unit: OrganizationModel) -> str:
     return DIRECT_SCHOOLS_LABEL if unit.kind is OrgKind.PROVINCE else unit.name
 
 
 def group_label_sql(unit: str, bind: Callable[[Any], str]) -> str:
-    """_group_label in SQL (the read compiler's), of the organisation row at `unit`;
+    """group_label in SQL (the read compiler's), of the organisation row at `unit`;
     `bind(value)` is a bound value's placeholder."""
     return (f"CASE WHEN {unit}.kind = {bind(OrgKind.PROVINCE.value)} THEN"
             f" {bind(DIRECT_SCHOOLS_LABEL)} ELSE {unit}.name END")
@@ -79,7 +79,7 @@ async def item_sums_of(undertakings: QuerySet[UndertakingModel], campaign: Campa
     per_item: dict[int, list[GroupItemSum]] = defaultdict(list)
     for g in sorted(groups, key=lambda g: units[g.group_id].code if g.group_id else ""):
         unit = units[g.group_id] if g.group_id is not None else province
-        label = _group_label(unit) if g.group_id is not None else OWN_ITEMS_LABEL
+        label = group_label(unit) if g.group_id is not None else OWN_ITEMS_LABEL
         per_item[g.item_id].append(GroupItemSum(
             # 0: the province's own items, apart from its directly attached schools
             id=scoped_id("GroupItemSum", g.group_id or 0, campaign.id, g.item_id),
@@ -126,7 +126,7 @@ class OversightQueries:
                 by_group[row.school.parent_id].add(row)
         units = {u.id: u for u in await OrganizationModel.filter(id__in=list(by_group))}
         groups = [GroupProgress(id=scoped_id("GroupProgress", g, scope.campaign.id),
-                                unit=Organization.of(units[g]), label=_group_label(units[g]),
+                                unit=Organization.of(units[g]), label=group_label(units[g]),
                                 counts=StatusCounts.of(c))
                   for g, c in sorted(by_group.items(), key=lambda kv: units[kv[0]].code)]
         return Progress(counts=StatusCounts.of(total), groups=groups, rows=rows,

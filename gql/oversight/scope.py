@@ -53,6 +53,15 @@ def scoped_undertakings(principal: Principal, city_ids: list[int] | Subquery | N
     return undertakings.filter(in_city(city_ids, "organization__"))
 
 
+def scoped_entries(principal: Principal, city_ids: list[int] | Subquery | None
+                   ) -> QuerySet[PerformanceEntry]:
+    """The report lines an oversight query covers: all the caller sees, or one city's."""
+    entries = visible_performance_entries(principal)
+    if city_ids is None:
+        return entries
+    return entries.filter(in_city(city_ids, "undertaking__organization__"))
+
+
 def unknown_city(code: str) -> ApiError:
     """One answer for a city that does not exist and for one the caller does not manage, so
     that a city bureau learns nothing about its neighbours."""
@@ -66,7 +75,7 @@ async def oversight_scope(context: Context, city_code: str | None,
     assert principal is not None
     orgs = managed_organizations(principal)
     undertakings = scoped_undertakings(principal, None)
-    entries = visible_performance_entries(principal)
+    entries = scoped_entries(principal, None)
     unit_id = principal.org_id
     if city_code:
         city = await city_named(principal, city_code).first()
@@ -74,7 +83,7 @@ async def oversight_scope(context: Context, city_code: str | None,
             raise unknown_city(city_code.strip())
         orgs = orgs.filter(in_city([city.id]))
         undertakings = scoped_undertakings(principal, [city.id])
-        entries = entries.filter(in_city([city.id], "undertaking__organization__"))
+        entries = scoped_entries(principal, [city.id])
         unit_id = city.id
     campaign = await campaign_or_latest(context.loaders, campaign_code)
     return OversightScope(orgs, undertakings, entries, campaign, unit_id)

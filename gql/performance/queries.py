@@ -7,11 +7,20 @@ from tortoise.queryset import QuerySet
 
 from gql.catalog.queries import campaign_or_latest
 from gql.catalog.types import TaskEntry
+from gql.compiled.declare import (
+    Column,
+    Embedded,
+    FlagList,
+    Percent,
+    Relation,
+    ScopedId,
+    declare,
+)
 from gql.context import Info
 from gql.errors import ApiError
 from gql.nodes import scoped_id
 from gql.org.types import Organization
-from gql.oversight.queries import statuses_or_raise
+from gql.oversight.queries import OWN_ITEMS_LABEL, group_label, statuses_or_raise
 from gql.oversight.scope import oversight_scope
 from gql.oversight.types import StatusCounts
 from gql.performance.resolve import report_of, round_target
@@ -29,7 +38,6 @@ from models import TaskEntry as TaskEntryModel
 from models import totals as totals_rules
 from models.catalog import YEAR_ORDER
 from models.declaration import DeclarationStatus
-from models.enums import OrgKind
 from models.errors import DomainError
 from models.performance import CHANGE_REQUEST_ORDER, RequestStatus
 from models.workflow import SUBMITTED_OR_BEYOND
@@ -102,6 +110,19 @@ class CertificationSum:
         return str(self.target_percent) if self.target_percent is not None else None
 
 
+# The compiled path's rows (gql/compiled/certification_sums.py): models/certification.py
+# SUMS_SQL over its own sums_query, with the ids' parts beside them.
+CERTIFICATION_SUMS_TABLE = "gql_certification_sums"
+CERTIFICATION_SUM_SQL = declare(
+    "CertificationSum", CERTIFICATION_SUMS_TABLE,
+    id=ScopedId(("unit_id", "campaign_id", "item_id")),
+    item=Relation("TaskEntry", local="item_id", remote="id"),
+    columns=("certified", "certified_quantity", "not_certified", "pending"),
+    certified_target_percent=Percent("certified_quantity", "item__target_quantity"))
+# by the item's sort key, then its id (ties: the GROUP BY's rows come in no order)
+CERTIFICATION_ORDER = ("item__sort_key", "item_id")
+
+
 CHANGE_REQUESTS_SHOWN = 500
 
 
@@ -115,9 +136,9 @@ def change_requests_listed(principal: Principal, status: RequestStatus | None
 
 
 def _label(unit: OrganizationModel | None) -> str:
-    if unit is None:
-        return "省教育厅（省级任务）"
-    return "省直属学校" if unit.kind is OrgKind.PROVINCE else unit.name
+    """A group's label (in SQL: gql/compiled/performance_sums.py); None: the province
+    office's own items."""
+    return OWN_ITEMS_LABEL if unit is None else group_label(unit)
 
 
 async def _round(info: Info, year: int, campaign_code: str | None) -> ReportingRound:
@@ -138,6 +159,39 @@ ReportStatusesArg = Annotated[list[DeclarationStatus] | None,
 class PerformanceTotals:
     counted_report_statuses: list[DeclarationStatus]
     items: list[PerformanceItemSum]
+
+
+# What each field reads on the compiled path (gql/compiled/declare.py): the rows of
+# models/oversight.py performance_sums_sql (the resolver path's loop over its own queries) as
+# the derived tables gql/compiled/performance_sums.py defines under these names, with the
+# ids' parts and the labels beside them; the totals' one row says which statuses count.
+PERFORMANCE_ITEM_SUMS_TABLE = "gql_performance_item_sums"
+PERFORMANCE_GROUP_SUMS_TABLE = "gql_performance_group_sums"
+PERFORMANCE_TOTALS_TABLE = "gql_performance_totals"
+# as _performance sorts them (a stable sort of rows in item id order)
+PERFORMANCE_ITEM_ORDER = ("item__sort_key", "item_id")
+PERFORMANCE_FUNDING = {
+    "planned": Embedded("Funding", cents=True, prefix="planned_"),
+    "spent": Embedded("Funding", cents=True, prefix="spent_")}
+PERFORMANCE_GROUP_SUM_SQL = declare(
+    "PerformanceGroupSum", PERFORMANCE_GROUP_SUMS_TABLE,
+    id=ScopedId(("group_key", "round_id", "item_id")),
+    unit=Relation("Organization", local="group_id", remote="id"), label=Column(),
+    columns=("planned_quantity", "achieved_quantity"), each=PERFORMANCE_FUNDING)
+PERFORMANCE_ITEM_SUM_SQL = declare(
+    "PerformanceItemSum", PERFORMANCE_ITEM_SUMS_TABLE,
+    id=ScopedId(("unit_id", "round_id", "item_id")),
+    item=Relation("TaskEntry", local="item_id", remote="id"),
+    columns=("planned_quantity", "achieved_quantity"), each=PERFORMANCE_FUNDING,
+    # in performance_sums's order: by the group's unit id, the province office's own first
+    by_group=Relation("PerformanceGroupSum", local="item_id", remote="item_id", many=True,
+                      order=("group_key",)))
+PERFORMANCE_TOTALS_SQL = declare(
+    "PerformanceTotals", PERFORMANCE_TOTALS_TABLE,
+    # a boolean column per status, in the flow's order (as statuses_or_default lists them)
+    counted_report_statuses=FlagList(tuple((f"counts_{s.value}", s) for s in totals_rules.ORDER)),
+    items=Relation("PerformanceItemSum", local="round_id", remote="round_id", many=True,
+                   order=PERFORMANCE_ITEM_ORDER))
 
 
 async def _performance(info: Info, year: int, city_code: str | None,
@@ -241,8 +295,7 @@ class PerformanceQueries:
                                  campaign_code: str | None = None
                                  ) -> list[CertificationSum] | None:
         scope = await oversight_scope(info.context, city_code, campaign_code)
-        sums = await certification.sums(scope.undertakings.filter(
-            item__campaign_id=scope.campaign.id))
+        sums = await certification.sums(scope.undertakings, scope.campaign)
         items = {e.id: e for e in await TaskEntryModel.filter(id__in=list(sums))}
         return [CertificationSum(
             id=scoped_id("CertificationSum", scope.unit_id, scope.campaign.id, i),
@@ -251,4 +304,4 @@ class PerformanceQueries:
             pending=s["pending"],
             target_percent=oversight.target_percent(s["certified_quantity"],
                                                     items[i].target_quantity))
-            for i, s in sorted(sums.items(), key=lambda kv: items[kv[0]].sort_key)]
+            for i, s in sorted(sums.items(), key=lambda kv: (items[kv[0]].sort_key, kv[0]))]

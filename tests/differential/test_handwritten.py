@@ -236,6 +236,34 @@ query($y: Int!) { performanceSums(year: $y) { item { number } plannedQuantity ac
   reportingProgress(year: $y) { counts { submitted accepted returned draft notStarted total }
   schools { school { code } status } notReported { code } } }""" + FUNDING, {"y": 2021},
          ('"achievedQuantity":',)),
+    Case("performance totals, every field, aliases and fragments", "province", """
+fragment Group on PerformanceGroupSum { __typename id label plannedQuantity achievedQuantity
+  planned { ...Money } spent { ...Money } unit { __typename id code name kind parent { code } } }
+query($y: Int!, $r: [DeclarationStatus!], $with: Boolean!) {
+  totals: performanceTotals(year: $y, reportStatuses: $r) { __typename countedReportStatuses
+    items { __typename id plannedQuantity achievedQuantity planned { ...Money }
+      spent { ...Money } item { id number title targetQuantity parent { number } }
+      ... on PerformanceItemSum { byGroup @include(if: $with) { ...Group } } } }
+  flat: performanceSums(year: $y, reportStatuses: $r, cityCode: "410300") { id
+    achievedQuantity spent { total } }
+  default: performanceTotals(year: $y) { countedReportStatuses again: countedReportStatuses }
+  later: performanceSums(year: 2022, campaignCode: "henan-2020") { id }
+}""" + FUNDING, {"y": 2021, "r": ["SUBMITTED", "RETURNED", "ACCEPTED"], "with": True},
+         ('"countedReportStatuses":["RETURNED","SUBMITTED","ACCEPTED"]',
+          '"__typename":"PerformanceGroupSum"', '"default":{"countedReportStatuses":["ACCEPTED"]')),
+    Case("performance sums of a city bureau", "city", """
+query($r: [DeclarationStatus!]) { performanceSums(year: 2021, reportStatuses: $r) { id
+  item { number } plannedQuantity achievedQuantity planned { total } spent { provincial }
+  byGroup { id label unit { code children { code } } achievedQuantity } }
+  own: performanceTotals(year: 2021, cityCode: "410100") { items { id } } }""",
+         {"r": ["DRAFT", "SUBMITTED", "CITY_APPROVED", "RETURNED", "ACCEPTED"]},
+         ('"label":"郑州市"',)),
+    Case("performance sums: a year without a round", "province", """
+{ performanceSums(year: 2019) { id } }""", {}, ('"ROUND_NOT_FOUND"',)),
+    Case("performance sums: another city is out of scope", "city", """
+{ ok: performanceTotals(year: 2021) { countedReportStatuses }
+  other: performanceSums(year: 2021, cityCode: "410300") { id } }""", {},
+         ('"other":null', '"NOT_FOUND"')),
     Case("change requests by status", "province", """
 query($s: RequestStatus) { all: changeRequests { id kind status } mine: changeRequests(status: $s) {
   kind proposedQuantity proposedFunding { ...Money } reason status requestedAt decidedAt
@@ -250,6 +278,12 @@ query($s: RequestStatus) { all: changeRequests { id kind status } mine: changeRe
     Case("certification sums of a city", "city", """
 { certificationSums(cityCode: "410100") { item { number } certified pending } }""", {},
          ('"certified":',)),
+    Case("certification sums, every field, by campaign", "province", """
+query($c: String) { all: certificationSums { __typename id certified certifiedQuantity
+  notCertified pending certifiedTargetPercent item { __typename id number title targetQuantity
+  children { number } } }
+  city: certificationSums(cityCode: $c, campaignCode: "henan-2020") { id item { number }
+  certifiedQuantity } }""", {"c": " 410300 "}, ('"__typename":"CertificationSum"',)),
     # Errors: not logged in, gates, bad arguments, validation, limits.
     Case("me not logged in", "anonymous", "{ me { username } }", {}, ("errors",)),
     Case("a field that does not exist", "province", "{ me { nosuch } }", {}, ("errors",)),
