@@ -13,6 +13,8 @@ A type module declares its table and, per field (by python name), one of:
 - `SelectRows`: rows a rule of models/ builds in SQL, columns and all (a form's history, a
   UNION of its sources), with `JsonObject` / `JsonRows` for objects stored as JSON in them
   and `OrConstant` for a relation shown as a constant where there is no row;
+- `Given`: a value the root field works out from its arguments alone (the statuses a total
+  counts), handed down as a view;
 - `Paged`: a connection with arguments, planned by a function of its own (a progress's
   schools, sorted and filtered);
 - `SumOf` / `FlagList` / `ValueList` / `NowBetween`: small computed values with one SQL form
@@ -55,6 +57,16 @@ class Paged:
     statement (progress.py)."""
 
     plan: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Given:
+    """A value the root field works out from its arguments before any row is read (the
+    statuses a total counts: gql/oversight/queries.py statuses_or_raise's), handed down as
+    the view `view`: shown as strawberry serializes it (the resolver path shows the same
+    value)."""
+
+    view: str
 
 
 @dataclass(frozen=True)
@@ -300,7 +312,7 @@ class Form:
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
             | WindowPart | EditLock | FormLock | Form | ViewRow | RuleRows | ValueList
             | NowBetween | Through | RowSql | JsonKey | LineWarnings | SelectRows | JsonObject
-            | JsonRows | OrConstant | Paged)
+            | JsonRows | OrConstant | Paged | Given)
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,13 @@ def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
     return plan(planner, key, field, nodes)
 
 
+def plan_undertaking_totals(planner: Planner, key: str, field: GraphQLField,
+                            nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.totals import plan_undertaking_totals as plan
+
+    return plan(planner, key, field, nodes)
+
+
 def plan_performance_report(planner: Planner, key: str, field: GraphQLField,
                             nodes: list[FieldNode]) -> RootPlan:
     from gql.compiled.reports import plan_performance_report as plan
@@ -271,6 +278,7 @@ ROOTS: dict[str, RootHandler] = {
     "taskEntry": plan_task_entry,
     "declaration": plan_declaration,
     "undertakingSums": plan_undertaking_sums,
+    "undertakingTotals": plan_undertaking_totals,
     "performanceReport": plan_performance_report,
     "declarationProgress": plan_declaration_progress,
 }

@@ -316,6 +316,7 @@ class MandatoryConfirmation:
 # GROUP BY queries of models/oversight.py item_sums_query, as the derived tables that
 # gql/compiled/sums.py defines under these names (with the ids and labels beside them).
 ITEM_SUMS_TABLE = "gql_item_sums"
+ITEM_SUMS_ORDER = ("item__sort_key", "item_id")  # item_sums_of's: the catalog's
 GROUP_SUMS_TABLE = "gql_group_sums"
 GROUP_ITEM_SUM_SQL = declare(
     "GroupItemSum", GROUP_SUMS_TABLE, id=ScopedId(("group_key", "campaign_id", "item_id")),

@@ -190,6 +190,19 @@ query($s: [DeclarationStatus!]) { undertakingSums(statuses: $s) { id item { numb
   own: undertakingSums(cityCode: "410100") { quantity } }""",
          {"s": ["DRAFT", "SUBMITTED", "CITY_APPROVED", "RETURNED", "ACCEPTED"]},
          ('"label":"郑州市"',)),
+    Case("undertaking totals, every part", "province", """
+query($s: [DeclarationStatus!]) { undertakingTotals(statuses: $s) { __typename countedStatuses
+  funding { ...Money } byCity { __typename label organizations undertakings funding { ...Money }
+  unit { id code kind } } items { id item { number } quantity targetPercent byGroup { label } } }
+  default: undertakingTotals { countedStatuses byCity { label } } }""" + FUNDING,
+         {"s": ["RETURNED", "DRAFT", "SUBMITTED", "CITY_APPROVED", "ACCEPTED"]},
+         ('"countedStatuses":["DRAFT","RETURNED","SUBMITTED","CITY_APPROVED","ACCEPTED"]',
+          '"省教育厅（省级任务）"', '"省直属学校"', '"label":"郑州市"')),
+    Case("undertaking totals of a city bureau", "city", """
+{ undertakingTotals { countedStatuses funding { total } byCity { label unit { code } }
+  items { item { number } byGroup { label } } }
+  other: undertakingTotals(cityCode: "410300") { countedStatuses } }""", {},
+         ('"label":"郑州市"', '"other":null')),
     Case("sums denied to a school", "school", """
 { undertakingSums { quantity } compliance { zeroFunding { id } } }""", {}, ("errors",)),
     Case("a city may not narrow to another city", "city", """
@@ -300,5 +313,6 @@ def test_every_role_and_area_is_covered() -> None:
     text = " ".join(c.query for c in CASES)
     for shape in ("fragment ", "... on ", "__typename", "@include", "@skip", "node(", "after:",
                   "totalCount", "pageInfo", "changeRequests", "certificationSums",
-                  "performanceReport", "declarationProgress", "undertakingSums", "taskCatalog"):
+                  "performanceReport", "declarationProgress", "undertakingSums", "taskCatalog",
+                  "undertakingTotals"):
         assert shape in text, shape
