@@ -201,12 +201,22 @@ async def missing_mandatory(schools: QuerySet[Organization], campaign: Campaign
             for school in bound if school.id in pairs]
 
 
+# The order of the undertakings without funding, on both read paths (one per school and
+# item: no ties).
+ZERO_FUNDING_ORDER = ("organization__code", "item__sort_key")
+
+
 async def zero_funding(undertakings: QuerySet[Undertaking], campaign: Campaign
                        ) -> list[Undertaking]:
     """Undertakings whose five planned amounts are all zero."""
-    return await undertakings.filter(item__campaign_id=campaign.id).annotate(
-        total_cents=cents_value(Undertaking, list(FUNDING_SOURCES))
-    ).filter(total_cents=0).order_by("organization__code", "item__sort_key")
+    return await zero_funding_query(undertakings, campaign).order_by(*ZERO_FUNDING_ORDER)
+
+
+def zero_funding_query(undertakings: QuerySet[Undertaking], campaign: CampaignRef
+                       ) -> QuerySet[Undertaking]:
+    """zero_funding's rows, unordered: the read compiler selects their ids in its statement."""
+    return undertakings.filter(item__campaign_id__in=campaign_ids(campaign)).annotate(
+        total_cents=cents_value(Undertaking, list(FUNDING_SOURCES))).filter(total_cents=0)
 
 
 @dataclass

@@ -27,7 +27,10 @@ ALL in its own SQL, in HISTORY_ORDER; row snapshots and field changes from their
 JSON; who acted, or the SYSTEM actor)), `undertakingSums` (sums.py: the resolver path's own
 GROUP BY queries as derived tables), `undertakingTotals` (totals.py: sums.py's derived tables,
 models/totals.py city_funding_query's per unit and the grand sums over it; the counted
-statuses from the arguments, a `Given`), `declarationProgress` (progress.py: counts, groups and
+statuses from the arguments, a `Given`), `compliance` (compliance.py: the bound schools
+missing items by models/mandatory.py's rule in its own SQL, their items and the confirmations
+of those, and models/oversight.py zero_funding_query's undertakings handed down, a
+`ViewRows`), `declarationProgress` (progress.py: counts, groups and
 the schools' lists with every filter, sort and page, over the resolver path's own queries
 joined by models/oversight.py SCHOOL_PROGRESS_SQL), `performanceReport(year, ...)`
 (reports.py: the report's row and its lines as derived tables, from models/reports.py's

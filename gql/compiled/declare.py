@@ -10,6 +10,8 @@ A type module declares its table and, per field (by python name), one of:
   from permissions/scoping.py and ordered as declared;
 - `ViewRow`: the row a root field hands down (a form's campaign);
 - `RuleRows`: rows a rule of models/ selects in SQL (a form's missing mandatory items);
+- `ViewRows`: the rows of a queryset the root field hands down (its resolver's own: a
+  compliance's undertakings without funding);
 - `SelectRows`: rows a rule of models/ builds in SQL, columns and all (a form's history, a
   UNION of its sources), with `JsonObject` / `JsonRows` for objects stored as JSON in them
   and `OrConstant` for a relation shown as a constant where there is no row;
@@ -174,6 +176,17 @@ class RuleRows:
 
 
 @dataclass(frozen=True)
+class ViewRows:
+    """The rows of `type_name` that the queryset the root field hands down as the view
+    `view` selects (the one its resolver reads), in `order`: a compliance's undertakings
+    without funding."""
+
+    type_name: str
+    view: str
+    order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SelectRows:
     """Rows of `type_name` (declared with no table: its columns are the SELECT's) that a rule
     of models/ gathers in its own SQL for this row, in `order` over their columns:
@@ -312,7 +325,7 @@ class Form:
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
             | WindowPart | EditLock | FormLock | Form | ViewRow | RuleRows | ValueList
             | NowBetween | Through | RowSql | JsonKey | LineWarnings | SelectRows | JsonObject
-            | JsonRows | OrConstant | Paged | Given)
+            | JsonRows | OrConstant | Paged | Given | ViewRows)
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ from gql.compiled.declare import (
     Through,
     ValueList,
     ViewRow,
+    ViewRows,
     WindowPart,
 )
 from permissions.principal import Principal
@@ -337,7 +338,7 @@ class Planner:
             return self.view_row(key, declared, gql_field, nodes, where)
         if isinstance(declared, RuleRows):
             return self.rule_rows(key, declared, gql_field, nodes, where)
-        if isinstance(declared, SelectRows | JsonObject | JsonRows | OrConstant):
+        if isinstance(declared, SelectRows | JsonObject | JsonRows | OrConstant | ViewRows):
             from gql.compiled.selected import plan_selected
 
             return plan_selected(self, type_, sql, key, declared, gql_field, nodes, where)

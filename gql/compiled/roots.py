@@ -242,6 +242,13 @@ def plan_undertaking_totals(planner: Planner, key: str, field: GraphQLField,
     return plan(planner, key, field, nodes)
 
 
+def plan_compliance(planner: Planner, key: str, field: GraphQLField,
+                    nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.compliance import plan_compliance as plan
+
+    return plan(planner, key, field, nodes)
+
+
 def plan_performance_report(planner: Planner, key: str, field: GraphQLField,
                             nodes: list[FieldNode]) -> RootPlan:
     from gql.compiled.reports import plan_performance_report as plan
@@ -279,6 +286,7 @@ ROOTS: dict[str, RootHandler] = {
     "declaration": plan_declaration,
     "undertakingSums": plan_undertaking_sums,
     "undertakingTotals": plan_undertaking_totals,
+    "compliance": plan_compliance,
     "performanceReport": plan_performance_report,
     "declarationProgress": plan_declaration_progress,
 }

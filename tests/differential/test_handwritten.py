@@ -224,6 +224,14 @@ query($after: String) { declarationProgress { counts { notStarted draft submitte
 { compliance { missingMandatory { school { code } missingItems { number } }
   zeroFunding { id organization { code } item { number } } } }""", {},
          ('"missingMandatory":',)),
+    Case("compliance of a city, every field", "city", """
+query($c: String) { compliance { __typename missingMandatory { __typename id
+  school { code name } missingItems { id number title level }
+  confirmed { item { number } source reason confirmedAt confirmedBy { username } } }
+  zeroFunding { id quantity updatedAt funding { ...Money } organization { code }
+  item { number } } }
+  other: compliance(cityCode: $c) { zeroFunding { id } } }""" + FUNDING, {"c": "410300"},
+         ('"missingMandatory":[{', '"other":null')),
     # Reports, evidence, change requests, certification.
     Case("reports in three states", "province", """
 fragment R on PerformanceReport { year status version submittedAt returnedAt returnReason
@@ -314,5 +322,5 @@ def test_every_role_and_area_is_covered() -> None:
     for shape in ("fragment ", "... on ", "__typename", "@include", "@skip", "node(", "after:",
                   "totalCount", "pageInfo", "changeRequests", "certificationSums",
                   "performanceReport", "declarationProgress", "undertakingSums", "taskCatalog",
-                  "undertakingTotals"):
+                  "undertakingTotals", "compliance"):
         assert shape in text, shape
