@@ -178,8 +178,9 @@ class RuleRows:
 @dataclass(frozen=True)
 class ViewRows:
     """The rows of `type_name` that the queryset the root field hands down as the view
-    `view` selects (the one its resolver reads), in `order`: a compliance's undertakings
-    without funding."""
+    `view` selects (the one its resolver reads), or the ids its `Rows` select (a rule's SQL
+    over the root's derived tables), in `order`: a compliance's undertakings without
+    funding, a reporting progress's schools not reported."""
 
     type_name: str
     view: str

@@ -249,6 +249,13 @@ def plan_compliance(planner: Planner, key: str, field: GraphQLField,
     return plan(planner, key, field, nodes)
 
 
+def plan_reporting_progress(planner: Planner, key: str, field: GraphQLField,
+                            nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.reporting import plan_reporting_progress as plan
+
+    return plan(planner, key, field, nodes)
+
+
 def plan_performance_report(planner: Planner, key: str, field: GraphQLField,
                             nodes: list[FieldNode]) -> RootPlan:
     from gql.compiled.reports import plan_performance_report as plan
@@ -287,6 +294,7 @@ ROOTS: dict[str, RootHandler] = {
     "undertakingSums": plan_undertaking_sums,
     "undertakingTotals": plan_undertaking_totals,
     "compliance": plan_compliance,
+    "reportingProgress": plan_reporting_progress,
     "performanceReport": plan_performance_report,
     "declarationProgress": plan_declaration_progress,
 }

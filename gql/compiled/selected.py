@@ -61,7 +61,7 @@ def plan_selected(planner: Planner, type_: GraphQLObjectType, sql: SqlType, key:
         if not many or view is None:
             raise Fallback(f"{where}: not a list, or no {declared.view} handed down")
         plan = planner.object_under(target, nodes, {})
-        return Nested(key, plan, None, (Rows.of(view),),
+        return Nested(key, plan, None, (view if isinstance(view, Rows) else Rows.of(view),),
                       planner.order(target.name, declared.order), source=declared)
     if isinstance(declared, SelectRows):
         if not many:

@@ -257,6 +257,18 @@ query($y: Int!) { performanceSums(year: $y) { item { number } plannedQuantity ac
   reportingProgress(year: $y) { counts { submitted accepted returned draft notStarted total }
   schools { school { code } status } notReported { code } } }""" + FUNDING, {"y": 2021},
          ('"achievedQuantity":',)),
+    Case("reporting progress, every field", "province", """
+query($y: Int!) { reportingProgress(year: $y) { __typename counts { notStarted draft submitted
+  cityApproved returned accepted total neverLoggedIn } schools { __typename id status
+  school { id code name parent { code } } } notReported { id code name kind } }
+  later: reportingProgress(year: 2022) { counts { total notStarted } notReported { code } }
+  none: reportingProgress(year: 2024) { counts { total } } }""", {"y": 2021},
+         ('"status":"ACCEPTED"', '"status":"RETURNED"', '"notReported":[{', "errors")),
+    Case("reporting progress of a city bureau", "city", """
+{ reportingProgress(year: 2021) { counts { total accepted } schools { status school { code } }
+  notReported { code } }
+  other: reportingProgress(year: 2021, cityCode: "410300") { counts { total } } }""", {},
+         ('"accepted":1', '"other":null')),
     Case("change requests by status", "province", """
 query($s: RequestStatus) { all: changeRequests { id kind status } mine: changeRequests(status: $s) {
   kind proposedQuantity proposedFunding { ...Money } reason status requestedAt decidedAt
@@ -322,5 +334,5 @@ def test_every_role_and_area_is_covered() -> None:
     for shape in ("fragment ", "... on ", "__typename", "@include", "@skip", "node(", "after:",
                   "totalCount", "pageInfo", "changeRequests", "certificationSums",
                   "performanceReport", "declarationProgress", "undertakingSums", "taskCatalog",
-                  "undertakingTotals", "compliance"):
+                  "undertakingTotals", "compliance", "reportingProgress"):
         assert shape in text, shape
