@@ -15,11 +15,10 @@ the error.
 from __future__ import annotations
 
 from graphql import FieldNode, GraphQLField
-from tortoise.expressions import Subquery
 
 from gql.compiled.plan import Planner, Rows
 from gql.compiled.roots import RootPlan, Source, object_type
-from gql.compiled.sums import reads
+from gql.compiled.sums import reads, requires_of
 
 # the alias of a school is none of the rule's own (e, o, u, c)
 SCHOOLS = ("SELECT s.id, {r1} AS campaign_id FROM organization s WHERE s.id IN {r0}"
@@ -32,28 +31,18 @@ COMPLIANCE = "SELECT {r0} AS campaign_id"
 
 def plan_compliance(planner: Planner, key: str, field: GraphQLField,
                     nodes: list[FieldNode]) -> RootPlan:
-    from gql.catalog.queries import campaign_named
     from gql.oversight.queries import COMPLIANCE_TABLE
-    from gql.oversight.scope import city_named, in_city, scoped_undertakings
+    from gql.oversight.scope import planned_scope
     from gql.oversight.types import CONFIRMED_TABLE, MISSING_MANDATORY_TABLE
     from models.enums import OrgKind
     from models.mandatory import missing_items_sql
     from models.oversight import zero_funding_query
-    from permissions.scoping import managed_organizations
 
     args = planner.arguments(field, nodes[0])
-    principal = planner.principal
-    campaign = campaign_named(args.get("campaignCode"))
-    city_code = args.get("cityCode")
-    # as oversight_scope: a city asked for must be one the caller manages
-    city = city_named(principal, city_code) if city_code else None
-    city_ids = Subquery(city.values("id")) if city is not None else None
-    orgs = managed_organizations(principal)
-    if city_ids is not None:
-        orgs = orgs.filter(in_city(city_ids))
-    undertakings = scoped_undertakings(principal, city_ids)
+    scope = planned_scope(planner.principal, args.get("cityCode"), args.get("campaignCode"))
+    campaign = scope.campaign
     planner.views = {"campaign": campaign,
-                     "zero_funding": zero_funding_query(undertakings, campaign)}
+                     "zero_funding": zero_funding_query(scope.undertakings, campaign)}
     try:
         target = planner.object(object_type(field), nodes)
     finally:
@@ -61,7 +50,7 @@ def plan_compliance(planner: Planner, key: str, field: GraphQLField,
     campaign_id = Rows.of(campaign)
     used = []
     if reads(target, "MissingMandatory"):  # an unused derived table would still be computed
-        bound = orgs.filter(kind=OrgKind.SCHOOL, must_undertake_all=True)
+        bound = scope.organizations.filter(kind=OrgKind.SCHOOL, must_undertake_all=True)
         used.append(Source(MISSING_MANDATORY_TABLE, SCHOOLS.replace(
             "{rule}", missing_items_sql("s.id", "{r2}", exempt=False)),
             (Rows.of(bound), campaign_id, campaign_id)))
@@ -71,6 +60,4 @@ def plan_compliance(planner: Planner, key: str, field: GraphQLField,
                 (campaign_id, campaign_id)))
     used.append(Source(COMPLIANCE_TABLE, COMPLIANCE, (campaign_id,)))
     return RootPlan(key, "object", target=target, sources=tuple(used),
-                    # a city asked for first (NOT_FOUND), then the campaign
-                    requires=(*((Rows.of(city),) if city is not None else ()),
-                              Rows.of(campaign)))
+                    requires=requires_of(scope))

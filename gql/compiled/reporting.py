@@ -17,6 +17,7 @@ from tortoise.expressions import Subquery
 
 from gql.compiled.plan import Planner, Rows
 from gql.compiled.roots import RootPlan, Source, object_type
+from gql.compiled.sums import requires_of
 
 # The progress's one row (an aggregate without GROUP BY: zeros when no school reports).
 PROGRESS = "SELECT {r0} AS round_id, {counts} FROM gql_report_status p"
@@ -24,8 +25,7 @@ PROGRESS = "SELECT {r0} AS round_id, {counts} FROM gql_report_status p"
 
 def plan_reporting_progress(planner: Planner, key: str, field: GraphQLField,
                             nodes: list[FieldNode]) -> RootPlan:
-    from gql.catalog.queries import campaign_named
-    from gql.oversight.scope import city_named, in_city
+    from gql.oversight.scope import planned_scope
     from gql.performance.queries import (
         REPORT_STATUS_TABLE,
         REPORTING_PROGRESS_TABLE,
@@ -34,33 +34,23 @@ def plan_reporting_progress(planner: Planner, key: str, field: GraphQLField,
     from models.catalog import ReportingRound
     from models.declaration import DeclarationStatus
     from models.oversight import REPORT_PROGRESS_SQL, reporting_schools, status_counts_sql
-    from permissions.scoping import managed_organizations
 
     args = planner.arguments(field, nodes[0])
-    principal = planner.principal
-    campaign = campaign_named(args.get("campaignCode"))
-    city_code = args.get("cityCode")
-    # as oversight_scope: a city asked for must be one the caller manages
-    city = city_named(principal, city_code) if city_code else None
-    orgs = managed_organizations(principal)
-    if city is not None:
-        orgs = orgs.filter(in_city(Subquery(city.values("id"))))
-    round_ = ReportingRound.filter(campaign_id__in=Subquery(campaign.values("id")),
-                                   year=args["year"])
+    scope = planned_scope(planner.principal, args.get("cityCode"), args.get("campaignCode"))
+    campaign = Subquery(scope.campaign.values("id"))
+    round_ = ReportingRound.filter(campaign_id__in=campaign, year=args["year"])
     planner.views = {"not_reported": Rows(not_reported_sql(REPORT_STATUS_TABLE), ())}
     try:
         target = planner.object(object_type(field), nodes)
     finally:
         planner.views = {}
     round_id = Rows.of(round_)
-    schools = reporting_schools(orgs, Subquery(campaign.values("id")))
+    schools = reporting_schools(scope.organizations, campaign)
     rows = Source(REPORT_STATUS_TABLE, REPORT_PROGRESS_SQL.format(
         schools="{r0}", round="{r1}", round_again="{r2}", not_started="{p0}"),
         (Rows.of(schools), round_id, round_id), (DeclarationStatus.NOT_STARTED.value,))
     progress = Source(REPORTING_PROGRESS_TABLE,
                       PROGRESS.replace("{counts}", status_counts_sql("p")), (round_id,))
     return RootPlan(key, "object", target=target, sources=(rows, progress),
-                    # a city asked for first (NOT_FOUND), then the campaign, then its round
-                    # (ROUND_NOT_FOUND)
-                    requires=(*((Rows.of(city),) if city is not None else ()),
-                              Rows.of(campaign), round_id))
+                    # then the campaign's round of that year (ROUND_NOT_FOUND)
+                    requires=(*requires_of(scope), round_id))

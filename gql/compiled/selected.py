@@ -117,7 +117,9 @@ def render_selected(r: Renderer, nested: Nested, alias: str) -> str:
         r.from_rows(inner)
         element = r.object(nested.target, inner)
         order = r.order(source.type_name, nested.order, inner)
-        where = " AND ".join(r.among(inner, rows) for rows in nested.rows)
+        # `IN`, not among()'s correlated EXISTS: the rows are few of the whole table (no
+        # parent row narrows it), so the subquery runs once and drives lookups by id
+        where = " AND ".join(f"{inner}.id IN {r.rows(rows)}" for rows in nested.rows)
         table = checked(REGISTRY[source.type_name].table or "")
         return d.array(element, f"{r.from_clause(table, inner)} WHERE {where}", order)
     if isinstance(source, SelectRows):

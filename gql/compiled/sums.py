@@ -12,13 +12,15 @@ statement answers NULL): strawberry gives the error.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import FieldNode, GraphQLField
-from tortoise.expressions import Subquery
 
 from gql.compiled.plan import Fallback, Nested, ObjectPlan, Planner, Rows
 from gql.compiled.roots import RootPlan, Source, object_type
+
+if TYPE_CHECKING:
+    from gql.oversight.scope import PlannedScope
 
 # The per-item rows, with the parts of ItemSum's id (the unit whose schools it sums).
 ITEMS = "SELECT s.*, {r1} AS unit_id, {r2} AS campaign_id FROM {r0} s"
@@ -54,9 +56,8 @@ class Counted:
 
 def counted_of(planner: Planner, key: str, args: dict[str, Any]) -> Counted:
     """Falls back when the statuses are refused (strawberry says why)."""
-    from gql.catalog.queries import campaign_named
-    from gql.oversight.scope import city_named, scoped_undertakings
-    from models import Organization, totals
+    from gql.oversight.scope import planned_scope
+    from models import totals
     from models.errors import DomainError
 
     try:
@@ -64,17 +65,17 @@ def counted_of(planner: Planner, key: str, args: dict[str, Any]) -> Counted:
                                               totals.DEFAULT_DECLARATIONS)
     except DomainError as exc:
         raise Fallback(f"{key}: {exc.message}") from exc
-    principal = planner.principal
-    campaign = campaign_named(args.get("campaignCode"))
-    city_code = args.get("cityCode")
-    # as oversight_scope: a city asked for must be one the caller manages
-    city = city_named(principal, city_code) if city_code else None
-    unit: Any = city if city is not None else Organization.filter(id=principal.org_id)
-    undertakings = scoped_undertakings(
-        principal, Subquery(city.values("id")) if city is not None else None)
-    return Counted(statuses, totals.counted_undertakings(undertakings, campaign, statuses),
-                   campaign, unit,
-                   (*((Rows.of(city),) if city is not None else ()), Rows.of(campaign)))
+    scope = planned_scope(planner.principal, args.get("cityCode"), args.get("campaignCode"))
+    return Counted(statuses, totals.counted_undertakings(scope.undertakings, scope.campaign,
+                                                         statuses),
+                   scope.campaign, scope.unit, requires_of(scope))
+
+
+def requires_of(scope: PlannedScope) -> tuple[Rows, ...]:
+    """The rows a planned_scope's answer needs, in the resolver's order of errors: a city
+    asked for (NOT_FOUND), then the campaign (NOT_FOUND)."""
+    return (*((Rows.of(scope.city),) if scope.city is not None else ()),
+            Rows.of(scope.campaign))
 
 
 def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
