@@ -212,12 +212,22 @@ async def missing_mandatory(schools: QuerySet[Organization], campaign: Campaign
             for school in bound if school.id in pairs]
 
 
+# The order of the undertakings without funding, on both read paths (one per school and
+# item: no ties).
+ZERO_FUNDING_ORDER = ("organization__code", "item__sort_key")
+
+
 async def zero_funding(undertakings: QuerySet[Undertaking], campaign: Campaign
                        ) -> list[Undertaking]:
     """Undertakings whose five planned amounts are all zero."""
-    return await undertakings.filter(item__campaign_id=campaign.id).annotate(
-        total_cents=cents_value(Undertaking, list(FUNDING_SOURCES))
-    ).filter(total_cents=0).order_by("organization__code", "item__sort_key")
+    return await zero_funding_query(undertakings, campaign).order_by(*ZERO_FUNDING_ORDER)
+
+
+def zero_funding_query(undertakings: QuerySet[Undertaking], campaign: CampaignRef
+                       ) -> QuerySet[Undertaking]:
+    """zero_funding's rows, unordered: the read compiler selects their ids in its statement."""
+    return undertakings.filter(item__campaign_id__in=campaign_ids(campaign)).annotate(
+        total_cents=cents_value(Undertaking, list(FUNDING_SOURCES))).filter(total_cents=0)
 
 
 @dataclass
@@ -313,10 +323,26 @@ class ReportStatusRow:
 async def report_progress(schools: QuerySet[Organization], round_: ReportingRound
                           ) -> list[ReportStatusRow]:
     """Schools with an accepted declaration, and where their report for the year stands."""
-    due = await schools.filter(
-        kind=OrgKind.SCHOOL, declarations__campaign_id=round_.campaign_id,
-        declarations__status=S.ACCEPTED).order_by("code")
+    due = await reporting_schools(schools, [round_.campaign_id]).order_by("code")
     reports = {r.organization_id: r for r in await PerformanceReport.filter(
         round_id=round_.id, organization_id__in=[o.id for o in due])}
     return [ReportStatusRow(o, reports[o.id].status if o.id in reports else S.NOT_STARTED,
                             reports[o.id].updated_at if o.id in reports else None) for o in due]
+
+
+def reporting_schools(schools: QuerySet[Organization], campaigns: list[int] | Subquery
+                      ) -> QuerySet[Organization]:
+    """The schools of `schools` that report for the years of the campaigns `campaigns` (a
+    loaded id, or a subquery: the read compiler's): those whose declaration is accepted."""
+    return schools.filter(kind=OrgKind.SCHOOL, declarations__campaign_id__in=campaigns,
+                          declarations__status=S.ACCEPTED)
+
+
+# report_progress's rows in SQL (the read compiler's rows of SchoolReportStatus): {schools}
+# selects reporting_schools' ids, {round} and {round_again} the round's id, {not_started}
+# binds S.NOT_STARTED. never_logged_in is false (reporting progress counts statuses only):
+# status_counts_sql counts these rows as report_progress's caller counts them.
+REPORT_PROGRESS_SQL = (
+    "SELECT o.id AS school_id, {round} AS round_id, coalesce(r.status, {not_started}) AS status,"
+    " (1 = 0) AS never_logged_in FROM organization o LEFT JOIN performance_report r"
+    " ON r.organization_id = o.id AND r.round_id IN {round_again} WHERE o.id IN {schools}")

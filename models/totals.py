@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesQuery
 
 from models.aggregates import cents_sum, money
 from models.catalog import Campaign, ReportingRound
@@ -103,14 +104,21 @@ class CityFunding:
 
 async def city_funding(undertakings: QuerySet[Undertaking]) -> list[CityFunding]:
     """Per city-level unit x funding source (GROUP BY the undertaker's parent)."""
-    rows = await undertakings.annotate(
+    rows = await city_funding_query(undertakings)
+    return [CityFunding(group_id=r["organization__parent_id"], organizations=int(r["orgs"]),
+                        undertakings=int(r["n"]),
+                        funding={s: money(r[s]) for s in FUNDING_SOURCES}) for r in rows]
+
+
+def city_funding_query(undertakings: QuerySet[Undertaking]) -> ValuesQuery[Any]:
+    """The GROUP BY behind city_funding, one row per group: organization__parent_id, n,
+    orgs and each funding source in integer cents. The read compiler runs the same query
+    inside its statement."""
+    return undertakings.annotate(
         n=Count("id"), orgs=Count("organization_id", distinct=True),
         **{s: cents_sum(Undertaking, s) for s in FUNDING_SOURCES},
     ).group_by("organization__parent_id").values("organization__parent_id", "n", "orgs",
                                                   *FUNDING_SOURCES)
-    return [CityFunding(group_id=r["organization__parent_id"], organizations=int(r["orgs"]),
-                        undertakings=int(r["n"]),
-                        funding={s: money(r[s]) for s in FUNDING_SOURCES}) for r in rows]
 
 
 async def school_item_rows(undertakings: QuerySet[Undertaking]) -> list[Undertaking]:

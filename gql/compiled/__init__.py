@@ -25,9 +25,17 @@ organization, campaign, rows, `missingMandatoryItems` (models/mandatory.py's rul
 SQL) and `history` (selected.py: models/declaration_history.py's five sources as one UNION
 ALL in its own SQL, in HISTORY_ORDER; row snapshots and field changes from their stored
 JSON; who acted, or the SYSTEM actor)), `undertakingSums` (sums.py: the resolver path's own
-GROUP BY queries as derived tables), `declarationProgress` (progress.py: counts, groups and
-the schools' lists with every filter, sort and page, over the resolver path's own queries
-joined by models/oversight.py SCHOOL_PROGRESS_SQL), `performanceReport(year, ...)`
+GROUP BY queries as derived tables), `undertakingTotals` (totals.py: sums.py's derived tables,
+models/totals.py city_funding_query's per unit and the grand sums over it; the counted
+statuses from the arguments, a `Given`), `compliance` (compliance.py: the bound schools
+missing items by models/mandatory.py's rule in its own SQL, their items and the confirmations
+of those, and models/oversight.py zero_funding_query's undertakings handed down, a
+`ViewRows`), `reportingProgress(year)` (reporting.py: models/oversight.py reporting_schools
+and their reports' statuses in REPORT_PROGRESS_SQL, counted by status_counts_sql; the
+schools not reported by gql/performance/queries.py not_reported_sql over those rows),
+`declarationProgress` (progress.py: counts, groups and the schools' lists with every filter,
+sort and page, over the resolver path's own queries joined by models/oversight.py
+SCHOOL_PROGRESS_SQL), `performanceReport(year, ...)`
 (reports.py: the report's row and its lines as derived tables, from models/reports.py's
 reportable, previous_entries and prefill in their SQL forms: the form's columns,
 organization, lines { id saved figures spent previous undertaking comments evidence warnings

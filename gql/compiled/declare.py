@@ -11,9 +11,13 @@ A type module declares its table and, per field (by python name), one of:
   from permissions/scoping.py and ordered as declared;
 - `ViewRow`: the row a root field hands down (a form's campaign);
 - `RuleRows`: rows a rule of models/ selects in SQL (a form's missing mandatory items);
+- `ViewRows`: the rows of a queryset the root field hands down (its resolver's own: a
+  compliance's undertakings without funding);
 - `SelectRows`: rows a rule of models/ builds in SQL, columns and all (a form's history, a
   UNION of its sources), with `JsonObject` / `JsonRows` for objects stored as JSON in them
   and `OrConstant` for a relation shown as a constant where there is no row;
+- `Given`: a value the root field works out from its arguments alone (the statuses a total
+  counts), handed down as a view;
 - `Paged`: a connection with arguments, planned by a function of its own (a progress's
   schools, sorted and filtered);
 - `SumOf` / `FlagList` / `ValueList` / `NowBetween`: small computed values with one SQL form
@@ -56,6 +60,16 @@ class Paged:
     statement (progress.py)."""
 
     plan: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Given:
+    """A value the root field works out from its arguments before any row is read (the
+    statuses a total counts: gql/oversight/queries.py statuses_or_raise's), handed down as
+    the view `view`: shown as strawberry serializes it (the resolver path shows the same
+    value)."""
+
+    view: str
 
 
 @dataclass(frozen=True)
@@ -162,6 +176,18 @@ class RuleRows:
 
     type_name: str
     ids: Callable[[str, str], str]
+    order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ViewRows:
+    """The rows of `type_name` that the queryset the root field hands down as the view
+    `view` selects (the one its resolver reads), or the ids its `Rows` select (a rule's SQL
+    over the root's derived tables), in `order`: a compliance's undertakings without
+    funding, a reporting progress's schools not reported."""
+
+    type_name: str
+    view: str
     order: tuple[str, ...] = ()
 
 
@@ -304,7 +330,7 @@ class Form:
 FieldSql = (Column | Embedded | ScopedId | Percent | Relation | SumOf | FlagList | Lookup
             | WindowPart | EditLock | FormLock | Form | ViewRow | RuleRows | ValueList
             | NowBetween | Through | RowSql | JsonKey | LineWarnings | SelectRows | JsonObject
-            | JsonRows | OrConstant | Paged)
+            | JsonRows | OrConstant | Paged | Given | ViewRows)
 
 
 @dataclass(frozen=True)

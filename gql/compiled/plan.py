@@ -7,6 +7,7 @@ one the resolver path starts from) selecting the ids a level may show, with its 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLScalarType,
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
@@ -38,6 +40,7 @@ from gql.compiled.declare import (
     FlagList,
     Form,
     FormLock,
+    Given,
     JsonKey,
     JsonObject,
     JsonRows,
@@ -57,6 +60,7 @@ from gql.compiled.declare import (
     Through,
     ValueList,
     ViewRow,
+    ViewRows,
     WindowPart,
 )
 from permissions.principal import Principal
@@ -105,7 +109,8 @@ class Rows:
 class Leaf:
     key: str
     # typename | global_id | scoped_id | column | through | sum | flags | percent | values |
-    # now_between | json (columns: the JSON column and its key) | connection
+    # now_between | json (columns: the JSON column and its key) | connection | given
+    # (default: its JSON text)
     kind: str
     column: str = ""  # a sum's: its JSON column, when it sums keys of one
     codec: str = ""  # text | int | bool | decimal | cents | datetime | enum
@@ -262,6 +267,8 @@ class Planner:
             return Leaf(key, "connection", connection=declared.plan(self, key, gql_field, nodes))
         if gql_field.args:
             raise Fallback(f"{where} takes arguments")
+        if isinstance(declared, Given):
+            return Leaf(key, "given", default=self.given_json(gql_field, declared, where))
         if name == "id" and sql.node:
             return Leaf(key, "global_id", column="id", type_name=type_.name)
         if self.json is not None:  # an Embedded(json=...): its columns and sums only
@@ -337,7 +344,7 @@ class Planner:
             return self.view_row(key, declared, gql_field, nodes, where)
         if isinstance(declared, RuleRows):
             return self.rule_rows(key, declared, gql_field, nodes, where)
-        if isinstance(declared, SelectRows | JsonObject | JsonRows | OrConstant):
+        if isinstance(declared, SelectRows | JsonObject | JsonRows | OrConstant | ViewRows):
             from gql.compiled.selected import plan_selected
 
             return plan_selected(self, type_, sql, key, declared, gql_field, nodes, where)
@@ -446,6 +453,19 @@ class Planner:
                     self.check_gates(target.fields[name], f"{target.name}.{name}")
                 parts.append((part_key, name))
         return tuple(parts)
+
+    def given_json(self, field: GraphQLField, declared: Given, where: str) -> str:
+        """A Given's value as JSON text, serialized by the field's GraphQL type as strawberry
+        serializes it (scalars and enums, or a list of them)."""
+        if declared.view not in self.views:
+            raise Fallback(f"{where}: no {declared.view} handed down")
+        value = self.views[declared.view]
+        type_, many = unwrap(field.type)
+        if not isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+            raise Fallback(f"{where}: no SQL form for its type")
+        shown = ([None if v is None else type_.serialize(v) for v in value] if many
+                 else None if value is None else type_.serialize(value))
+        return json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
 
     def campaign_view(self, where: str) -> Any:
         campaign = self.views.get("campaign")

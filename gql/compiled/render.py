@@ -218,6 +218,8 @@ class Renderer:
             return render_line_warnings(self, leaf, alias)
         if leaf.kind == "typename":
             return f"'\"{checked(leaf.type_name)}\"'"
+        if leaf.kind == "given":
+            return self.param(leaf.default)
         if leaf.kind == "connection":
             from gql.compiled.connections import render_connection
 

@@ -235,6 +235,27 @@ def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
     return plan(planner, key, field, nodes)
 
 
+def plan_undertaking_totals(planner: Planner, key: str, field: GraphQLField,
+                            nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.totals import plan_undertaking_totals as plan
+
+    return plan(planner, key, field, nodes)
+
+
+def plan_compliance(planner: Planner, key: str, field: GraphQLField,
+                    nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.compliance import plan_compliance as plan
+
+    return plan(planner, key, field, nodes)
+
+
+def plan_reporting_progress(planner: Planner, key: str, field: GraphQLField,
+                            nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.reporting import plan_reporting_progress as plan
+
+    return plan(planner, key, field, nodes)
+
+
 def plan_performance_report(planner: Planner, key: str, field: GraphQLField,
                             nodes: list[FieldNode]) -> RootPlan:
     from gql.compiled.reports import plan_performance_report as plan
@@ -292,6 +313,9 @@ ROOTS: dict[str, RootHandler] = {
     "taskEntry": plan_task_entry,
     "declaration": plan_declaration,
     "undertakingSums": plan_undertaking_sums,
+    "undertakingTotals": plan_undertaking_totals,
+    "compliance": plan_compliance,
+    "reportingProgress": plan_reporting_progress,
     "performanceReport": plan_performance_report,
     "declarationProgress": plan_declaration_progress,
     "performanceSums": plan_performance_sums,

@@ -1,6 +1,7 @@
 """Fields over rows a rule of models/ builds in its own SQL (declare.py SelectRows: a form's
-history, a UNION of its sources), objects stored as JSON in such rows (JsonObject, JsonRows)
-and a to-one relation shown as a constant where the row names none (OrConstant)."""
+history, a UNION of its sources), objects stored as JSON in such rows (JsonObject, JsonRows),
+a to-one relation shown as a constant where the row names none (OrConstant) and the rows of
+a queryset a root field hands down (ViewRows)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,15 @@ from graphql import (
     GraphQLScalarType,
 )
 
-from gql.compiled.declare import JsonObject, JsonRows, OrConstant, SelectRows, SqlType
+from gql.compiled.declare import (
+    REGISTRY,
+    JsonObject,
+    JsonRows,
+    OrConstant,
+    SelectRows,
+    SqlType,
+    ViewRows,
+)
 from gql.compiled.plan import Fallback, Leaf, Nested, ObjectPlan, Planner, Rows, unwrap
 
 if TYPE_CHECKING:
@@ -32,7 +41,7 @@ def _dumps(value: Any) -> str:
 
 
 def plan_selected(planner: Planner, type_: GraphQLObjectType, sql: SqlType, key: str,
-                  declared: SelectRows | JsonObject | JsonRows | OrConstant,
+                  declared: SelectRows | JsonObject | JsonRows | OrConstant | ViewRows,
                   gql_field: GraphQLField, nodes: list[FieldNode], where: str) -> Nested:
     target, many = unwrap(gql_field.type)
     if not isinstance(target, GraphQLObjectType):
@@ -47,6 +56,13 @@ def plan_selected(planner: Planner, type_: GraphQLObjectType, sql: SqlType, key:
         assert isinstance(relation, Nested)
         return replace(relation, source=declared,
                        constant=constant_json(planner, target, nodes, declared.constant, where))
+    if isinstance(declared, ViewRows):
+        view = planner.views.get(declared.view)
+        if not many or view is None:
+            raise Fallback(f"{where}: not a list, or no {declared.view} handed down")
+        plan = planner.object_under(target, nodes, {})
+        return Nested(key, plan, None, (view if isinstance(view, Rows) else Rows.of(view),),
+                      planner.order(target.name, declared.order), source=declared)
     if isinstance(declared, SelectRows):
         if not many:
             raise Fallback(f"{where} is not a list of objects")
@@ -96,6 +112,16 @@ def render_selected(r: Renderer, nested: Nested, alias: str) -> str:
         local = f"{alias}.{checked(source.relation.local)}"
         shown = r.nested(replace(nested, source=None), alias)
         return f"(CASE WHEN {local} IS NULL THEN {r.param(nested.constant)} ELSE {shown} END)"
+    if isinstance(source, ViewRows):
+        inner = r.alias()
+        r.from_rows(inner)
+        element = r.object(nested.target, inner)
+        order = r.order(source.type_name, nested.order, inner)
+        # `IN`, not among()'s correlated EXISTS: the rows are few of the whole table (no
+        # parent row narrows it), so the subquery runs once and drives lookups by id
+        where = " AND ".join(f"{inner}.id IN {r.rows(rows)}" for rows in nested.rows)
+        table = checked(REGISTRY[source.type_name].table or "")
+        return d.array(element, f"{r.from_clause(table, inner)} WHERE {where}", order)
     if isinstance(source, SelectRows):
         campaign, scoped = nested.rows
         inner = r.alias()

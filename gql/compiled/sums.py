@@ -11,13 +11,16 @@ statement answers NULL): strawberry gives the error.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from graphql import FieldNode, GraphQLField
-from tortoise.expressions import Subquery
 
 from gql.compiled.plan import Fallback, Nested, ObjectPlan, Planner, Rows
 from gql.compiled.roots import RootPlan, Source, object_type
+
+if TYPE_CHECKING:
+    from gql.oversight.scope import PlannedScope
 
 # The per-item rows, with the parts of ItemSum's id (the unit whose schools it sums).
 ITEMS = "SELECT s.*, {r1} AS unit_id, {r2} AS campaign_id FROM {r0} s"
@@ -39,54 +42,76 @@ GROUPS = ("SELECT g.*, coalesce(g.organization__parent_id, {r1}) AS unit_id,"
           " FROM {r0} g LEFT JOIN organization u ON u.id = g.organization__parent_id")
 
 
-def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
-                          nodes: list[FieldNode]) -> RootPlan:
-    from gql.catalog.queries import campaign_named
-    from gql.oversight.queries import DIRECT_SCHOOLS_LABEL, OWN_ITEMS_LABEL
-    from gql.oversight.scope import city_named, scoped_undertakings
-    from gql.oversight.types import GROUP_SUMS_TABLE, ITEM_SUMS_TABLE
-    from models import Organization, totals
-    from models.enums import OrgKind
-    from models.errors import DomainError
-    from models.oversight import item_sums_query
-    from models.undertaking import FUNDING_SOURCES
+@dataclass(frozen=True)
+class Counted:
+    """What a total counts, scoped as the resolver path scopes it (oversight_scope, then
+    counted_undertakings): undertakingSums's and undertakingTotals's."""
 
-    args = planner.arguments(field, nodes[0])
+    statuses: list[Any]  # the DeclarationStatus members counted, in the flow's order
+    undertakings: Any  # QuerySet[Undertaking]: the counted ones
+    campaign: Any  # QuerySet[Campaign]: the one asked for, or the newest
+    unit: Any  # QuerySet[Organization]: the unit whose schools it sums
+    requires: tuple[Rows, ...]  # a city asked for first (NOT_FOUND), then the campaign
+
+
+def counted_of(planner: Planner, key: str, args: dict[str, Any]) -> Counted:
+    """Falls back when the statuses are refused (strawberry says why)."""
+    from gql.oversight.scope import planned_scope
+    from models import totals
+    from models.errors import DomainError
+
     try:
         statuses = totals.statuses_or_default(args.get("statuses"),
                                               totals.DEFAULT_DECLARATIONS)
     except DomainError as exc:
         raise Fallback(f"{key}: {exc.message}") from exc
-    principal = planner.principal
-    campaign = campaign_named(args.get("campaignCode"))
-    city_code = args.get("cityCode")
-    # as oversight_scope: a city asked for must be one the caller manages
-    city = city_named(principal, city_code) if city_code else None
-    unit: Any = city if city is not None else Organization.filter(id=principal.org_id)
-    undertakings = scoped_undertakings(
-        principal, Subquery(city.values("id")) if city is not None else None)
-    counted = totals.counted_undertakings(undertakings, campaign, statuses)
+    scope = planned_scope(planner.principal, args.get("cityCode"), args.get("campaignCode"))
+    return Counted(statuses, totals.counted_undertakings(scope.undertakings, scope.campaign,
+                                                         statuses),
+                   scope.campaign, scope.unit, requires_of(scope))
+
+
+def requires_of(scope: PlannedScope) -> tuple[Rows, ...]:
+    """The rows a planned_scope's answer needs, in the resolver's order of errors: a city
+    asked for (NOT_FOUND), then the campaign (NOT_FOUND)."""
+    return (*((Rows.of(scope.city),) if scope.city is not None else ()),
+            Rows.of(scope.campaign))
+
+
+def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
+                          nodes: list[FieldNode]) -> RootPlan:
+    from gql.oversight.types import ITEM_SUMS_ORDER
+
+    counted = counted_of(planner, key, planner.arguments(field, nodes[0]))
     target = planner.object(object_type(field), nodes)
-    campaign_id = Rows.of(campaign)
-    groups = Source(GROUP_SUMS_TABLE, GROUPS, (
-        Rows.select(item_sums_query(counted, campaign, by_group=True)),
-        Rows.of(Organization.filter(kind=OrgKind.PROVINCE)), campaign_id),
-        (OWN_ITEMS_LABEL, OrgKind.PROVINCE.value, DIRECT_SCHOOLS_LABEL))
-    used: tuple[Source, ...]
+    return RootPlan(key, "list", target=target, sources=item_sum_sources(counted, target),
+                    order=planner.order(target.type_name, ITEM_SUMS_ORDER),
+                    requires=counted.requires)
+
+
+def item_sum_sources(counted: Counted, target: ObjectPlan) -> tuple[Source, ...]:
+    """The derived tables of the ItemSum rows (and of their groups, if `target` reads them)."""
+    from gql.oversight.queries import DIRECT_SCHOOLS_LABEL, OWN_ITEMS_LABEL
+    from gql.oversight.types import GROUP_SUMS_TABLE, ITEM_SUMS_TABLE
+    from models import Organization
+    from models.enums import OrgKind
+    from models.oversight import item_sums_query
+    from models.undertaking import FUNDING_SOURCES
+
+    campaign_id = Rows.of(counted.campaign)
     if reads(target, "GroupItemSum"):
+        groups = Source(GROUP_SUMS_TABLE, GROUPS, (
+            Rows.select(item_sums_query(counted.undertakings, counted.campaign, by_group=True)),
+            Rows.of(Organization.filter(kind=OrgKind.PROVINCE)), campaign_id),
+            (OWN_ITEMS_LABEL, OrgKind.PROVINCE.value, DIRECT_SCHOOLS_LABEL))
         sums = ", ".join(f"CAST(sum(g.{c}) AS BIGINT) AS {c}"
                          for c in ("orgs", "qty", *FUNDING_SOURCES))
-        used = (groups, Source(ITEM_SUMS_TABLE, ROLLED_UP.replace("{sums}", sums),
-                               (Rows.of(unit),)))
-    else:  # only what the selection reads (an unused derived table would still be computed)
-        used = (Source(ITEM_SUMS_TABLE, ITEMS, (
-            Rows.select(item_sums_query(counted, campaign, by_group=False)), Rows.of(unit),
-            campaign_id)),)
-    return RootPlan(key, "list", target=target, sources=used,
-                    order=planner.order(target.type_name, ("item__sort_key", "item_id")),
-                    # a city asked for first (NOT_FOUND), then the campaign
-                    requires=(*((Rows.of(city),) if city is not None else ()),
-                              Rows.of(campaign)))
+        return (groups, Source(ITEM_SUMS_TABLE, ROLLED_UP.replace("{sums}", sums),
+                               (Rows.of(counted.unit),)))
+    # only what the selection reads (an unused derived table would still be computed)
+    return (Source(ITEM_SUMS_TABLE, ITEMS, (
+        Rows.select(item_sums_query(counted.undertakings, counted.campaign, by_group=False)),
+        Rows.of(counted.unit), campaign_id)),)
 
 
 def reads(plan: ObjectPlan, type_name: str) -> bool:

@@ -8,6 +8,7 @@ import strawberry
 from tortoise.queryset import QuerySet
 
 from gql.catalog.types import TaskEntry
+from gql.compiled.declare import Relation, ViewRows, declare
 from gql.context import Info
 from gql.errors import ApiError
 from gql.nodes import scoped_id
@@ -103,6 +104,19 @@ class Compliance:
         description="Schools bound to undertake every item shown to them that still miss some.")
     zero_funding: list[Undertaking] = strawberry.field(
         description="Undertakings with no planned funding from any source.")
+
+
+# What each field reads on the compiled path (gql/compiled/compliance.py): the one row the
+# statement defines under this name (the campaign's id, linking it to its schools), the
+# schools' rows (gql/oversight/types.py MISSING_MANDATORY_SQL, the campaign handed down to
+# their rule) and the resolver's own zero_funding rows, handed down.
+COMPLIANCE_TABLE = "gql_compliance"
+COMPLIANCE_SQL = declare(
+    "Compliance", COMPLIANCE_TABLE,
+    # missing_mandatory's order: the school's code
+    missing_mandatory=Relation("MissingMandatory", local="campaign_id", remote="campaign_id",
+                               many=True, order=("school__code",), keeps_view=True),
+    zero_funding=ViewRows("Undertaking", "zero_funding", order=oversight.ZERO_FUNDING_ORDER))
 
 
 @strawberry.type

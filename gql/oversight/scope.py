@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from gql.catalog.queries import campaign_or_latest
+from gql.catalog.queries import campaign_named, campaign_or_latest
 from gql.context import Context
 from gql.errors import ApiError
 from models import Campaign, Organization, PerformanceEntry, Undertaking
@@ -66,6 +66,30 @@ def unknown_city(code: str) -> ApiError:
     """One answer for a city that does not exist and for one the caller does not manage, so
     that a city bureau learns nothing about its neighbours."""
     return ApiError(Code.NOT_FOUND, f"未找到代码为 {code} 的地市级单位")
+
+
+@dataclass
+class PlannedScope:
+    """oversight_scope as querysets, before anything is loaded (the read compiler's)."""
+
+    city: QuerySet[Organization] | None  # the city asked for: without its row, NOT_FOUND
+    organizations: QuerySet[Organization]
+    undertakings: QuerySet[Undertaking]
+    campaign: QuerySet[Campaign]  # without its row, NOT_FOUND
+    unit: QuerySet[Organization]
+
+
+def planned_scope(principal: Principal, city_code: str | None, campaign_code: str | None
+                  ) -> PlannedScope:
+    """oversight_scope below, for the read compiler: the same rules, as subqueries."""
+    city = city_named(principal, city_code) if city_code else None
+    city_ids = Subquery(city.values("id")) if city is not None else None
+    orgs = managed_organizations(principal)
+    if city_ids is not None:
+        orgs = orgs.filter(in_city(city_ids))
+    return PlannedScope(city, orgs, scoped_undertakings(principal, city_ids),
+                        campaign_named(campaign_code),
+                        city if city is not None else Organization.filter(id=principal.org_id))
 
 
 async def oversight_scope(context: Context, city_code: str | None,

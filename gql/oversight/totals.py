@@ -6,11 +6,19 @@ from decimal import Decimal
 
 import strawberry
 
+from gql.compiled.declare import Column, Embedded, Given, Relation, declare
 from gql.context import Info
 from gql.org.types import Organization
-from gql.oversight.queries import CITY_ARG, StatusesArg, item_sums_of, statuses_or_raise
+from gql.oversight.queries import (
+    CITY_ARG,
+    OWN_ITEMS_LABEL,
+    StatusesArg,
+    group_label,
+    item_sums_of,
+    statuses_or_raise,
+)
 from gql.oversight.scope import oversight_scope
-from gql.oversight.types import ItemSum
+from gql.oversight.types import ITEM_SUMS_ORDER, ItemSum
 from gql.undertakings.types import Funding
 from models import Organization as OrganizationModel
 from models import totals
@@ -41,10 +49,30 @@ class UndertakingTotals:
     funding: Funding = strawberry.field(description="Everything counted, per source.")
 
 
+# What each field reads on the compiled path (gql/compiled/totals.py): the rows of
+# models/totals.py city_funding_query as a derived table under this name, with its unit,
+# label and order beside them as gql/compiled/sums.py GROUPS gives a group's; and the one row
+# of the totals, with the grand sums and the campaign_id that links it to its items and
+# groups. The counted statuses are the plan's own (statuses_or_raise's).
+CITY_FUNDING_TABLE = "gql_city_funding"
+TOTALS_TABLE = "gql_totals"
+CITY_FUNDING_SUM_SQL = declare(
+    "CityFundingSum", CITY_FUNDING_TABLE,
+    unit=Relation("Organization", local="unit_id", remote="id"), label=Column(),
+    organizations=Column("orgs"), undertakings=Column("n"),
+    funding=Embedded("Funding", cents=True))
+UNDERTAKING_TOTALS_SQL = declare(
+    "UndertakingTotals", TOTALS_TABLE, counted_statuses=Given("statuses"),
+    items=Relation("ItemSum", local="campaign_id", remote="campaign_id", many=True,
+                   order=ITEM_SUMS_ORDER),
+    # the province office's own items first, then by the unit's code (undertaking_totals)
+    by_city=Relation("CityFundingSum", local="campaign_id", remote="campaign_id", many=True,
+                     order=("own_first", "unit__code")),
+    funding=Embedded("Funding", cents=True))
+
+
 def _label(unit: OrganizationModel, group_id: int | None) -> str:
-    if group_id is None:
-        return "省教育厅（省级任务）"
-    return "省直属学校" if unit.kind is OrgKind.PROVINCE else unit.name
+    return OWN_ITEMS_LABEL if group_id is None else group_label(unit)
 
 
 @strawberry.type

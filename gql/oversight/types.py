@@ -16,6 +16,7 @@ from gql.compiled.declare import (
     Paged,
     Percent,
     Relation,
+    RuleRows,
     ScopedId,
     declare,
 )
@@ -29,7 +30,7 @@ from gql.undertakings.types import Funding
 from models import Campaign as CampaignModel
 from models import oversight
 from models.declaration import DeclarationStatus
-from models.mandatory import BreakSource
+from models.mandatory import MISSING_ORDER, BreakSource, missing_items_sql
 from models.mandatory import MandatoryConfirmation as MandatoryConfirmationModel
 from permissions.classes import IsProvinceOrCity
 from permissions.scoping import managed_organizations
@@ -308,14 +309,35 @@ class MandatoryConfirmation:
 
     @classmethod
     def of(cls, c: MandatoryConfirmationModel) -> MandatoryConfirmation:
-        return cls(item=TaskEntry.of(c.item), source=c.source, reason=c.reason,
-                   confirmed_by=actor_of(c.confirmed_by), confirmed_at=c.confirmed_at)
+        return cls(**MANDATORY_CONFIRMATION_SQL.values(c), item=TaskEntry.of(c.item),
+                   confirmed_by=actor_of(c.confirmed_by))
+
+
+# What each field reads on the compiled path (gql/compiled/compliance.py): the schools of a
+# compliance list and their confirmations, as the derived tables defined under these names
+# over models/mandatory.py's rule (missing_items_sql, confirmed or not, as missing_pairs asks
+# it); a school's row is its id and the campaign's.
+MISSING_MANDATORY_TABLE = "gql_missing_mandatory"
+CONFIRMED_TABLE = "gql_mandatory_confirmed"
+MANDATORY_CONFIRMATION_SQL = declare(
+    "MandatoryConfirmation", CONFIRMED_TABLE, columns=("source", "reason", "confirmed_at"),
+    item=Relation("TaskEntry", local="item_id", remote="id"),
+    confirmed_by=Relation("Actor", local="confirmed_by_id", remote="id"))
+MISSING_MANDATORY_SQL = declare(
+    "MissingMandatory", MISSING_MANDATORY_TABLE, id=ScopedId(("id", "campaign_id")),
+    school=Relation("Organization", local="id", remote="id"),
+    missing_items=RuleRows("TaskEntry", lambda school, campaigns: missing_items_sql(
+        school, campaigns, exempt=False), order=MISSING_ORDER),
+    # confirmed_items's order
+    confirmed=Relation("MandatoryConfirmation", local="id", remote="organization_id",
+                       many=True, order=("item__sort_key",)))
 
 
 # What each field reads on the compiled path (gql/compiled/declare.py): the rows of the
 # GROUP BY queries of models/oversight.py item_sums_query, as the derived tables that
 # gql/compiled/sums.py defines under these names (with the ids and labels beside them).
 ITEM_SUMS_TABLE = "gql_item_sums"
+ITEM_SUMS_ORDER = ("item__sort_key", "item_id")  # item_sums_of's: the catalog's
 GROUP_SUMS_TABLE = "gql_group_sums"
 GROUP_ITEM_SUM_SQL = declare(
     "GroupItemSum", GROUP_SUMS_TABLE, id=ScopedId(("group_key", "campaign_id", "item_id")),

@@ -14,6 +14,7 @@ from gql.compiled.declare import (
     Percent,
     Relation,
     ScopedId,
+    ViewRows,
     declare,
 )
 from gql.context import Info
@@ -90,8 +91,33 @@ class ReportingProgress:
     schools: list[SchoolReportStatus]
 
     @strawberry.field(description="Schools that have not submitted yet: to be pushed.")
-    def not_reported(self) -> list[Organization]:
+    def not_reported(self) -> list[Organization]:  # in SQL: not_reported_sql below
         return [s.school for s in self.schools if s.status not in SUBMITTED_OR_BEYOND]
+
+
+def not_reported_sql(rows: str) -> str:
+    """ReportingProgress.not_reported's schools in SQL (the compiled path): the ids of the
+    school rows of the table `rows` (models/oversight.py REPORT_PROGRESS_SQL's) not yet
+    submitted."""
+    among = ", ".join(f"'{s.value}'" for s in sorted(SUBMITTED_OR_BEYOND))
+    return f"SELECT school_id FROM {rows} WHERE status NOT IN ({among})"
+
+
+# What each field reads on the compiled path (gql/compiled/reporting.py): the schools' rows
+# (models/oversight.py REPORT_PROGRESS_SQL) and the progress's one row (their counts, and the
+# round's id linking them) as derived tables under these names; the schools not reported
+# are not_reported_sql's, handed down.
+REPORT_STATUS_TABLE = "gql_report_status"
+REPORTING_PROGRESS_TABLE = "gql_reporting_progress"
+SCHOOL_REPORT_STATUS_SQL = declare(
+    "SchoolReportStatus", REPORT_STATUS_TABLE, id=ScopedId(("school_id", "round_id")),
+    school=Relation("Organization", local="school_id", remote="id"), status=Column())
+REPORTING_PROGRESS_SQL = declare(
+    "ReportingProgress", REPORTING_PROGRESS_TABLE, counts=Embedded("StatusCounts"),
+    # report_progress's order: the school's code
+    schools=Relation("SchoolReportStatus", local="round_id", remote="round_id", many=True,
+                     order=("school__code",)),
+    not_reported=ViewRows("Organization", "not_reported", order=("code",)))
 
 
 @strawberry.type(description="Certified undertakings of one item against the national target.")

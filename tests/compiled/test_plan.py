@@ -43,7 +43,7 @@ async def test_a_mutation_is_not_planned(db: None) -> None:
 
 
 async def test_nothing_compilable_is_left_to_strawberry(db: None) -> None:
-    assert plan('{ compliance { zeroFunding { id } } organization(code: "410100") {'
+    assert plan('{ softChecks { year } organization(code: "410100") {'
                 ' undertakings { warnings { code } } } }') is None
 
 
@@ -53,7 +53,7 @@ async def test_what_falls_back_and_why(db: None) -> None:
       b: organization(code: "410100") { code undertakings { item { history { at } } } }
       c: performanceReport(year: 2021) { year history { at } }
       d: organization(code: "410100") { undertakings { warnings { code } } }
-      e: compliance { zeroFunding { id } }
+      e: softChecks { year }
       f: organizations(after: "not a cursor") { totalCount }
       g: organization(code: "410100") { children { declaration(campaignCode: "x") { status } } }
     }""")
@@ -63,7 +63,7 @@ async def test_what_falls_back_and_why(db: None) -> None:
     assert "TaskEntry.history has no SQL form" in why["b"]
     assert "PerformanceReport.history has no SQL form" in why["c"]
     assert "Undertaking.warnings has no SQL form" in why["d"]
-    assert "root field compliance is not compiled" in why["e"]
+    assert "root field softChecks is not compiled" in why["e"]
     assert "page arguments refused" in why["f"]  # strawberry gives INVALID_CURSOR
 
 

@@ -190,6 +190,19 @@ query($s: [DeclarationStatus!]) { undertakingSums(statuses: $s) { id item { numb
   own: undertakingSums(cityCode: "410100") { quantity } }""",
          {"s": ["DRAFT", "SUBMITTED", "CITY_APPROVED", "RETURNED", "ACCEPTED"]},
          ('"label":"郑州市"',)),
+    Case("undertaking totals, every part", "province", """
+query($s: [DeclarationStatus!]) { undertakingTotals(statuses: $s) { __typename countedStatuses
+  funding { ...Money } byCity { __typename label organizations undertakings funding { ...Money }
+  unit { id code kind } } items { id item { number } quantity targetPercent byGroup { label } } }
+  default: undertakingTotals { countedStatuses byCity { label } } }""" + FUNDING,
+         {"s": ["RETURNED", "DRAFT", "SUBMITTED", "CITY_APPROVED", "ACCEPTED"]},
+         ('"countedStatuses":["DRAFT","RETURNED","SUBMITTED","CITY_APPROVED","ACCEPTED"]',
+          '"省教育厅（省级任务）"', '"省直属学校"', '"label":"郑州市"')),
+    Case("undertaking totals of a city bureau", "city", """
+{ undertakingTotals { countedStatuses funding { total } byCity { label unit { code } }
+  items { item { number } byGroup { label } } }
+  other: undertakingTotals(cityCode: "410300") { countedStatuses } }""", {},
+         ('"label":"郑州市"', '"other":null')),
     Case("sums denied to a school", "school", """
 { undertakingSums { quantity } compliance { zeroFunding { id } } }""", {}, ("errors",)),
     Case("a city may not narrow to another city", "city", """
@@ -211,6 +224,14 @@ query($after: String) { declarationProgress { counts { notStarted draft submitte
 { compliance { missingMandatory { school { code } missingItems { number } }
   zeroFunding { id organization { code } item { number } } } }""", {},
          ('"missingMandatory":',)),
+    Case("compliance of a city, every field", "city", """
+query($c: String) { compliance { __typename missingMandatory { __typename id
+  school { code name } missingItems { id number title level }
+  confirmed { item { number } source reason confirmedAt confirmedBy { username } } }
+  zeroFunding { id quantity updatedAt funding { ...Money } organization { code }
+  item { number } } }
+  other: compliance(cityCode: $c) { zeroFunding { id } } }""" + FUNDING, {"c": "410300"},
+         ('"missingMandatory":[{', '"other":null')),
     # Reports, evidence, change requests, certification.
     Case("reports in three states", "province", """
 fragment R on PerformanceReport { year status version submittedAt returnedAt returnReason
@@ -264,6 +285,18 @@ query($r: [DeclarationStatus!]) { performanceSums(year: 2021, reportStatuses: $r
 { ok: performanceTotals(year: 2021) { countedReportStatuses }
   other: performanceSums(year: 2021, cityCode: "410300") { id } }""", {},
          ('"other":null', '"NOT_FOUND"')),
+    Case("reporting progress, every field", "province", """
+query($y: Int!) { reportingProgress(year: $y) { __typename counts { notStarted draft submitted
+  cityApproved returned accepted total neverLoggedIn } schools { __typename id status
+  school { id code name parent { code } } } notReported { id code name kind } }
+  later: reportingProgress(year: 2022) { counts { total notStarted } notReported { code } }
+  none: reportingProgress(year: 2024) { counts { total } } }""", {"y": 2021},
+         ('"status":"ACCEPTED"', '"status":"RETURNED"', '"notReported":[{', "errors")),
+    Case("reporting progress of a city bureau", "city", """
+{ reportingProgress(year: 2021) { counts { total accepted } schools { status school { code } }
+  notReported { code } }
+  other: reportingProgress(year: 2021, cityCode: "410300") { counts { total } } }""", {},
+         ('"accepted":1', '"other":null')),
     Case("change requests by status", "province", """
 query($s: RequestStatus) { all: changeRequests { id kind status } mine: changeRequests(status: $s) {
   kind proposedQuantity proposedFunding { ...Money } reason status requestedAt decidedAt
@@ -334,5 +367,6 @@ def test_every_role_and_area_is_covered() -> None:
     text = " ".join(c.query for c in CASES)
     for shape in ("fragment ", "... on ", "__typename", "@include", "@skip", "node(", "after:",
                   "totalCount", "pageInfo", "changeRequests", "certificationSums",
-                  "performanceReport", "declarationProgress", "undertakingSums", "taskCatalog"):
+                  "performanceReport", "declarationProgress", "undertakingSums", "taskCatalog",
+                  "undertakingTotals", "compliance", "reportingProgress"):
         assert shape in text, shape
