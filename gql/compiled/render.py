@@ -443,15 +443,19 @@ class Renderer:
     def order(self, type_name: str, terms: tuple[tuple[str, bool], ...], alias: str) -> str:
         out = []
         for path, descending in terms:
-            out.append(self.term(type_name, path, alias) + (" DESC" if descending else ""))
+            # Tortoise order_by terms name stored columns: a field of the same name shown
+            # otherwise (a comment's id as text) must not change the order ("10" < "9").
+            out.append(self.term(type_name, path, alias, stored=True)
+                       + (" DESC" if descending else ""))
         return ", ".join(out) or f"{alias}.id"
 
-    def term(self, type_name: str, path: str, alias: str) -> str:
-        """A column, or `relation__column` through a declared to-one relation."""
+    def term(self, type_name: str, path: str, alias: str, stored: bool = False) -> str:
+        """A column, or `relation__column` through a declared to-one relation (`stored`: the
+        column itself, never a RowSql field of that name)."""
         head, _, rest = path.partition("__")
         if not rest:
             computed = REGISTRY[type_name].fields.get(head)
-            if isinstance(computed, RowSql):
+            if isinstance(computed, RowSql) and not stored:
                 return computed.sql(alias)
             return f"{alias}.{checked(head)}"
         rel = REGISTRY[type_name].fields[head]
@@ -459,9 +463,9 @@ class Renderer:
         table = checked(REGISTRY[rel.type_name].table or "")
         joined = self.join(alias, rel, table, ())
         if joined is not None:
-            return self.term(rel.type_name, rest, joined)
+            return self.term(rel.type_name, rest, joined, stored)
         inner = self.alias()
-        value = self.term(rel.type_name, rest, inner)
+        value = self.term(rel.type_name, rest, inner, stored)
         return (f"(SELECT {value} FROM {table} {inner} WHERE {inner}.{checked(rel.remote)}"
                 f" = {alias}.{checked(rel.local)})")
 
