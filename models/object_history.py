@@ -70,6 +70,11 @@ def report_subject(org_id: int, round_id: int) -> str:
     return f"PerformanceReport:{org_id}:{round_id}"
 
 
+def report_subject_sql(org_id: str, round_id: str) -> str:
+    """report_subject in SQL, over SQL for the two ids (the two side by side)."""
+    return f"('PerformanceReport:' || CAST({org_id} AS TEXT) || ':' || CAST({round_id} AS TEXT))"
+
+
 def entry_subject(entry_id: int) -> str:
     return f"TaskEntry:{entry_id}"
 

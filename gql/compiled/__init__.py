@@ -32,13 +32,14 @@ joined by models/oversight.py SCHOOL_PROGRESS_SQL), `performanceReport(year, ...
 reportable, previous_entries and prefill in their SQL forms: the form's columns,
 organization, lines { id saved figures spent previous undertaking comments evidence warnings
 (line_checks.py) }, its window (window_for's) and `lock`, `editable`, `nextStep` over it
-(FormLock); not yet its history); inside them every field declared beside its type: scalars,
+(FormLock), and `history` (models/report_history.py's three sources as one UNION ALL, in
+HISTORY_ORDER, the stored report within visible_reports)); inside them every field declared beside its type: scalars,
 enums, Decimal, DateTime, global ids, `__typename`, parent, children, undertakings {
 quantity funding item certification certificationHistory comments changeRequests ... } with
 who acted as they sign, an organisation's `declaration(campaignCode)`, in any nesting, with
 aliases, fragments, variables and @skip/@include. To-one relations by id are LEFT JOINs of
-their rows' FROM. Not yet: the other histories (a report's, a task entry's, a user's), the
-other oversight roots, notices.
+their rows' FROM. Not yet: the other histories (a task entry's, a user's), the other
+oversight roots, notices.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not

@@ -165,15 +165,18 @@ class RuleRows:
 class SelectRows:
     """Rows of `type_name` (declared with no table: its columns are the SELECT's) that a rule
     of models/ gathers in its own SQL for this row, in `order` over their columns:
-    `select(row_id, campaigns, scoped)` is that SQL given SQL for this row's id, the ids of
-    the campaign handed down and the ids of the rows `scope` lets the caller read
-    (permissions/scoping.py). `times`: order columns holding times (compared as instants)."""
+    `select(row, viewed, scoped)` is that SQL given SQL for this row's `row` column, the ids
+    of the `view` handed down (a form's campaign, a report's round) and the ids of the rows
+    `scope` lets the caller read (permissions/scoping.py). `times`: order columns holding
+    times (compared as instants)."""
 
     type_name: str
     select: Callable[[str, str, str], str]
     scope: Scope
     order: tuple[str, ...] = ()
     times: tuple[str, ...] = ()
+    row: str = "id"
+    view: str = "campaign"
 
 
 @dataclass(frozen=True)
