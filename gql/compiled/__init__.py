@@ -33,13 +33,17 @@ reportable, previous_entries and prefill in their SQL forms: the form's columns,
 organization, lines { id saved figures spent previous undertaking comments evidence warnings
 (line_checks.py) }, its window (window_for's) and `lock`, `editable`, `nextStep` over it
 (FormLock), and `history` (models/report_history.py's three sources as one UNION ALL, in
-HISTORY_ORDER, the stored report within visible_reports)); inside them every field declared beside its type: scalars,
-enums, Decimal, DateTime, global ids, `__typename`, parent, children, undertakings {
-quantity funding item certification certificationHistory comments changeRequests ... } with
-who acted as they sign, an organisation's `declaration(campaignCode)`, in any nesting, with
-aliases, fragments, variables and @skip/@include. To-one relations by id are LEFT JOINs of
+HISTORY_ORDER, the stored report within visible_reports)), `notices(unreadOnly)`,
+`sentNotices` and `notice(id)` (notices.py: the resolver path's receipts, sent notices or
+visible notice as a derived table of notices_for's rows, NOTICE_ROW_SQL, paged newest first
+as paginate_list pages them; not their `receipts`); inside them every field declared beside
+its type: scalars, enums, Decimal, DateTime, global ids, `__typename`, parent, children,
+undertakings { quantity funding item certification certificationHistory comments
+changeRequests ... } with who acted as they sign, an organisation's
+`declaration(campaignCode)`, in any nesting, with aliases, fragments, variables and
+@skip/@include. To-one relations by id are LEFT JOINs of
 their rows' FROM. Not yet: the other histories (a task entry's, a user's), the other
-oversight roots, notices.
+oversight roots, a sent notice's receipts, reminders.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not

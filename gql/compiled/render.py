@@ -476,7 +476,8 @@ class Renderer:
             from gql.compiled.connections import render_connection
 
             assert plan.connection is not None
-            return render_connection(self, plan.connection)
+            connection = render_connection(self, plan.connection)
+            return self.with_sources(plan) + connection
         assert plan.target is not None
         table = checked(REGISTRY[plan.target.type_name].table or "")
         # Without a row `requires` names (a city, a campaign), the resolver path raises its

@@ -249,6 +249,27 @@ def plan_declaration_progress(planner: Planner, key: str, field: GraphQLField,
     return plan(planner, key, field, nodes)
 
 
+def plan_notices(planner: Planner, key: str, field: GraphQLField,
+                 nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.notices import plan_notices as plan
+
+    return plan(planner, key, field, nodes)
+
+
+def plan_sent_notices(planner: Planner, key: str, field: GraphQLField,
+                      nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.notices import plan_sent_notices as plan
+
+    return plan(planner, key, field, nodes)
+
+
+def plan_notice(planner: Planner, key: str, field: GraphQLField,
+                nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.notices import plan_notice as plan
+
+    return plan(planner, key, field, nodes)
+
+
 def object_type(field: GraphQLField) -> GraphQLObjectType:
     type_, _ = unwrap(field.type)
     if not isinstance(type_, GraphQLObjectType):
@@ -273,6 +294,9 @@ ROOTS: dict[str, RootHandler] = {
     "undertakingSums": plan_undertaking_sums,
     "performanceReport": plan_performance_report,
     "declarationProgress": plan_declaration_progress,
+    "notices": plan_notices,
+    "sentNotices": plan_sent_notices,
+    "notice": plan_notice,
 }
 
 

@@ -86,6 +86,14 @@ mutation($u: ID!, $result: CertificationResult!, $remarks: String!) {
     errors { code } } }"""
 
 
+NOTIFY = """
+mutation($title: String!, $body: String!, $audience: NoticeAudienceInput!) {
+  sendNotice(title: $title, body: $body, audience: $audience) { notice { id } errors { code } } }"""
+
+READ_NOTICE = """
+mutation($id: ID!) { markNoticeRead(id: $id) { errors { code } } }"""
+
+
 @dataclass
 class Dataset:
     """What the generated and hand-written documents refer to."""
@@ -94,6 +102,7 @@ class Dataset:
     undertakings: dict[tuple[str, str], str] = field(default_factory=dict)  # (org, item) -> id
     change_requests: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
     campaign: str = ""
 
 
@@ -252,6 +261,19 @@ async def build(api: Api) -> Dataset:
                         "NOT_CERTIFIED"), ((HIGHER_SCHOOL, "11.1"), "PENDING")):
         _ok(await api.data(CERTIFY, {"u": data.undertakings[key], "result": result,
                                      "remarks": "评审意见"}, province), "certifyUndertaking")
+
+    # Notices: the province's to everyone (one school reads it), a city's chase list.
+    for sender, title, audience in (
+            (province, f"通知 {TRICKY}".replace("\n", " ").replace("\t", " ").replace(
+                "\u2028", " "), {"kind": "ALL"}),
+            (await api.token(ZHENGZHOU), "请尽快提交", {"kind": "CHASE", "chase": {
+                "notSubmitted": True}}),
+            (province, "高职学校", {"kind": "SCHOOL_TYPE", "schoolTypes": ["HIGHER"]})):
+        sent = _ok(await api.data(NOTIFY, {"title": title, "body": f"正文 {TRICKY}",
+                                           "audience": audience}, sender), "sendNotice")
+        data.notices.append(sent["notice"]["id"])
+    _ok(await api.data(READ_NOTICE, {"id": data.notices[0]}, await api.token(ZZ_SCHOOL_2)),
+        "markNoticeRead")
 
     # The roles the documents are sent as.
     initial = await api.login(LY_SCHOOL_2)

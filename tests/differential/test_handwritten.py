@@ -250,6 +250,23 @@ query($s: RequestStatus) { all: changeRequests { id kind status } mine: changeRe
     Case("certification sums of a city", "city", """
 { certificationSums(cityCode: "410100") { item { number } certified pending } }""", {},
          ('"certified":',)),
+    # Notices: the inbox with its read state, the notices sent with their counts, one by id.
+    Case("the inbox, paged", "school", """
+query($after: String) { notices(first: 1, after: $after) { totalCount
+  pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  edges { cursor node { __typename id title body sentAt audience audienceLabel senderName
+    readAt recipientCount readCount sender { code name } attachments { id filename url } } } }
+  unread: notices(unreadOnly: true) { totalCount edges { node { title readAt } } } }""",
+         {"after": None}, ('"readAt":"', '"unread":{"totalCount":')),
+    Case("notices sent, with their counts", "city", """
+{ sentNotices { totalCount edges { node { title audience audienceLabel recipientCount readCount
+  sender { code } } } } notices { totalCount } }""", {}, ('"recipientCount":', '"CHASE"')),
+    Case("a notice by id, and one not the caller's", "school", """
+query($a: ID!, $b: ID!) { a: notice(id: $a) { title senderName readAt readCount }
+  b: notice(id: $b) { title } }""", lambda w: {"a": w.data.notices[0], "b": w.data.notices[2]},
+         ('"readCount":null', '"b":null')),
+    Case("notices before the password is replaced", "initial", """
+{ notices { totalCount } }""", {}, ("errors",)),
     # Errors: not logged in, gates, bad arguments, validation, limits.
     Case("me not logged in", "anonymous", "{ me { username } }", {}, ("errors",)),
     Case("a field that does not exist", "province", "{ me { nosuch } }", {}, ("errors",)),
@@ -300,5 +317,6 @@ def test_every_role_and_area_is_covered() -> None:
     text = " ".join(c.query for c in CASES)
     for shape in ("fragment ", "... on ", "__typename", "@include", "@skip", "node(", "after:",
                   "totalCount", "pageInfo", "changeRequests", "certificationSums",
-                  "performanceReport", "declarationProgress", "undertakingSums", "taskCatalog"):
+                  "performanceReport", "declarationProgress", "undertakingSums", "taskCatalog",
+                  "notices(", "sentNotices", "notice(id"):
         assert shape in text, shape
