@@ -135,9 +135,15 @@ def history_sql(org_id: str, campaigns: str, declarations: str) -> str:
             "at": "x.at", "id": "x.id", "actor_id": "x.author_id", "item_number": "i.number",
             "comment": "x.text"},
             f"FROM row_comment x {of_rows} AND x.year IS NULL"),
-        line_sql(Source.EVENT, {
-            "at": "x.at", "id": "x.id", "actor_id": "x.actor_id", "reason": "x.reason",
-            "item_number": "x.item_number", "event": "x.event", "until": "x.until",
-            "file_name": "x.file_name", "changes": "x.changes"},
-            f"FROM object_event x WHERE x.subject IN ({subjects})"),
+        event_lines(subjects),
     ])
+
+
+def event_lines(subjects: str) -> str:
+    """The lines of the object-history events whose subject `subjects` (SQL) selects: the
+    SQL form of gql/declarations/types.py events_of and of each history's events."""
+    return line_sql(Source.EVENT, {
+        "at": "x.at", "id": "x.id", "actor_id": "x.actor_id", "reason": "x.reason",
+        "item_number": "x.item_number", "event": "x.event", "until": "x.until",
+        "file_name": "x.file_name", "changes": "x.changes"},
+        f"FROM object_event x WHERE x.subject IN ({subjects})")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.catalog import ReportingRound
-from models.declaration_history import Source, line_sql
+from models.declaration_history import Source, event_lines, line_sql
 from models.object_history import ObjectEvent, report_subject, report_subject_sql
 from models.performance import ReportEvent
 from models.row_comments import RowComment
@@ -67,9 +67,5 @@ def report_history_sql(org_id: str, rounds: str, reports: str) -> str:
             " JOIN task_entry i ON i.id = u.item_id JOIN reporting_round r ON r.id IN"
             f" {rounds} AND r.year = x.year AND r.campaign_id = i.campaign_id"
             f" WHERE u.organization_id = {org_id} AND EXISTS ({report})"),
-        line_sql(Source.EVENT, {
-            "at": "x.at", "id": "x.id", "actor_id": "x.actor_id", "reason": "x.reason",
-            "item_number": "x.item_number", "event": "x.event", "until": "x.until",
-            "file_name": "x.file_name", "changes": "x.changes"},
-            f"FROM object_event x WHERE x.subject IN ({subjects})"),
+        event_lines(subjects),
     ])

@@ -24,7 +24,9 @@ the proposed quantity and funding are keys of a JSON column: JsonKey, Embedded(j
 organization, campaign, rows, `missingMandatoryItems` (models/mandatory.py's rule in its own
 SQL) and `history` (selected.py: models/declaration_history.py's five sources as one UNION
 ALL in its own SQL, in HISTORY_ORDER; row snapshots and field changes from their stored
-JSON; who acted, or the SYSTEM actor)), `undertakingSums` (sums.py: the resolver path's own
+JSON; who acted, or the SYSTEM actor); a task entry's and a user's `history`, wherever
+they are read, are their own events (declaration_history.py event_lines) in EVENTS_ORDER),
+`undertakingSums` (sums.py: the resolver path's own
 GROUP BY queries as derived tables), `declarationProgress` (progress.py: counts, groups and
 the schools' lists with every filter, sort and page, over the resolver path's own queries
 joined by models/oversight.py SCHOOL_PROGRESS_SQL), `performanceReport(year, ...)`
@@ -42,8 +44,7 @@ undertakings { quantity funding item certification certificationHistory comments
 changeRequests ... } with who acted as they sign, an organisation's
 `declaration(campaignCode)`, in any nesting, with aliases, fragments, variables and
 @skip/@include. To-one relations by id are LEFT JOINs of
-their rows' FROM. Not yet: the other histories (a task entry's, a user's), the other
-oversight roots, a sent notice's receipts, reminders.
+their rows' FROM. Not yet: the other oversight roots, a sent notice's receipts, reminders.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not

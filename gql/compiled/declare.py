@@ -167,16 +167,17 @@ class SelectRows:
     of models/ gathers in its own SQL for this row, in `order` over their columns:
     `select(row, viewed, scoped)` is that SQL given SQL for this row's `row` column, the ids
     of the `view` handed down (a form's campaign, a report's round) and the ids of the rows
-    `scope` lets the caller read (permissions/scoping.py). `times`: order columns holding
-    times (compared as instants)."""
+    `scope` lets the caller read (permissions/scoping.py); without a view or a scope, without
+    that argument (`select(row)`: a user's events). `times`: order columns holding times
+    (compared as instants)."""
 
     type_name: str
-    select: Callable[[str, str, str], str]
-    scope: Scope
+    select: Callable[..., str]
+    scope: Scope | None
     order: tuple[str, ...] = ()
     times: tuple[str, ...] = ()
     row: str = "id"
-    view: str = "campaign"
+    view: str | None = "campaign"
 
 
 @dataclass(frozen=True)

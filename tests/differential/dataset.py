@@ -74,7 +74,14 @@ mutation($title: String!) {
 CREATE_USER = """
 mutation($org: String!, $name: String!) {
   createUser(organizationCode: $org, username: "zz2-teacher", displayName: $name) {
-    errors { code message } } }"""
+    user { id } errors { code message } } }"""
+
+RESET_PASSWORD = """
+mutation($id: ID!) { resetPassword(userId: $id) { errors { code } } }"""
+
+CHANGE_ENTRY = """
+mutation($title: String!) {
+  updateTaskEntry(number: "57", changes: {title: $title}) { errors { code message } } }"""
 
 # Text the JSON writers of the database and of Python must escape alike: quotes, backslash,
 # slash, newline, tab, a character outside the BMP, the JavaScript line separator, markup.
@@ -174,8 +181,12 @@ async def build(api: Api) -> Dataset:
     data = Dataset()
     province = await api.token(PROVINCE)
     _ok(await api.data(ADD_ENTRY, {"title": f"新增任务 {TRICKY}"}, province), "addTaskEntry")
-    _ok(await api.data(CREATE_USER, {"org": ZZ_SCHOOL_2, "name": f"张老师 {TRICKY}"}, province),
-        "createUser")
+    teacher = _ok(await api.data(CREATE_USER, {"org": ZZ_SCHOOL_2, "name": f"张老师 {TRICKY}"},
+                                 province), "createUser")
+    # histories of their own: the entry changed, the teacher's password reset by its city
+    _ok(await api.data(CHANGE_ENTRY, {"title": f"改名 {TRICKY}"}, province), "updateTaskEntry")
+    _ok(await api.data(RESET_PASSWORD, {"id": teacher["user"]["id"]},
+                       await api.token(ZHENGZHOU)), "resetPassword")
 
     # Declarations in every status, in several cities and under the province.
     await _flow(api, ZZ_SCHOOL, [row("3.2", 1, schoolSelf="1.5")], to="DRAFT")

@@ -267,6 +267,13 @@ query($a: ID!, $b: ID!) { a: notice(id: $a) { title senderName readAt readCount 
          ('"readCount":null', '"b":null')),
     Case("notices before the password is replaced", "initial", """
 { notices { totalCount } }""", {}, ("errors",)),
+    # The histories of a catalog entry and of a user: their own events.
+    Case("a catalog entry's and the users' histories", "city", """
+fragment H on HistoryEntry { at event reason changes { field before after }
+  actor { username displayName organizationName } }
+{ taskEntry(number: "57") { number history { ...H } }
+  organization(code: "4199200002") { users { username history { ...H } } }
+  me { history { event } } }""", {}, ('"ENTRY_CHANGED"', '"PASSWORD_RESET"', "改名")),
     # Errors: not logged in, gates, bad arguments, validation, limits.
     Case("me not logged in", "anonymous", "{ me { username } }", {}, ("errors",)),
     Case("a field that does not exist", "province", "{ me { nosuch } }", {}, ("errors",)),
