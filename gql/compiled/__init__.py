@@ -38,13 +38,15 @@ organization, lines { id saved figures spent previous undertaking comments evide
 HISTORY_ORDER, the stored report within visible_reports)), `notices(unreadOnly)`,
 `sentNotices` and `notice(id)` (notices.py: the resolver path's receipts, sent notices or
 visible notice as a derived table of notices_for's rows, NOTICE_ROW_SQL, paged newest first
-as paginate_list pages them; not their `receipts`); inside them every field declared beside
+as paginate_list pages them; not their `receipts`), `reminders(campaignCode, year)`
+(reminders.py: models/reminders.py schedule_of's rows with due_at_sql's due time, in
+SCHEDULE_ORDER); inside them every field declared beside
 its type: scalars, enums, Decimal, DateTime, global ids, `__typename`, parent, children,
 undertakings { quantity funding item certification certificationHistory comments
 changeRequests ... } with who acted as they sign, an organisation's
 `declaration(campaignCode)`, in any nesting, with aliases, fragments, variables and
 @skip/@include. To-one relations by id are LEFT JOINs of
-their rows' FROM. Not yet: the other oversight roots, a sent notice's receipts, reminders.
+their rows' FROM. Not yet: the other oversight roots, a sent notice's receipts.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not

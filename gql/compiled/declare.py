@@ -246,9 +246,11 @@ class FlagList:
 
 @dataclass(frozen=True)
 class ScopedId:
-    """The id of a computed row (gql/nodes.py scoped_id): the type and these columns."""
+    """The id of a computed row (gql/nodes.py scoped_id): the type and these columns.
+    `type_name`: another type's id (a reminder's notice), null when its one column is."""
 
     columns: tuple[str, ...]
+    type_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,10 @@ class Dialect:
         """A FROM source whose row order the aggregate keeps."""
         raise NotImplementedError
 
+    def days_before(self, expr: str, days: str) -> str:
+        """A stored time less `days` whole days of 24 hours (NULL when either is)."""
+        raise NotImplementedError
+
     def instant(self, expr: str) -> str:
         """A stored time as a term that orders as the instants do."""
         return expr
@@ -236,7 +240,10 @@ class Renderer:
         if leaf.kind == "scoped_id":
             parts = " || ':' || ".join(d.int_text(f"{alias}.{checked(c)}") for c in leaf.columns)
             text = f"'{checked(leaf.type_name)}:' || {parts}"
-            return f"('\"' || {d.base64(text)} || '\"')"
+            shown = f"('\"' || {d.base64(text)} || '\"')"
+            if leaf.codec == "nullable":
+                return self.nullable(f"{alias}.{checked(leaf.columns[0])}", shown)
+            return shown
         if leaf.kind == "percent":
             return self.percent(leaf, alias)
         if leaf.kind == "through":

@@ -270,6 +270,13 @@ def plan_notice(planner: Planner, key: str, field: GraphQLField,
     return plan(planner, key, field, nodes)
 
 
+def plan_reminders(planner: Planner, key: str, field: GraphQLField,
+                   nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.reminders import plan_reminders as plan
+
+    return plan(planner, key, field, nodes)
+
+
 def object_type(field: GraphQLField) -> GraphQLObjectType:
     type_, _ = unwrap(field.type)
     if not isinstance(type_, GraphQLObjectType):
@@ -297,6 +304,7 @@ ROOTS: dict[str, RootHandler] = {
     "notices": plan_notices,
     "sentNotices": plan_sent_notices,
     "notice": plan_notice,
+    "reminders": plan_reminders,
 }
 
 

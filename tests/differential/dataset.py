@@ -97,6 +97,10 @@ NOTIFY = """
 mutation($title: String!, $body: String!, $audience: NoticeAudienceInput!) {
   sendNotice(title: $title, body: $body, audience: $audience) { notice { id } errors { code } } }"""
 
+SCHEDULE = """
+mutation($days: [Int!]!, $year: Int) {
+  scheduleReminders(daysBefore: $days, year: $year) { errors { code } } }"""
+
 READ_NOTICE = """
 mutation($id: ID!) { markNoticeRead(id: $id) { errors { code } } }"""
 
@@ -285,6 +289,10 @@ async def build(api: Api) -> Dataset:
         data.notices.append(sent["notice"]["id"])
     _ok(await api.data(READ_NOTICE, {"id": data.notices[0]}, await api.token(ZZ_SCHOOL_2)),
         "markNoticeRead")
+    # Reminders: the province's for the window and a round, a city's for the window.
+    for sender, days, year in ((province, [7, 3], None), (province, [5], 2021),
+                               (await api.token(ZHENGZHOU), [2], None)):
+        _ok(await api.data(SCHEDULE, {"days": days, "year": year}, sender), "scheduleReminders")
 
     # The roles the documents are sent as.
     initial = await api.login(LY_SCHOOL_2)

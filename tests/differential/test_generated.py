@@ -63,7 +63,7 @@ async def test_generated_documents_answer_the_same_bytes(run: Run) -> None:
 # Root fields the compiler answers with arguments and nesting of their own, drawn more often
 # than among all of Query's fields.
 COMPILED_ROOTS = ["undertakingSums", "organizations", "changeRequests", "performanceReport",
-                  "declarationProgress", "notices", "sentNotices", "notice"]
+                  "declarationProgress", "notices", "sentNotices", "notice", "reminders"]
 FOCUSED = 20  # documents per root field
 
 

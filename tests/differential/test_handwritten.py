@@ -265,6 +265,11 @@ query($after: String) { notices(first: 1, after: $after) { totalCount
 query($a: ID!, $b: ID!) { a: notice(id: $a) { title senderName readAt readCount }
   b: notice(id: $b) { title } }""", lambda w: {"a": w.data.notices[0], "b": w.data.notices[2]},
          ('"readCount":null', '"b":null')),
+    Case("reminders of the window and of a round", "province", """
+{ window: reminders { id daysBefore year dueAt sentAt outcome noticeId }
+  round: reminders(year: 2021) { daysBefore year dueAt } none: reminders(year: 2019) { id } }""",
+         {}, ('"daysBefore":7', '"year":2021', '"none":[]')),
+    Case("reminders refused to a school", "school", "{ reminders { id } }", {}, ("errors",)),
     Case("notices before the password is replaced", "initial", """
 { notices { totalCount } }""", {}, ("errors",)),
     # The histories of a catalog entry and of a user: their own events.
@@ -325,5 +330,5 @@ def test_every_role_and_area_is_covered() -> None:
     for shape in ("fragment ", "... on ", "__typename", "@include", "@skip", "node(", "after:",
                   "totalCount", "pageInfo", "changeRequests", "certificationSums",
                   "performanceReport", "declarationProgress", "undertakingSums", "taskCatalog",
-                  "notices(", "sentNotices", "notice(id"):
+                  "notices(", "sentNotices", "notice(id", "reminders"):
         assert shape in text, shape
