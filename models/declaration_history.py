@@ -96,7 +96,8 @@ LINE_COLUMNS = (
     ("file_name", "TEXT"), ("changes", "TEXT"))
 
 
-def _line(source: Source, values: dict[str, str], from_where: str) -> str:
+def line_sql(source: Source, values: dict[str, str], from_where: str) -> str:
+    """One source's lines as LINE_COLUMNS (`values`: SQL of the columns it fills)."""
     values = {"source": str(int(source)), "changes": "CAST('[]' AS TEXT)", **values}
     columns = ", ".join(f"{values.get(name, f'CAST(NULL AS {kind})')} AS {name}"
                         for name, kind in LINE_COLUMNS)
@@ -115,28 +116,34 @@ def history_sql(org_id: str, campaigns: str, declarations: str) -> str:
     subjects = (f"SELECT {declaration_subject_sql(org_id, 'c.id')} FROM campaign c"
                 f" WHERE c.id IN {campaigns}")
     return " UNION ALL ".join([
-        _line(Source.STATUS, {
+        line_sql(Source.STATUS, {
             "at": "x.at", "id": "x.id", "actor_id": "x.actor_id", "status_change": "x.action",
             "from_status": "x.from_status", "to_status": "x.to_status", "reason": "x.reason"},
             f"FROM declaration_event x WHERE x.declaration_id IN ({declaration})"),
-        _line(Source.ROW, {
+        line_sql(Source.ROW, {
             "at": "x.at", "id": "x.id", "actor_id": "x.actor_id", "row_change": "x.action",
             "item_number": "i.number", "before": "CAST(x.before AS TEXT)",
             "after": "CAST(x.after AS TEXT)"},
             "FROM undertaking_change x JOIN task_entry i ON i.id = x.item_id"
             f" WHERE x.declaration_id IN ({declaration})"),
-        _line(Source.CERTIFICATION, {
+        line_sql(Source.CERTIFICATION, {
             "at": "x.at", "id": "x.id", "actor_id": "x.actor_id",
             "reason": "NULLIF(x.remarks, '')", "item_number": "i.number",
             "certification_result": "x.result", "certified_quantity": "x.certified_quantity"},
             f"FROM certification_event x {of_rows}"),
-        _line(Source.COMMENT, {
+        line_sql(Source.COMMENT, {
             "at": "x.at", "id": "x.id", "actor_id": "x.author_id", "item_number": "i.number",
             "comment": "x.text"},
             f"FROM row_comment x {of_rows} AND x.year IS NULL"),
-        _line(Source.EVENT, {
-            "at": "x.at", "id": "x.id", "actor_id": "x.actor_id", "reason": "x.reason",
-            "item_number": "x.item_number", "event": "x.event", "until": "x.until",
-            "file_name": "x.file_name", "changes": "x.changes"},
-            f"FROM object_event x WHERE x.subject IN ({subjects})"),
+        event_lines(subjects),
     ])
+
+
+def event_lines(subjects: str) -> str:
+    """The lines of the object-history events whose subject `subjects` (SQL) selects: the
+    SQL form of gql/declarations/types.py events_of and of each history's events."""
+    return line_sql(Source.EVENT, {
+        "at": "x.at", "id": "x.id", "actor_id": "x.actor_id", "reason": "x.reason",
+        "item_number": "x.item_number", "event": "x.event", "until": "x.until",
+        "file_name": "x.file_name", "changes": "x.changes"},
+        f"FROM object_event x WHERE x.subject IN ({subjects})")

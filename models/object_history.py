@@ -57,6 +57,11 @@ class ObjectEvent(Model):
         table = "object_event"
 
 
+# One object's events as its own history lists them (TaskEntry.history, User.history; both
+# paths): in the order they were written.
+EVENTS_ORDER = ("id",)
+
+
 def declaration_subject(org_id: int, campaign_id: int) -> str:
     return f"Declaration:{org_id}:{campaign_id}"
 
@@ -70,12 +75,27 @@ def report_subject(org_id: int, round_id: int) -> str:
     return f"PerformanceReport:{org_id}:{round_id}"
 
 
+def report_subject_sql(org_id: str, round_id: str) -> str:
+    """report_subject in SQL, over SQL for the two ids (the two side by side)."""
+    return f"('PerformanceReport:' || CAST({org_id} AS TEXT) || ':' || CAST({round_id} AS TEXT))"
+
+
 def entry_subject(entry_id: int) -> str:
     return f"TaskEntry:{entry_id}"
 
 
+def entry_subject_sql(entry_id: str) -> str:
+    """entry_subject in SQL, over SQL for the id (the two side by side)."""
+    return f"('TaskEntry:' || CAST({entry_id} AS TEXT))"
+
+
 def user_subject(user_id: int) -> str:
     return f"User:{user_id}"
+
+
+def user_subject_sql(user_id: str) -> str:
+    """user_subject in SQL, over SQL for the id (the two side by side)."""
+    return f"('User:' || CAST({user_id} AS TEXT))"
 
 
 def changed_fields(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from tortoise.queryset import QuerySet
 
@@ -64,11 +65,23 @@ async def schedule(sender_org_id: int, user_id: int, campaign: Campaign,
     return await scheduled(sender_org_id, campaign, round_)
 
 
+# A schedule's reminders, the furthest from the close first (both read paths).
+SCHEDULE_ORDER = ("-days_before",)
+
+
+def schedule_of(sender_org_id: int, campaigns: Any, rounds: Any | None) -> QuerySet[Reminder]:
+    """One sender's reminders for the campaign whose id `campaigns` holds (ids, or a
+    Subquery) and the round of `rounds`, or (None) the campaign's declaration window."""
+    rows = Reminder.filter(sender_org_id=sender_org_id, campaign_id__in=campaigns)
+    if rounds is None:
+        return rows.filter(round_id__isnull=True)
+    return rows.filter(round_id__in=rounds)
+
+
 async def scheduled(sender_org_id: int, campaign: Campaign, round_: ReportingRound | None
                     ) -> list[Reminder]:
-    return await Reminder.filter(sender_org_id=sender_org_id, campaign_id=campaign.id,
-                                 round_id=round_.id if round_ else None
-                                 ).order_by("-days_before")
+    return await schedule_of(sender_org_id, [campaign.id], [round_.id] if round_ else None
+                             ).order_by(*SCHEDULE_ORDER)
 
 
 async def cancel(reminder: Reminder) -> None:
@@ -100,9 +113,19 @@ class Target:
 
 
 def due_at(reminder: Reminder, target: Target) -> datetime | None:
-    """Read from the close as it is now: a window moved later moves its reminders."""
+    """Read from the close as it is now: a window moved later moves its reminders. Its SQL
+    form, for the compiled reads, is due_at_sql below."""
     close = target.closes_at
     return close - timedelta(days=reminder.days_before) if close else None
+
+
+def due_at_sql(reminder: str, round_: str, campaign: str,
+               days_before: Callable[[str, str], str]) -> str:
+    """due_at (with Target.closes_at) in SQL, over the reminder, its round and its campaign
+    at these aliases; `days_before(time, days)` is the dialect's time less whole days."""
+    close = (f"(CASE WHEN {reminder}.round_id IS NULL THEN {campaign}.declaration_closes_at"
+             f" ELSE {round_}.closes_at END)")
+    return days_before(close, f"{reminder}.days_before")
 
 
 async def run_due(worker: str, now: datetime, scope: Scope, *, email: bool

@@ -10,8 +10,8 @@ from gql.schema import DOCUMENT_CACHE_SIZE, MAX_DEPTH
 from tests.conftest import PROVINCE, Api
 from tests.differential.harness import DifferentialTransport
 
-# (User.history has no SQL form: strawberry answers it on both paths, every time.)
-READ = "{ me { displayName organization { code kind cityCategory } history { at } } }"
+# (User.unreadNoticeCount has no SQL form: strawberry answers it on both paths, every time.)
+READ = "{ me { displayName organization { code kind cityCategory } unreadNoticeCount } }"
 
 
 def _too_deep() -> str:

@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 
-from gql.compiled.declare import Relation, declare
+from gql.compiled.declare import Relation, SelectRows, declare
 from gql.context import Info
 from gql.enums import Role
 from gql.errors import UserError
 from models import User as UserModel
-from models.object_history import user_subject
+from models.declaration_history import event_lines
+from models.object_history import EVENTS_ORDER, user_subject, user_subject_sql
 from permissions.classes import IsActiveUser
 from permissions.scoping import received_notices, visible_organizations, visible_users
 
@@ -84,6 +85,9 @@ USER_SQL = declare(
              "locked_until", "last_login_at"),
     organization=Relation("Organization", local="organization_id", remote="id",
                           scope=visible_organizations),
+    # events_of(user_subject(id)) in SQL: whoever sees the user sees its events
+    history=SelectRows("HistoryEntry", lambda row: event_lines(user_subject_sql(row)), None,
+                       EVENTS_ORDER, view=None),
 )
 
 

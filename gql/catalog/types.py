@@ -9,14 +9,15 @@ from strawberry import relay
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from gql.compiled.declare import FlagList, NowBetween, Relation, ValueList, declare
+from gql.compiled.declare import FlagList, NowBetween, Relation, SelectRows, ValueList, declare
 from gql.context import Info
 from gql.enums import SchoolType, TaskLevel
 from models import Campaign as CampaignModel
 from models import TaskEntry as TaskEntryModel
 from models.clock import now_utc
+from models.declaration_history import event_lines
 from models.enums import SchoolType as SchoolTypeEnum
-from models.object_history import entry_subject
+from models.object_history import EVENTS_ORDER, entry_subject, entry_subject_sql
 from permissions.classes import IsActiveUser
 
 if TYPE_CHECKING:
@@ -120,6 +121,9 @@ TASK_ENTRY_SQL = declare(
     # filtered as the catalog was asked for (taskCatalog's view; elsewhere the default one)
     children=Relation("TaskEntry", local="id", remote="parent_id", many=True,
                       order=CATALOG_ORDER, view=_children_shown, keeps_view=True),
+    # events_of(entry_subject(id)) in SQL: the catalog's changes are for every user
+    history=SelectRows("HistoryEntry", lambda row: event_lines(entry_subject_sql(row)), None,
+                       EVENTS_ORDER, view=None),
 )
 
 

@@ -24,8 +24,10 @@ the proposed quantity and funding are keys of a JSON column: JsonKey, Embedded(j
 organization, campaign, rows, `missingMandatoryItems` (models/mandatory.py's rule in its own
 SQL) and `history` (selected.py: models/declaration_history.py's five sources as one UNION
 ALL in its own SQL, in HISTORY_ORDER; row snapshots and field changes from their stored
-JSON; who acted, or the SYSTEM actor)), `undertakingSums` (sums.py: the resolver path's own
-GROUP BY queries as derived tables), `undertakingTotals` (totals.py: sums.py's derived tables,
+JSON; who acted, or the SYSTEM actor)); a task entry's and a user's `history`, wherever
+they are read, are their own events (declaration_history.py event_lines) in EVENTS_ORDER;
+`undertakingSums` (sums.py: the resolver path's own GROUP BY queries as derived tables),
+`undertakingTotals` (totals.py: sums.py's derived tables,
 models/totals.py city_funding_query's per unit and the grand sums over it; the counted
 statuses from the arguments, a `Given`), `compliance` (compliance.py: the bound schools
 missing items by models/mandatory.py's rule in its own SQL, their items and the confirmations
@@ -40,18 +42,25 @@ SCHOOL_PROGRESS_SQL), `performanceReport(year, ...)`
 reportable, previous_entries and prefill in their SQL forms: the form's columns,
 organization, lines { id saved figures spent previous undertaking comments evidence warnings
 (line_checks.py) }, its window (window_for's) and `lock`, `editable`, `nextStep` over it
-(FormLock); not yet its history), `performanceSums(year, ...)` and `performanceTotals`
+(FormLock), and `history` (models/report_history.py's three sources as one UNION ALL, in
+HISTORY_ORDER, the stored report within visible_reports)), `performanceSums(year, ...)` and
+`performanceTotals`
 (performance_sums.py: models/oversight.py performance_queries' two GROUP BY queries as
 derived tables, joined by performance_sums_sql beside performance_sums's loop; planned and
 spent as two prefixed Fundings of one row; the counted report statuses as a FlagList),
 `certificationSums` (certification_sums.py: models/certification.py sums_query, summed by
-SUMS_SQL beside sums's loop); inside them every field declared beside its type: scalars,
-enums, Decimal, DateTime, global ids, `__typename`, parent, children, undertakings {
-quantity funding item certification certificationHistory comments changeRequests ... } with
-who acted as they sign, an organisation's `declaration(campaignCode)`, in any nesting, with
-aliases, fragments, variables and @skip/@include. To-one relations by id are LEFT JOINs of
-their rows' FROM. Not yet: the other histories (a report's, a task entry's, a user's), the
-other oversight roots, notices.
+SUMS_SQL beside sums's loop), `notices(unreadOnly)`,
+`sentNotices` and `notice(id)` (notices.py: the resolver path's receipts, sent notices or
+visible notice as a derived table of notices_for's rows, NOTICE_ROW_SQL, paged newest first
+as paginate_list pages them; not their `receipts`), `reminders(campaignCode, year)`
+(reminders.py: models/reminders.py schedule_of's rows with due_at_sql's due time, in
+SCHEDULE_ORDER); inside them every field declared beside
+its type: scalars, enums, Decimal, DateTime, global ids, `__typename`, parent, children,
+undertakings { quantity funding item certification certificationHistory comments
+changeRequests ... } with who acted as they sign, an organisation's
+`declaration(campaignCode)`, in any nesting, with aliases, fragments, variables and
+@skip/@include. To-one relations by id are LEFT JOINs of
+their rows' FROM. Not yet: `softChecks`, a sent notice's `receipts`.
 
 Falls back to strawberry (per root field, in the same response) when: the operation is not
 a query, or comes over a websocket, or the COMPILED_READS setting is off; the caller is not

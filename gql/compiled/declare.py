@@ -195,15 +195,19 @@ class ViewRows:
 class SelectRows:
     """Rows of `type_name` (declared with no table: its columns are the SELECT's) that a rule
     of models/ gathers in its own SQL for this row, in `order` over their columns:
-    `select(row_id, campaigns, scoped)` is that SQL given SQL for this row's id, the ids of
-    the campaign handed down and the ids of the rows `scope` lets the caller read
-    (permissions/scoping.py). `times`: order columns holding times (compared as instants)."""
+    `select(row, viewed, scoped)` is that SQL given SQL for this row's `row` column, the ids
+    of the `view` handed down (a form's campaign, a report's round) and the ids of the rows
+    `scope` lets the caller read (permissions/scoping.py); without a view or a scope, without
+    that argument (`select(row)`: a user's events). `times`: order columns holding times
+    (compared as instants)."""
 
     type_name: str
-    select: Callable[[str, str, str], str]
-    scope: Scope
+    select: Callable[..., str]
+    scope: Scope | None
     order: tuple[str, ...] = ()
     times: tuple[str, ...] = ()
+    row: str = "id"
+    view: str | None = "campaign"
 
 
 @dataclass(frozen=True)
@@ -272,9 +276,11 @@ class FlagList:
 
 @dataclass(frozen=True)
 class ScopedId:
-    """The id of a computed row (gql/nodes.py scoped_id): the type and these columns."""
+    """The id of a computed row (gql/nodes.py scoped_id): the type and these columns.
+    `type_name`: another type's id (a reminder's notice), null when its one column is."""
 
     columns: tuple[str, ...]
+    type_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from weakref import WeakSet
 
@@ -62,11 +62,22 @@ def gql_utc_stamp(text: str | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
+def gql_days_before(text: str | None, days: int | None) -> str | None:
+    """A stored time less whole days of 24 hours, as Python's timedelta subtracts them
+    (models/reminders.py due_at), in a form the other functions read."""
+    if text is None or days is None:
+        return None
+    value = datetime.fromisoformat(text)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return (value - timedelta(days=days)).isoformat(" ")
+
+
 # (name, function): what each connection the compiler reads through knows.
 FUNCTIONS: tuple[tuple[str, Any], ...] = (
     ("gql_base64", gql_base64), ("gql_shanghai", gql_shanghai),
     ("gql_datetime_json", gql_datetime_json), ("gql_minutes", gql_minutes),
     ("gql_instant", gql_instant), ("gql_utc_stamp", gql_utc_stamp),
+    ("gql_days_before", gql_days_before),
 )
 
 
@@ -75,11 +86,13 @@ async def register(connection: Any) -> None:
     if connection in _registered:
         return
     for name, function in FUNCTIONS:
-        await connection.create_function(name, 1, function, deterministic=True)
+        await connection.create_function(name, function.__code__.co_argcount, function,
+                                         deterministic=True)
     _registered.add(connection)
 
 
 def register_sync(connection: sqlite3.Connection) -> None:
     """Register on a sqlite3 connection (gql/compiled/inline_sqlite.py)."""
     for name, function in FUNCTIONS:
-        connection.create_function(name, 1, function, deterministic=True)
+        connection.create_function(name, function.__code__.co_argcount, function,
+                                   deterministic=True)

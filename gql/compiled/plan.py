@@ -299,7 +299,11 @@ class Planner:
                         column=self.json or "",
                         codec="cents" if self.cents else "decimal")
         if isinstance(declared, ScopedId):
-            return Leaf(key, "scoped_id", columns=declared.columns, type_name=type_.name)
+            if declared.type_name is not None and len(declared.columns) != 1:
+                raise Fallback(f"{where}: another type's id over several columns")
+            return Leaf(key, "scoped_id", columns=declared.columns,
+                        type_name=declared.type_name or type_.name,
+                        codec="nullable" if declared.type_name else "")
         if isinstance(declared, Percent):
             return Leaf(key, "percent", columns=(declared.numerator, declared.denominator),
                         type_name=type_.name)

@@ -114,6 +114,10 @@ class Dialect:
         """A FROM source whose row order the aggregate keeps."""
         raise NotImplementedError
 
+    def days_before(self, expr: str, days: str) -> str:
+        """A stored time less `days` whole days of 24 hours (NULL when either is)."""
+        raise NotImplementedError
+
     def instant(self, expr: str) -> str:
         """A stored time as a term that orders as the instants do."""
         return expr
@@ -238,7 +242,10 @@ class Renderer:
         if leaf.kind == "scoped_id":
             parts = " || ':' || ".join(d.int_text(f"{alias}.{checked(c)}") for c in leaf.columns)
             text = f"'{checked(leaf.type_name)}:' || {parts}"
-            return f"('\"' || {d.base64(text)} || '\"')"
+            shown = f"('\"' || {d.base64(text)} || '\"')"
+            if leaf.codec == "nullable":
+                return self.nullable(f"{alias}.{checked(leaf.columns[0])}", shown)
+            return shown
         if leaf.kind == "percent":
             return self.percent(leaf, alias)
         if leaf.kind == "through":
@@ -445,15 +452,19 @@ class Renderer:
     def order(self, type_name: str, terms: tuple[tuple[str, bool], ...], alias: str) -> str:
         out = []
         for path, descending in terms:
-            out.append(self.term(type_name, path, alias) + (" DESC" if descending else ""))
+            # Tortoise order_by terms name stored columns: a field of the same name shown
+            # otherwise (a comment's id as text) must not change the order ("10" < "9").
+            out.append(self.term(type_name, path, alias, stored=True)
+                       + (" DESC" if descending else ""))
         return ", ".join(out) or f"{alias}.id"
 
-    def term(self, type_name: str, path: str, alias: str) -> str:
-        """A column, or `relation__column` through a declared to-one relation."""
+    def term(self, type_name: str, path: str, alias: str, stored: bool = False) -> str:
+        """A column, or `relation__column` through a declared to-one relation (`stored`: the
+        column itself, never a RowSql field of that name)."""
         head, _, rest = path.partition("__")
         if not rest:
             computed = REGISTRY[type_name].fields.get(head)
-            if isinstance(computed, RowSql):
+            if isinstance(computed, RowSql) and not stored:
                 return computed.sql(alias)
             return f"{alias}.{checked(head)}"
         rel = REGISTRY[type_name].fields[head]
@@ -461,9 +472,9 @@ class Renderer:
         table = checked(REGISTRY[rel.type_name].table or "")
         joined = self.join(alias, rel, table, ())
         if joined is not None:
-            return self.term(rel.type_name, rest, joined)
+            return self.term(rel.type_name, rest, joined, stored)
         inner = self.alias()
-        value = self.term(rel.type_name, rest, inner)
+        value = self.term(rel.type_name, rest, inner, stored)
         return (f"(SELECT {value} FROM {table} {inner} WHERE {inner}.{checked(rel.remote)}"
                 f" = {alias}.{checked(rel.local)})")
 
@@ -474,7 +485,8 @@ class Renderer:
             from gql.compiled.connections import render_connection
 
             assert plan.connection is not None
-            return render_connection(self, plan.connection)
+            connection = render_connection(self, plan.connection)
+            return self.with_sources(plan) + connection
         assert plan.target is not None
         table = checked(REGISTRY[plan.target.type_name].table or "")
         # Without a row `requires` names (a city, a campaign), the resolver path raises its

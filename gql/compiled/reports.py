@@ -7,7 +7,8 @@ report_of, PerformanceReport.lines): the organisation by code or one's own
 the newest, its round of that year (both required: without them strawberry gives its error);
 the stored report if the caller sees it (visible_reports), else FORM_COLUMNS's defaults; one
 line per undertaking models/reports.py's reportable selects, with prefill's figures over the
-saved entry and last year's (previous_entries), in their SQL forms written beside them.
+saved entry and last year's (previous_entries), in their SQL forms written beside them. Its
+history reads the round handed down (models/report_history.py report_history_sql).
 """
 
 from __future__ import annotations

@@ -291,6 +291,34 @@ def plan_declaration_progress(planner: Planner, key: str, field: GraphQLField,
     return plan(planner, key, field, nodes)
 
 
+def plan_notices(planner: Planner, key: str, field: GraphQLField,
+                 nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.notices import plan_notices as plan
+
+    return plan(planner, key, field, nodes)
+
+
+def plan_sent_notices(planner: Planner, key: str, field: GraphQLField,
+                      nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.notices import plan_sent_notices as plan
+
+    return plan(planner, key, field, nodes)
+
+
+def plan_notice(planner: Planner, key: str, field: GraphQLField,
+                nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.notices import plan_notice as plan
+
+    return plan(planner, key, field, nodes)
+
+
+def plan_reminders(planner: Planner, key: str, field: GraphQLField,
+                   nodes: list[FieldNode]) -> RootPlan:
+    from gql.compiled.reminders import plan_reminders as plan
+
+    return plan(planner, key, field, nodes)
+
+
 def object_type(field: GraphQLField) -> GraphQLObjectType:
     type_, _ = unwrap(field.type)
     if not isinstance(type_, GraphQLObjectType):
@@ -321,6 +349,10 @@ ROOTS: dict[str, RootHandler] = {
     "performanceSums": plan_performance_sums,
     "performanceTotals": plan_performance_totals,
     "certificationSums": plan_certification_sums,
+    "notices": plan_notices,
+    "sentNotices": plan_sent_notices,
+    "notice": plan_notice,
+    "reminders": plan_reminders,
 }
 
 

@@ -66,10 +66,16 @@ def plan_selected(planner: Planner, type_: GraphQLObjectType, sql: SqlType, key:
     if isinstance(declared, SelectRows):
         if not many:
             raise Fallback(f"{where} is not a list of objects")
-        campaign = Rows.of(planner.campaign_view(where))
-        scoped = Rows.of(declared.scope(planner.principal))
+        given: list[Rows] = []
+        if declared.view is not None:
+            viewed = planner.views.get(declared.view)
+            if viewed is None:
+                raise Fallback(f"{where}: no {declared.view} handed down")
+            given.append(Rows.of(viewed))
+        if declared.scope is not None:
+            given.append(Rows.of(declared.scope(planner.principal)))
         plan = planner.object_under(target, nodes, {})
-        return Nested(key, plan, None, (campaign, scoped),
+        return Nested(key, plan, None, tuple(given),
                       planner.order(target.name, declared.order), source=declared)
     if many != isinstance(declared, JsonRows):
         raise Fallback(f"{where}: declaration and schema disagree on a list")
@@ -123,9 +129,9 @@ def render_selected(r: Renderer, nested: Nested, alias: str) -> str:
         table = checked(REGISTRY[source.type_name].table or "")
         return d.array(element, f"{r.from_clause(table, inner)} WHERE {where}", order)
     if isinstance(source, SelectRows):
-        campaign, scoped = nested.rows
         inner = r.alias()
-        select = source.select(f"{alias}.id", r.rows(campaign), r.rows(scoped))
+        select = source.select(f"{alias}.{checked(source.row)}",
+                               *(r.rows(given) for given in nested.rows))
         r.from_rows(inner)
         element = r.object(nested.target, inner)
         order = ", ".join(

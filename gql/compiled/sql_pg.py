@@ -58,6 +58,10 @@ class Postgres(Dialect):
                 f" to_char(floor(abs(extract(epoch FROM {offset})) / 3600)::int, 'FM00') || ':' ||"
                 f" to_char((abs(extract(epoch FROM {offset}))::int % 3600) / 60, 'FM00'))")
 
+    def days_before(self, expr: str, days: str) -> str:
+        # hours, not days: a day of an interval follows the session zone's clock changes
+        return f"({expr} - ({days}) * interval '24 hours')"
+
     def utc_stamp(self, expr: str) -> str:
         return f"to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
 

@@ -54,6 +54,9 @@ class Sqlite(Dialect):
     def minutes_text(self, expr: str) -> str:
         return f"gql_minutes({expr})"
 
+    def days_before(self, expr: str, days: str) -> str:
+        return f"gql_days_before({expr}, {days})"
+
     def utc_stamp(self, expr: str) -> str:
         return f"gql_utc_stamp({expr})"
 

@@ -39,7 +39,7 @@ from models.declaration_history import (
 )
 from models.declarations import missing_mandatory_items
 from models.mandatory import MISSING_ORDER, missing_items_sql
-from models.object_history import HistoryEvent, changes_of
+from models.object_history import EVENTS_ORDER, HistoryEvent, changes_of
 from models.object_history import ObjectEvent as ObjectEventModel
 from models.performance import CertificationResult
 from models.undertaking import FUNDING_SOURCES
@@ -163,8 +163,8 @@ def comment_entries(comments: Any) -> list[HistoryEntry]:
         before=None, after=None, comment=c.text) for c in comments]
 async def events_of(subject: str) -> list[HistoryEntry]:
     """The object-history events of one object, oldest first (models/object_history.py)."""
-    found = await ObjectEventModel.filter(subject=subject).order_by("id").select_related(
-        "actor", "actor__organization")
+    found = await ObjectEventModel.filter(subject=subject).order_by(
+        *EVENTS_ORDER).select_related("actor", "actor__organization")
     return [HistoryEntry.of_event(e) for e in found]
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 import strawberry
 
 from gql.catalog.queries import campaign_or_latest
+from gql.compiled.declare import Column, Relation, ScopedId, Through, declare
 from gql.context import Info
 from gql.errors import UserError
 from gql.nodes import decode_id, scoped_id
@@ -41,6 +42,19 @@ class ReminderType:
                    year=round_.year if round_ else None, due_at=reminders.due_at(m, target),
                    sent_at=m.claimed_at, outcome=m.outcome,
                    notice_id=scoped_id("Notice", m.notice_id) if m.notice_id else None)
+
+
+# What each field reads, for the compiled path (gql/compiled/reminders.py): a reminder is a
+# row that statement derives with its due time (models/reminders.py due_at_sql); `round` is
+# no field of the type, only the way to the round's year.
+REMINDER_TABLE = "gql_reminder"
+REMINDER_SQL = declare(
+    "Reminder", REMINDER_TABLE, columns=("days_before", "due_at", "outcome"),
+    id=ScopedId(("id",)),  # = scoped_id("Reminder", id)
+    round=Relation("ReportingRound", local="round_id", remote="id"),
+    year=Through("round__year"),
+    sent_at=Column("claimed_at"),
+    notice_id=ScopedId(("notice_id",), type_name="Notice"))
 
 
 @strawberry.type

@@ -10,6 +10,7 @@ from datetime import datetime
 import strawberry
 from tortoise.functions import Count
 
+from gql.compiled.declare import Column, Relation, RowSql, ScopedId, Through, declare
 from gql.context import Info
 from gql.nodes import scoped_id
 from gql.org.types import Organization
@@ -18,6 +19,7 @@ from models import NoticeAttachment, NoticeReceipt
 from models import Organization as OrganizationModel
 from models.notice import Audience
 from permissions.principal import Principal
+from permissions.scoping import received_notices
 
 strawberry.enum(Audience, description="ALL 全部, SCHOOL_TYPE 按学校类型, EXPLICIT 指定单位,"
                 " CHASE 督促名单（按填报进度筛选）, REMINDER 自动提醒")
@@ -34,8 +36,17 @@ class NoticeAttachmentFile:
 
     @classmethod
     def of(cls, m: NoticeAttachment) -> NoticeAttachmentFile:
-        return cls(id=strawberry.ID(str(m.id)), filename=m.filename,
-                   content_type=m.content_type, size=m.size, url=f"/files/notices/{m.id}")
+        return cls(id=strawberry.ID(str(m.id)), **NOTICE_ATTACHMENT_SQL.values(m),
+                   url=f"{ATTACHMENT_URL}{m.id}")
+
+
+ATTACHMENT_URL = "/files/notices/"  # gql/exports/routes.py serves it
+# What each field reads, for both paths (gql/compiled/declare.py): a notice's files, reached
+# only from a notice the caller sees.
+NOTICE_ATTACHMENT_SQL = declare(
+    "NoticeAttachmentFile", "notice_attachment", columns=("filename", "content_type", "size"),
+    id=RowSql(lambda alias: f"CAST({alias}.id AS TEXT)"),
+    url=RowSql(lambda alias: f"('{ATTACHMENT_URL}' || CAST({alias}.id AS TEXT))"))
 
 
 @strawberry.type(description="Who of the recipient read it.")
@@ -98,8 +109,7 @@ async def notices_for(principal: Principal, models: Sequence[NoticeModel]) -> li
     files: dict[int, list[NoticeAttachment]] = defaultdict(list)
     for a in await NoticeAttachment.filter(notice_id__in=ids).order_by("id"):
         files[a.notice_id].append(a)
-    own = {r.notice_id: r for r in await NoticeReceipt.filter(
-        notice_id__in=ids, organization_id=principal.org_id)}
+    own = {r.notice_id: r for r in await received_notices(principal).filter(notice_id__in=ids)}
     sent = [m.id for m in models if m.sender_org_id == principal.org_id]
     totals: dict[int, tuple[int, int]] = {}
     if sent:
@@ -124,3 +134,32 @@ async def notices_for(principal: Principal, models: Sequence[NoticeModel]) -> li
             recipient_count=n if mine else None, read_count=read if mine else None,
             pk=m.id, is_sender=mine))
     return result
+
+
+# What each field reads, for the compiled path (gql/compiled/notices.py): a notice is a row
+# that statement derives for the caller, as notices_for builds it (NOTICE_ROW_SQL).
+NOTICE_TABLE = "gql_notice"
+NOTICE_SQL = declare(
+    "Notice", NOTICE_TABLE,
+    columns=("title", "body", "audience", "audience_label", "read_at", "recipient_count",
+             "read_count"),
+    id=ScopedId(("id",)),  # = scoped_id("Notice", id)
+    sent_at=Column("created_at"),
+    sender=Relation("Organization", local="sender_org_id", remote="id"),
+    sender_name=Through("sender__office_name"),
+    attachments=Relation("NoticeAttachmentFile", local="id", remote="notice_id", many=True,
+                         order=("id",)))
+
+# notices_for in SQL, over the notices of {r0}: the caller's own receipt ({r1}: the receipts
+# of received_notices) gives read_at; to the sender ({r2}: sent_notices) the counts of every
+# receipt; `neg_id` is the lists' key (newest first: gql/notices/queries.py _page).
+NOTICE_ROW_SQL = (
+    "SELECT n.id, -n.id AS neg_id, n.title, n.body, n.created_at, n.audience,"
+    " n.audience_label, n.sender_org_id,"
+    " (SELECT o.read_at FROM notice_receipt o WHERE o.notice_id = n.id AND o.id IN {r1})"
+    " AS read_at,"
+    " CASE WHEN n.id IN {r2} THEN (SELECT count(*) FROM notice_receipt c"
+    " WHERE c.notice_id = n.id) END AS recipient_count,"
+    " CASE WHEN n.id IN {r2} THEN (SELECT count(c.read_at) FROM notice_receipt c"
+    " WHERE c.notice_id = n.id) END AS read_count"
+    " FROM notice n WHERE n.id IN {r0}")

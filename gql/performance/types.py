@@ -17,6 +17,7 @@ from gql.compiled.declare import (
     Relation,
     RowSql,
     ScopedId,
+    SelectRows,
     Through,
     declare,
 )
@@ -28,7 +29,6 @@ from gql.declarations.types import (
     ReviewedForm,
     actor_of,
     comment_entries,
-    events_of,
 )
 from gql.enums import CertificationResult, ChangeKind, ProgressStatus, RequestStatus
 from gql.nodes import compose, decompose, scoped_id
@@ -38,18 +38,18 @@ from models import Certification as CertificationModel
 from models import ChangeRequest as ChangeRequestModel
 from models import Evidence as EvidenceModel
 from models import Organization as OrganizationModel
-from models import PerformanceEntry, ReportEvent, ReportingRound
+from models import PerformanceEntry, ReportingRound
 from models import PerformanceReport as ReportModel
 from models import Undertaking as UndertakingModel
 from models.clock import now_utc
-from models.object_history import report_subject
+from models.declaration_history import HISTORY_ORDER, Line, Source, in_history_order
 from models.performance import EVIDENCE_ORDER
+from models.report_history import report_history_sql, report_sources_of
 from models.reports import prefill, previous_entries, reportable
 from models.row_comments import COMMENT_ORDER, on_report_line, report_line_comments
-from models.row_comments import RowComment as RowCommentModel
 from models.undertaking import FUNDING_SOURCES
 from models.workflow import Window
-from permissions.scoping import visible_change_requests, visible_evidence
+from permissions.scoping import visible_change_requests, visible_evidence, visible_reports
 
 if TYPE_CHECKING:
     from gql.reviews.checks import RowComment, SoftWarning
@@ -244,28 +244,25 @@ class PerformanceReport(ReviewedForm, relay.Node):
                       " (field by field), evidence uploaded and deleted, extensions; oldest"
                       " first.")
     async def history(self) -> list[HistoryEntry]:
-        others = await events_of(report_subject(self.org.id, self.round.id))
-        if self.model is None:
-            return others
-        events = await ReportEvent.filter(report_id=self.model.id).order_by("id").select_related(
-            "actor", "actor__organization")
-        entries = [HistoryEntry(
+        found = await report_sources_of(self.org.id, self.round,
+                                        self.model.id if self.model else None)
+        lines = [Line(e.at, Source.STATUS, e.id, HistoryEntry(
             at=e.at, actor=actor_of(e.actor),
             status_change=e.action, from_status=e.from_status, to_status=e.to_status,
-            reason=e.reason, row_change=None, item_number=None, before=None, after=None)
-            for e in events]
-        entries += comment_entries(await RowCommentModel.filter(
-            year=self.round.year, undertaking__organization_id=self.org.id,
-            undertaking__item__campaign_id=self.round.campaign_id).select_related(
-            "author", "author__organization", "undertaking__item"))
-        return sorted([*entries, *others], key=lambda h: h.at)
+            reason=e.reason, row_change=None, item_number=None, before=None, after=None))
+            for e in found.status]
+        lines += [Line(c.at, Source.COMMENT, c.id, entry) for c, entry in
+                  zip(found.comments, comment_entries(found.comments), strict=True)]
+        lines += [Line(e.at, Source.EVENT, e.id, HistoryEntry.of_event(e)) for e in found.events]
+        return in_history_order(lines)
 
 
 # What each field reads, for the compiled path (gql/compiled/reports.py): a report and its
 # lines are rows it derives for the one organisation and round asked for, as report_of and
 # `lines` build them (the form's columns with FORM_COLUMNS's defaults, models/reports.py's
 # reportable, previous_entries and prefill in their SQL forms, the window as window_for's).
-# Its history has no SQL form yet: asking for it hands the root field to strawberry.
+# Its history: models/report_history.py's sources, for the organisation and the round handed
+# down, the stored report within visible_reports (as report_of reads it).
 REPORT_TABLE = "gql_report"
 REPORT_LINES_TABLE = "gql_report_line"
 REPORT_LINE_ORDER = ("sort_key", "undertaking_id")  # models/reports.py LINE_ORDER
@@ -276,7 +273,9 @@ PERFORMANCE_REPORT_SQL = declare(
     lock=FormLock(), editable=FormLock(shows="editable"), next_step=FormLock(shows="next_step"),
     organization=Relation("Organization", local="organization_id", remote="id"),
     lines=Relation("ReportLine", local="organization_id", remote="organization_id", many=True,
-                   order=REPORT_LINE_ORDER, keeps_view=True))  # the round, for comments
+                   order=REPORT_LINE_ORDER, keeps_view=True),  # the round, for comments
+    history=SelectRows("HistoryEntry", report_history_sql, visible_reports, HISTORY_ORDER,
+                       times=("at",), row="organization_id", view="round"))
 REPORT_LINE_SQL = declare(
     "ReportLine", REPORT_LINES_TABLE,
     columns=("saved", "completed_quantity", "progress", "narrative"),

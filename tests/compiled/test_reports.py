@@ -169,16 +169,6 @@ async def test_performance_reports(paths: Paths) -> None:
     await paths.both(REPORT, {"year": this}, None)  # no caller: refused alike
 
 
-async def test_report_fields_left_to_strawberry(paths: Paths) -> None:
-    this, _, _ = await _reports()
-    token = await paths.token(ZHENGZHOU)
-    for selection in ("history { at }",):
-        query = ("query($year: Int!) { performanceReport(year: $year, organizationCode: "
-                 f'"{ZZ_SCHOOL_2}") {{ year {selection} }} }}')
-        await paths.both(query, {"year": this}, token)
-        assert len(paths.statements) > paths.one_read, (selection, paths.statements)
-
-
 EVIDENCE = """
 query($id: ID!) {
   node(id: $id) { __typename id ... on EvidenceFile { filename size downloadUrl } }

@@ -70,7 +70,7 @@ async def _pools(api: Api, data: dataset.Dataset) -> dict[str, list[Any]]:
                  dataset.LY_SCHOOL, dataset.LY_SCHOOL_2, dataset.NX_SCHOOL,
                  dataset.HIGHER_SCHOOL, dataset.HIGHER_ZZ],
         "id": [*org_ids, *user_ids, *entry_ids, *undertakings[::3], *data.change_requests,
-               *data.evidence, found["campaigns"][0]["id"]],
+               *data.evidence, *data.notices, found["campaigns"][0]["id"]],
         "campaignCode": [c["code"] for c in found["campaigns"]],
         "year": [2021, 2022, 2023],
         "number": ["3.2", "3", "7.1", "11.1", "1", "34", "16"],

@@ -74,7 +74,14 @@ mutation($title: String!) {
 CREATE_USER = """
 mutation($org: String!, $name: String!) {
   createUser(organizationCode: $org, username: "zz2-teacher", displayName: $name) {
-    errors { code message } } }"""
+    user { id } errors { code message } } }"""
+
+RESET_PASSWORD = """
+mutation($id: ID!) { resetPassword(userId: $id) { errors { code } } }"""
+
+CHANGE_ENTRY = """
+mutation($title: String!) {
+  updateTaskEntry(number: "57", changes: {title: $title}) { errors { code message } } }"""
 
 # Text the JSON writers of the database and of Python must escape alike: quotes, backslash,
 # slash, newline, tab, a character outside the BMP, the JavaScript line separator, markup.
@@ -86,6 +93,18 @@ mutation($u: ID!, $result: CertificationResult!, $remarks: String!) {
     errors { code } } }"""
 
 
+NOTIFY = """
+mutation($title: String!, $body: String!, $audience: NoticeAudienceInput!) {
+  sendNotice(title: $title, body: $body, audience: $audience) { notice { id } errors { code } } }"""
+
+SCHEDULE = """
+mutation($days: [Int!]!, $year: Int) {
+  scheduleReminders(daysBefore: $days, year: $year) { errors { code } } }"""
+
+READ_NOTICE = """
+mutation($id: ID!) { markNoticeRead(id: $id) { errors { code } } }"""
+
+
 @dataclass
 class Dataset:
     """What the generated and hand-written documents refer to."""
@@ -94,6 +113,7 @@ class Dataset:
     undertakings: dict[tuple[str, str], str] = field(default_factory=dict)  # (org, item) -> id
     change_requests: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
     campaign: str = ""
 
 
@@ -165,8 +185,12 @@ async def build(api: Api) -> Dataset:
     data = Dataset()
     province = await api.token(PROVINCE)
     _ok(await api.data(ADD_ENTRY, {"title": f"新增任务 {TRICKY}"}, province), "addTaskEntry")
-    _ok(await api.data(CREATE_USER, {"org": ZZ_SCHOOL_2, "name": f"张老师 {TRICKY}"}, province),
-        "createUser")
+    teacher = _ok(await api.data(CREATE_USER, {"org": ZZ_SCHOOL_2, "name": f"张老师 {TRICKY}"},
+                                 province), "createUser")
+    # histories of their own: the entry changed, the teacher's password reset by its city
+    _ok(await api.data(CHANGE_ENTRY, {"title": f"改名 {TRICKY}"}, province), "updateTaskEntry")
+    _ok(await api.data(RESET_PASSWORD, {"id": teacher["user"]["id"]},
+                       await api.token(ZHENGZHOU)), "resetPassword")
 
     # Declarations in every status, in several cities and under the province.
     await _flow(api, ZZ_SCHOOL, [row("3.2", 1, schoolSelf="1.5")], to="DRAFT")
@@ -252,6 +276,23 @@ async def build(api: Api) -> Dataset:
                         "NOT_CERTIFIED"), ((HIGHER_SCHOOL, "11.1"), "PENDING")):
         _ok(await api.data(CERTIFY, {"u": data.undertakings[key], "result": result,
                                      "remarks": "评审意见"}, province), "certifyUndertaking")
+
+    # Notices: the province's to everyone (one school reads it), a city's chase list.
+    for sender, title, audience in (
+            (province, f"通知 {TRICKY}".replace("\n", " ").replace("\t", " ").replace(
+                "\u2028", " "), {"kind": "ALL"}),
+            (await api.token(ZHENGZHOU), "请尽快提交", {"kind": "CHASE", "chase": {
+                "notSubmitted": True}}),
+            (province, "高职学校", {"kind": "SCHOOL_TYPE", "schoolTypes": ["HIGHER"]})):
+        sent = _ok(await api.data(NOTIFY, {"title": title, "body": f"正文 {TRICKY}",
+                                           "audience": audience}, sender), "sendNotice")
+        data.notices.append(sent["notice"]["id"])
+    _ok(await api.data(READ_NOTICE, {"id": data.notices[0]}, await api.token(ZZ_SCHOOL_2)),
+        "markNoticeRead")
+    # Reminders: the province's for the window and a round, a city's for the window.
+    for sender, days, year in ((province, [7, 3], None), (province, [5], 2021),
+                               (await api.token(ZHENGZHOU), [2], None)):
+        _ok(await api.data(SCHEDULE, {"days": days, "year": year}, sender), "scheduleReminders")
 
     # The roles the documents are sent as.
     initial = await api.login(LY_SCHOOL_2)

@@ -64,7 +64,8 @@ async def test_generated_documents_answer_the_same_bytes(run: Run) -> None:
 # than among all of Query's fields.
 COMPILED_ROOTS = ["undertakingSums", "organizations", "changeRequests", "performanceReport",
                   "declarationProgress", "performanceSums", "performanceTotals",
-                  "certificationSums", "undertakingTotals", "compliance", "reportingProgress"]
+                  "certificationSums", "undertakingTotals", "compliance", "reportingProgress",
+                  "notices", "sentNotices", "notice", "reminders"]
 FOCUSED = 20  # documents per root field
 
 

@@ -317,6 +317,35 @@ query($c: String) { all: certificationSums { __typename id certified certifiedQu
   children { number } } }
   city: certificationSums(cityCode: $c, campaignCode: "henan-2020") { id item { number }
   certifiedQuantity } }""", {"c": " 410300 "}, ('"__typename":"CertificationSum"',)),
+    # Notices: the inbox with its read state, the notices sent with their counts, one by id.
+    Case("the inbox, paged", "school", """
+query($after: String) { notices(first: 1, after: $after) { totalCount
+  pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  edges { cursor node { __typename id title body sentAt audience audienceLabel senderName
+    readAt recipientCount readCount sender { code name } attachments { id filename url } } } }
+  unread: notices(unreadOnly: true) { totalCount edges { node { title readAt } } } }""",
+         {"after": None}, ('"readAt":"', '"unread":{"totalCount":')),
+    Case("notices sent, with their counts", "city", """
+{ sentNotices { totalCount edges { node { title audience audienceLabel recipientCount readCount
+  sender { code } } } } notices { totalCount } }""", {}, ('"recipientCount":', '"CHASE"')),
+    Case("a notice by id, and one not the caller's", "school", """
+query($a: ID!, $b: ID!) { a: notice(id: $a) { title senderName readAt readCount }
+  b: notice(id: $b) { title } }""", lambda w: {"a": w.data.notices[0], "b": w.data.notices[2]},
+         ('"readCount":null', '"b":null')),
+    Case("reminders of the window and of a round", "province", """
+{ window: reminders { id daysBefore year dueAt sentAt outcome noticeId }
+  round: reminders(year: 2021) { daysBefore year dueAt } none: reminders(year: 2019) { id } }""",
+         {}, ('"daysBefore":7', '"year":2021', '"none":[]')),
+    Case("reminders refused to a school", "school", "{ reminders { id } }", {}, ("errors",)),
+    Case("notices before the password is replaced", "initial", """
+{ notices { totalCount } }""", {}, ("errors",)),
+    # The histories of a catalog entry and of a user: their own events.
+    Case("a catalog entry's and the users' histories", "city", """
+fragment H on HistoryEntry { at event reason changes { field before after }
+  actor { username displayName organizationName } }
+{ taskEntry(number: "57") { number history { ...H } }
+  organization(code: "4199200002") { users { username history { ...H } } }
+  me { history { event } } }""", {}, ('"ENTRY_CHANGED"', '"PASSWORD_RESET"', "改名")),
     # Errors: not logged in, gates, bad arguments, validation, limits.
     Case("me not logged in", "anonymous", "{ me { username } }", {}, ("errors",)),
     Case("a field that does not exist", "province", "{ me { nosuch } }", {}, ("errors",)),
@@ -368,5 +397,6 @@ def test_every_role_and_area_is_covered() -> None:
     for shape in ("fragment ", "... on ", "__typename", "@include", "@skip", "node(", "after:",
                   "totalCount", "pageInfo", "changeRequests", "certificationSums",
                   "performanceReport", "declarationProgress", "undertakingSums", "taskCatalog",
-                  "undertakingTotals", "compliance", "reportingProgress"):
+                  "undertakingTotals", "compliance", "reportingProgress", "notices(",
+                  "sentNotices", "notice(id", "reminders"):
         assert shape in text, shape
