@@ -43,15 +43,20 @@ def _db_values(model: type[Model], values: Mapping[str, Any]) -> list[Any]:
     return [fields[name].to_db_value(value, model) for name, value in values.items()]
 
 
-@lru_cache(maxsize=256)
-def _select_sql(model: type[Model], query_class: Any, keys: tuple[str, ...]) -> str:
+def _selecting(model: type[Model], query_class: Any, keys: tuple[str, ...]) -> Any:
+    """SELECT of every column of `model` WHERE each of `keys` equals a parameter ($1...)."""
     meta = model._meta
     table = meta.basetable
     query = query_class.from_(table).select(
         *[table[column] for column in meta.fields_db_projection.values()])
     for index, key in enumerate(keys):
         query = query.where(table[_column(model, key)] == Parameter(idx=index + 1))
-    return str(query.limit(1).get_sql())
+    return query
+
+
+@lru_cache(maxsize=256)
+def _select_sql(model: type[Model], query_class: Any, keys: tuple[str, ...]) -> str:
+    return str(_selecting(model, query_class, keys).limit(1).get_sql())
 
 
 async def first(model: type[M], **equals: Any) -> M | None:
@@ -66,13 +71,8 @@ async def first(model: type[M], **equals: Any) -> M | None:
 @lru_cache(maxsize=256)
 def _among_sql(model: type[Model], query_class: Any, keys: tuple[str, ...], field: str,
                count: int) -> str:
-    meta = model._meta
-    table = meta.basetable
-    query = query_class.from_(table).select(
-        *[table[column] for column in meta.fields_db_projection.values()])
-    for index, key in enumerate(keys):
-        query = query.where(table[_column(model, key)] == Parameter(idx=index + 1))
-    query = query.where(table[_column(model, field)].isin(
+    table = model._meta.basetable
+    query = _selecting(model, query_class, keys).where(table[_column(model, field)].isin(
         [Parameter(idx=len(keys) + i + 1) for i in range(count)]))
     return str(query.get_sql())
 
@@ -93,10 +93,8 @@ async def among(model: type[M], field: str, values: Sequence[Any], **equals: Any
 
 @lru_cache(maxsize=64)
 def _every_sql(model: type[Model], query_class: Any, order: tuple[str, ...]) -> str:
-    meta = model._meta
-    table = meta.basetable
-    query = query_class.from_(table).select(
-        *[table[column] for column in meta.fields_db_projection.values()])
+    table = model._meta.basetable
+    query = _selecting(model, query_class, ())
     for name in order:
         query = query.orderby(table[_column(model, name.lstrip("-"))],
                               order=Order.desc if name.startswith("-") else Order.asc)

@@ -155,9 +155,13 @@ async def prepared(params: tuple[Any, ...]) -> list[Any]:
     that knows the compiler's functions (SQLite)."""
     client = connections.get("default")
     if client.capabilities.dialect == "sqlite":
-        async with client.acquire_connection() as connection:
-            await register(connection)
-        # and the one reads outside a transaction go to (models/sqlite_client.py)
+        connection = client._connection
+        if connection is None:  # not yet opened: acquiring opens it
+            async with client.acquire_connection() as connection:
+                pass
+        # Registered once per connection; not under the ORM's lock, which a transaction
+        # holds (a read outside it runs on the reading connection: models/sqlite_client.py).
+        await register(connection)
         reader = getattr(client, "reader", None)
         if reader is not None:
             await register(reader)

@@ -1,0 +1,130 @@
+"""SQLite's reads outside a transaction run on a connection of their own
+(models/sqlite_client.py): they answer while another request's transaction is open, they
+read only what is committed, and a transaction still reads its own writes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from tortoise import connections
+
+from models import Organization
+from models.enums import OrgKind, SchoolType
+from models.sqlite_client import ReadingSqliteClient, _is_read
+from models.transaction import write_transaction
+from tests.conftest import ZZ_SCHOOL, Api
+
+CODE = "4199999901"
+
+# Not a timing: without the reading connection the two tasks below wait for each other
+# forever (the read queues behind the transaction, which waits for the read). The bound only
+# turns that deadlock into a failure instead of a hung suite.
+DEADLOCK = 120
+
+
+def _reading_client() -> ReadingSqliteClient:
+    client = connections.get("default")
+    if not isinstance(client, ReadingSqliteClient) or client.reader is None:
+        pytest.skip("the reading connection is SQLite's, on a file")
+    return client
+
+
+async def _exists() -> bool:
+    return await Organization.filter(code=CODE).exists()
+
+
+async def test_a_read_answers_while_another_transaction_is_open(db: None) -> None:
+    _reading_client()
+    written = asyncio.Event()
+    read = asyncio.Event()
+
+    async def writer() -> bool:
+        async with write_transaction():
+            await Organization.create(code=CODE, name="未提交的学校", kind=OrgKind.SCHOOL,
+                                      school_type=SchoolType.SECONDARY)
+            own = await _exists()
+            written.set()
+            await read.wait()
+        return own
+
+    async def reader() -> bool:
+        await written.wait()
+        seen = await _exists()
+        read.set()
+        return seen
+
+    # Both tasks are made here, outside the transaction: the reader's context has the
+    # ORM's client, not the transaction's.
+    own, seen = await asyncio.wait_for(
+        asyncio.gather(asyncio.create_task(writer()), asyncio.create_task(reader())),
+        DEADLOCK)
+    assert own, "a transaction reads its own uncommitted row"
+    assert not seen, "a read outside reads only what is committed"
+    assert await _exists(), "and sees the row once it is"
+
+
+FORM = """query Form($org: String) { declaration(organizationCode: $org) {
+  status version organization { code name } } }"""
+
+
+async def test_a_compiled_read_answers_while_another_transaction_is_open(api: Api) -> None:
+    _reading_client()
+    token = await api.token(ZZ_SCHOOL)
+    expected = await api.data(FORM, {"org": ZZ_SCHOOL}, token)
+    opened = asyncio.Event()
+    answered = asyncio.Event()
+
+    async def writer() -> None:
+        async with write_transaction():
+            await Organization.create(code=CODE, name="未提交的学校", kind=OrgKind.SCHOOL,
+                                      school_type=SchoolType.SECONDARY)
+            opened.set()
+            await answered.wait()
+
+    async def reader() -> list[dict[str, object]]:
+        await opened.wait()
+        # a document not seen before, twice: the full path (strawberry, the compiled
+        # root's statement) the first time, the fast lane (the session looked up in the
+        # same statement) the second
+        answers = [await api.data(FORM.replace("Form(", "Again("), {"org": ZZ_SCHOOL}, token)
+                   for _ in range(2)]
+        answered.set()
+        return answers
+
+    _, answers = await asyncio.wait_for(
+        asyncio.gather(asyncio.create_task(writer()), asyncio.create_task(reader())),
+        DEADLOCK)
+    assert answers == [expected, expected]
+
+
+async def test_a_rolled_back_write_is_never_seen_outside(db: None) -> None:
+    _reading_client()
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo):
+        async with write_transaction():
+            await Organization.create(code=CODE, name="回滚的学校", kind=OrgKind.SCHOOL,
+                                      school_type=SchoolType.SECONDARY)
+            assert await _exists()
+            raise Undo
+    assert not await _exists()
+
+
+async def test_the_reading_connection_refuses_writes(db: None) -> None:
+    client = _reading_client()
+    assert client.reader is not None
+    with pytest.raises(Exception, match=r"readonly|read-only|query_only"):
+        await client.reader.execute("DELETE FROM organization")
+    assert await Organization.all().count() > 0
+
+
+def test_only_a_plain_select_is_a_read() -> None:
+    assert _is_read("SELECT 1")
+    assert _is_read("select id FROM organization")
+    # A WITH may end in a write; a PRAGMA may write; neither goes to the reading connection.
+    assert not _is_read("WITH t AS (SELECT 1) DELETE FROM organization")
+    assert not _is_read("PRAGMA journal_mode = DELETE")
+    assert not _is_read("INSERT INTO organization (code) SELECT '1'")
