@@ -30,6 +30,11 @@ def _reading_client() -> ReadingSqliteClient:
     return client
 
 
+async def _add_school(name: str) -> None:
+    await Organization.create(code=CODE, name=name, kind=OrgKind.SCHOOL,
+                              school_type=SchoolType.SECONDARY)
+
+
 async def _exists() -> bool:
     return await Organization.filter(code=CODE).exists()
 
@@ -41,8 +46,7 @@ async def test_a_read_answers_while_another_transaction_is_open(db: None) -> Non
 
     async def writer() -> bool:
         async with write_transaction():
-            await Organization.create(code=CODE, name="未提交的学校", kind=OrgKind.SCHOOL,
-                                      school_type=SchoolType.SECONDARY)
+            await _add_school("未提交的学校")
             own = await _exists()
             written.set()
             await read.wait()
@@ -77,8 +81,7 @@ async def test_a_compiled_read_answers_while_another_transaction_is_open(api: Ap
 
     async def writer() -> None:
         async with write_transaction():
-            await Organization.create(code=CODE, name="未提交的学校", kind=OrgKind.SCHOOL,
-                                      school_type=SchoolType.SECONDARY)
+            await _add_school("未提交的学校")
             opened.set()
             await answered.wait()
 
@@ -106,8 +109,7 @@ async def test_a_rolled_back_write_is_never_seen_outside(db: None) -> None:
 
     with pytest.raises(Undo):
         async with write_transaction():
-            await Organization.create(code=CODE, name="回滚的学校", kind=OrgKind.SCHOOL,
-                                      school_type=SchoolType.SECONDARY)
+            await _add_school("回滚的学校")
             assert await _exists()
             raise Undo
     assert not await _exists()
