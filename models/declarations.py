@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from tortoise import connections
+
 from models import audit, fixed_statements, object_history, status_feed
 from models.amounts import check_quantity, parse_funding, snapshot
 from models.bulk import insert_fields, insert_rows
@@ -32,7 +34,7 @@ from models.errors import Code, DomainError, DomainErrors
 from models.mandatory import missing_items, rule_lock
 from models.object_history import HistoryEvent, declaration_subject
 from models.org import Organization
-from models.transaction import write_transaction
+from models.transaction import open_transaction, write_transaction
 from models.undertaking import FUNDING_SOURCES, Undertaking
 from models.workflow import (
     Flow,
@@ -62,17 +64,37 @@ def window_of(campaign: Campaign, extension: Extension | None, now: datetime) ->
 
 
 async def window_for(org_id: int, campaign: Campaign) -> Window:
+    """The organisation's window as stored now; asked again in the same transaction (a
+    save's early check, then the check within_window holds), the one the transaction read.
+
+    The answer is the same on SQLite, where the transaction holds the write lock. On
+    PostgreSQL an extension granted or revoked by another transaction in between would be
+    seen by a second read, but one committed just after it is not either: the save is
+    ordered before that change in both cases, and lock() still compares the stored times
+    with the clock."""
+    key = (org_id, campaign.id)
+    seen = _window_seen.get()
+    transaction = open_transaction()
+    if (seen is not None and transaction is not None and seen[0] == key
+            and seen[2] is transaction):
+        return seen[1]
     extension = await fixed_statements.first(Extension, campaign_id=campaign.id,
                                              organization_id=org_id)
     window = window_of(campaign, extension, now_utc())
-    _window_seen.set(((org_id, campaign.id), window))
+    _window_seen.set((key, window, transaction))
     return window
 
 
-# The window window_for read last in this task, for which (organisation, campaign): inside
-# a writing transaction that is the one it checked, and an operation that changes no
-# extension (a save, a submit) answers with it rather than reading the extension again.
-_window_seen: ContextVar[tuple[tuple[int, int], Window] | None] = ContextVar(
+def _extension_changed() -> None:
+    """An extension was written: the next window_for reads it again."""
+    _window_seen.set(None)
+
+
+# The window window_for read last in this task: for which (organisation, campaign), and in
+# which transaction (None: outside one). Inside a writing transaction that is the one it
+# checked, and an operation that changes no extension (a save, a submit) answers with it
+# rather than reading the extension again.
+_window_seen: ContextVar[tuple[tuple[int, int], Window, object | None] | None] = ContextVar(
     "window_seen", default=None)
 
 
@@ -142,6 +164,7 @@ async def save_rows(actor_id: int, org: Organization, campaign: Campaign, versio
     items = {e.number: e for e in await fixed_statements.among(
         TaskEntry, "number", list({r.item_number.strip() for r in rows}),
         campaign_id=campaign.id)}
+    items_read_in = open_transaction()
     current = {u.item_id: u for u in await fixed_statements.among(
         Undertaking, "item_id", [e.id for e in items.values()], organization_id=org.id)}
     errors: list[DomainError] = []
@@ -177,6 +200,8 @@ async def save_rows(actor_id: int, org: Organization, campaign: Campaign, versio
     async with within_window(lambda: window_for(org.id, campaign)) as at:
         declaration = await _claim(org.id, campaign.id, version, at)
         await _write_rows(declaration, org, plan, current, actor_id, at)
+        if not _still_serializable(items_read_in):
+            await _recheck_items(org, [item for item, row, _ in plan if not row.remove])
     return declaration
 
 
@@ -224,15 +249,23 @@ async def _write_rows(declaration: Declaration, org: Organization,
     await insert_rows(upserts, conflict=("organization_id", "item_id"),
                       update=("quantity", *FUNDING_SOURCES, "withdrawn_at", "updated_at"))
     await insert_fields(UndertakingChange, history)
-    await _recheck_items(org, [item for item, row, _ in plan if not row.remove])
+
+
+def _still_serializable(read_in: object | None) -> bool:
+    """Whether what was read in `read_in` still holds: on SQLite, inside the same
+    transaction (models/transaction.py open_transaction); on PostgreSQL, never."""
+    return (read_in is not None and open_transaction() is read_in
+            and connections.get("default").capabilities.dialect == "sqlite")
 
 
 async def _recheck_items(org: Organization, items: list[TaskEntry]) -> None:
     """Eligibility once more, after the rows are written, from the items as they are now.
 
-    A new row's foreign key holds a share lock on its item (PostgreSQL) until commit, and the
-    province's catalog changes lock the item first (catalog_upkeep): whichever comes second
-    sees the other's work. Read before the write, a concurrent retirement would slip through.
+    On PostgreSQL a new row's foreign key holds a share lock on its item until commit, and
+    the province's catalog changes lock the item first (catalog_upkeep): whichever comes
+    second sees the other's work. Read before the write, a concurrent retirement would slip
+    through. On SQLite, items read in the same transaction are as they are now (save_rows
+    skips this then).
     """
     fresh = {e.id: e for e in await fixed_statements.among(TaskEntry, "id",
                                                             [i.id for i in items])}
@@ -257,6 +290,7 @@ def _flow(org: Organization, campaign: Campaign) -> Flow[Declaration]:
             defaults={"until": at + timedelta(days=campaign.late_return_days),
                       "reason": f"退回修改：{reason}", "granted_by_id": actor_id},
             campaign_id=campaign.id, organization_id=org.id)
+        _extension_changed()
 
     return Flow(Declaration, {"organization_id": org.id, "campaign_id": campaign.id},
                 DeclarationEvent, "declaration", lambda: window_for(org.id, campaign),
@@ -325,6 +359,7 @@ async def grant_extension(actor_id: int, org: Organization, campaign: Campaign,
         extension, _ = await Extension.update_or_create(
             defaults={"until": until, "reason": text, "granted_by_id": actor_id},
             campaign_id=campaign.id, organization_id=org.id)
+        _extension_changed()
         await object_history.record(declaration_subject(org.id, campaign.id),
                                     HistoryEvent.EXTENSION_GRANTED, reason=text, until=until)
     return extension
@@ -334,6 +369,7 @@ async def revoke_extension(org: Organization, campaign: Campaign) -> None:
     async with write_transaction():
         ended = await Extension.filter(campaign_id=campaign.id,
                                        organization_id=org.id).delete()
+        _extension_changed()
         if ended:
             await object_history.record(declaration_subject(org.id, campaign.id),
                                         HistoryEvent.EXTENSION_REVOKED)

@@ -82,3 +82,14 @@ async def within_transaction() -> AsyncIterator[datetime]:
         return
     async with write_transaction() as at:
         yield at
+
+
+def open_transaction() -> TransactionalDBClient | None:
+    """The transaction this task is in (nested savepoints are the same one), or None.
+
+    What a transaction read, it may use again while this stays the same object: on SQLite
+    every transaction is serializable (BEGIN IMMEDIATE holds the write lock, and a deferred
+    one that read what another then changed cannot write), so a second read would find the
+    same rows."""
+    client = connections.get("default")
+    return client if isinstance(client, TransactionalDBClient) else None
