@@ -25,6 +25,7 @@ from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from gql import input_building
 from gql.accounts.mutations import AccountMutations
 from gql.accounts.queries import AccountQueries
 from gql.accounts.types import User
@@ -137,7 +138,7 @@ class _NameConverter(NameConverter):
 
 
 def build_schema(*, production: bool = False, introspection: bool = True) -> strawberry.Schema:
-    return Schema(
+    built = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -163,6 +164,8 @@ def build_schema(*, production: bool = False, introspection: bool = True) -> str
             *([] if introspection else [DisableIntrospection]),
         ],
     )
+    input_building.install(built)
+    return built
 
 
 # The schema as exported to schema.graphql (suggestions do not change the SDL).
