@@ -27,7 +27,7 @@ from models.performance import (
     CertificationResult,
     CertificationRound,
 )
-from models.totals import CampaignRef, campaign_ids
+from models.totals import CampaignRef, counted_undertakings
 from models.undertaking import Undertaking
 
 MAX_REMARKS = 2000
@@ -137,12 +137,16 @@ async def sums(undertakings: QuerySet[Undertaking], campaign: CampaignRef
 
 
 def sums_query(undertakings: QuerySet[Undertaking], campaign: CampaignRef) -> ValuesQuery[Any]:
-    """The GROUP BY behind sums: per item_id and certification__result, n undertakings,
-    q their quantity, c their certified quantity (the read compiler runs it in its statement)."""
-    return undertakings.filter(item__campaign_id__in=campaign_ids(campaign)).filter(
-        organization__declarations__status=DeclarationStatus.ACCEPTED,
-    ).annotate(n=Count("id"), q=Sum("quantity"), c=Sum("certification__certified_quantity")
-               ).group_by("item_id", "certification__result").values(
+    """The GROUP BY behind sums: per item_id and certification__result, n undertakings of
+    the campaign's items whose school's declaration of that campaign is accepted, q their
+    quantity, c their certified quantity (the read compiler runs it in its statement)."""
+    # counted_undertakings, not a join to the school's declarations: a join meets every
+    # accepted declaration of the school, in any campaign, and counts each undertaking once
+    # per campaign (and counts it at all when only another campaign's form was accepted).
+    accepted = counted_undertakings(undertakings, campaign, [DeclarationStatus.ACCEPTED])
+    return accepted.annotate(
+        n=Count("id"), q=Sum("quantity"), c=Sum("certification__certified_quantity")
+    ).group_by("item_id", "certification__result").values(
         "item_id", "certification__result", "n", "q", "c")
 
 

@@ -19,9 +19,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from statistics import median
 
+from models.declaration import DeclarationStatus
 from models.undertaking import FUNDING_SOURCES, Undertaking
+from models.workflow import SUBMITTED_OR_BEYOND
 
 MIN_PEERS = 3
+# What a reviewer's list (softChecks) covers, of declarations and of year reports alike: the
+# forms sent up for review, submitted or beyond. For reports this is not the totals' default
+# (models/totals.py DEFAULT_REPORTS, accepted only): a reviewer needs the warnings of a
+# report while deciding on it, before it is accepted.
+LISTED_STATUSES: list[DeclarationStatus] = sorted(SUBMITTED_OR_BEYOND)
 SOURCE_WORDS = {"school_self": "学校自筹", "enterprise": "行业企业投入", "sponsor": "举办方投入",
                 "local_gov": "地市县投入", "provincial": "省财政投入"}
 

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from models import Certification
+from models import Campaign, Certification, Organization
+from models.declaration import Declaration, DeclarationStatus
+from models.seeding import CAMPAIGN_CODE
 from tests.conftest import (
     LUOYANG,
     LY_SCHOOL,
@@ -18,6 +20,7 @@ from tests.conftest import (
     ZZ_SCHOOL,
     ZZ_SCHOOL_2,
     Api,
+    StatementCounter,
 )
 from tests.test_change_requests import accepted
 from tests.test_declarations import row, save
@@ -34,6 +37,10 @@ SUMS = """
 query($city: String) { certificationSums(cityCode: $city) {
   item { number targetQuantity } certified certifiedQuantity notCertified pending
   certifiedTargetPercent } }"""
+
+NAMED_SUMS = """
+query($campaign: String) { certificationSums(campaignCode: $campaign) {
+  item { number } certified pending } }"""
 
 DECLARED = """
 query($org: String) { declaration(organizationCode: $org) {
@@ -205,3 +212,49 @@ async def test_only_accepted_undertakings_are_certified_and_counted(api: Api) ->
     assert [e["field"] for e in of_draft["errors"]] == [["undertakingId"]]
     assert await Certification.all().count() == 1
     assert await sums(api, PROVINCE) == {"3.2": (1, 3, 0, 0, "3.00")}
+
+
+async def _accepted_in_an_earlier_campaign(*schools: str) -> None:
+    """An older campaign (2019), in which `schools`' declarations were accepted: the rows
+    the sums' join used to meet once per campaign."""
+    current = await Campaign.get(code=CAMPAIGN_CODE)
+    older = await Campaign.create(
+        code="henan-2019", name="上一轮行动计划",
+        declaration_opens_at=current.declaration_opens_at.replace(year=2019),
+        declaration_closes_at=current.declaration_closes_at.replace(year=2019))
+    for code in schools:
+        await Declaration.create(organization=await Organization.get(code=code),
+                                 campaign=older, status=DeclarationStatus.ACCEPTED)
+
+
+async def test_a_school_accepted_in_two_campaigns_is_counted_once(
+        api: Api, count_sql: StatementCounter) -> None:
+    # Given 郑州 school 2's accepted 3.2 of 2, certified, and 3.3 of 1, undecided; school 3's
+    # 3.2 of 4 still a draft; both schools accepted in an earlier campaign too
+    zz = await accepted(api, ZZ_SCHOOL_2, [row("3.2", 2), row("3.3", 1)])
+    await certified(api, zz["3.2"], "CERTIFIED")
+    draft = await save(api, ZZ_SCHOOL_3, ZZ_SCHOOL_3, 0, [row("3.2", 4)])
+    assert draft["declaration"]["status"] == "DRAFT"
+    await _accepted_in_an_earlier_campaign(ZZ_SCHOOL_2, ZZ_SCHOOL_3)
+
+    # When the province and 郑州 ask for the sums (of the newest campaign, and named)
+    await api.token(ZHENGZHOU)
+    count_sql.statements.clear()
+    province = await sums(api, PROVINCE)
+    compiled = len(count_sql.statements)
+    zhengzhou = await sums(api, ZHENGZHOU)
+    named = (await api.data(NAMED_SUMS, {"campaign": CAMPAIGN_CODE},
+                            await api.token(PROVINCE)))["certificationSums"]
+    older = (await api.data(NAMED_SUMS, {"campaign": "henan-2019"},
+                            await api.token(PROVINCE)))["certificationSums"]
+
+    # Then each undertaking counts once, by its own campaign's declaration: the draft, whose
+    # school was accepted only in the other campaign, not at all
+    assert province == zhengzhou == {"3.2": (1, 2, 0, 0, "2.00"), "3.3": (0, 0, 0, 1, "0.00")}
+    assert [(r["item"]["number"], r["certified"], r["pending"]) for r in named] == [
+        ("3.2", 1, 0), ("3.3", 0, 1)]
+    # ... and the earlier campaign, with no undertakings of its own items, has nothing
+    assert older == []
+    # ... answered by the read compiler's one statement (beside the token's lookup), the
+    # differential harness comparing it with the resolver path's
+    assert compiled == 2, count_sql.statements

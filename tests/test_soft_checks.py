@@ -14,6 +14,7 @@ from typing import Any
 
 from models import Organization, TaskEntry, Undertaking
 from models.enums import OrgKind, SchoolType, TaskLevel
+from tests.chain import APPROVE_REPORT, confirm_report
 from tests.conftest import (
     LUOYANG,
     LY_SCHOOL,
@@ -25,9 +26,10 @@ from tests.conftest import (
     StatementCounter,
 )
 from tests.test_evidence import accepted_undertaking, open_round
-from tests.test_performance import SAVE_REPORT, TRANSITION
+from tests.test_performance import RETURN, SAVE_REPORT, TRANSITION
 
 ZZ_SCHOOL_3 = "4199200003"
+LY_SCHOOL_2 = "4199200006"  # secondary, 洛阳
 
 SAVE = """
 mutation($input: SaveUndertakingsInput!) { saveUndertakings(input: $input) {
@@ -157,6 +159,48 @@ async def test_report_lines_above_plan_are_flagged_on_save_and_listed(api: Api) 
         ("3.2", 2021, "ACHIEVED_ABOVE_PLAN"), ("3.2", 2021, "SPENT_ABOVE_PLAN")]
     missing = await api.post(CHECKS, {"year": 2030}, await api.token(ZHENGZHOU))
     assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def _report_above_plan(api: Api, school: str) -> None:
+    """The school's accepted 3.2 of 2 (5 万元 planned), its 2021 line saved as 5 done and
+    100 万元 spent: both above plan. The round is open."""
+    undertaking = await accepted_undertaking(api, school, "3.2", 2)
+    saved = (await api.data(SAVE_REPORT, {"input": {"year": 2021, "version": 0, "entries": [{
+        "undertakingId": undertaking, "completedQuantity": 5,
+        "spent": {"schoolSelf": "100"}, "progress": "ON_TRACK"}]}},
+        await api.token(school)))["saveReport"]
+    assert saved["errors"] == [], saved
+
+
+async def test_the_years_list_covers_reports_under_review_and_accepted(api: Api) -> None:
+    # Given four schools' 2021 lines above plan: 郑州 school 2's report approved by its city
+    # (awaiting the province), school 3's returned; 洛阳's accepted, school 6's a draft
+    await open_round(api)
+    schools = (ZZ_SCHOOL_2, ZZ_SCHOOL_3, LY_SCHOOL, LY_SCHOOL_2)
+    for school in schools:
+        await _report_above_plan(api, school)
+    for school in schools[:3]:
+        sent = (await api.data(TRANSITION, {"org": school, "year": 2021, "v": 1},
+                               await api.token(school)))["submitReport"]
+        assert sent["errors"] == [], sent
+    zhengzhou = await api.token(ZHENGZHOU)
+    approved = (await api.data(APPROVE_REPORT, {"org": ZZ_SCHOOL_2, "year": 2021},
+                               zhengzhou))["approveReport"]
+    assert approved["report"]["status"] == "CITY_APPROVED", approved
+    returned = (await api.data(RETURN, {"org": ZZ_SCHOOL_3, "year": 2021, "v": 2},
+                               zhengzhou))["returnReport"]
+    assert returned["report"]["status"] == "RETURNED", returned
+    await confirm_report(api, LY_SCHOOL, 2021)
+
+    # When the province reads the year's list
+    listed = (await api.data(CHECKS, {"year": 2021}, await api.token(PROVINCE)))["softChecks"]
+
+    # Then it shows the reports sent up for review and beyond, the one awaiting the
+    # province's decision included (the totals' default, accepted reports only, would hide
+    # it), and neither the returned report nor the draft
+    assert [(r["school"]["code"], r["warning"]["code"]) for r in listed] == [
+        (ZZ_SCHOOL_2, "ACHIEVED_ABOVE_PLAN"), (ZZ_SCHOOL_2, "SPENT_ABOVE_PLAN"),
+        (LY_SCHOOL, "ACHIEVED_ABOVE_PLAN"), (LY_SCHOOL, "SPENT_ABOVE_PLAN")]
 
 
 async def test_a_reviewer_comments_on_a_row_and_the_school_sees_it_beside_the_row(

@@ -100,7 +100,7 @@ class CheckQueries:
         found: list[tuple[UndertakingModel, int | None, soft_checks.Finding]] = []
         if year is None:
             rows = await totals.counted_undertakings(
-                scope.undertakings, scope.campaign, totals.DEFAULT_DECLARATIONS
+                scope.undertakings, scope.campaign, soft_checks.LISTED_STATUSES
             ).select_related("organization", "item").order_by("organization__code",
                                                               "item__sort_key")
             peers = await soft_checks.peers_of(r.item_id for r in rows)
@@ -112,7 +112,7 @@ class CheckQueries:
             if round_ is None:
                 raise ApiError(Code.NOT_FOUND, f"{year}年度的绩效采集不存在")
             entries: list[PerformanceEntry] = await totals.counted_entries(
-                scope.entries, round_, totals.DEFAULT_DECLARATIONS
+                scope.entries, round_, soft_checks.LISTED_STATUSES
             ).select_related("undertaking", "undertaking__organization", "undertaking__item"
                              ).order_by("undertaking__organization__code",
                                         "undertaking__item__sort_key")
