@@ -20,7 +20,7 @@ from tortoise.expressions import Subquery
 
 from gql.compiled.plan import Fallback, Planner, Rows
 from gql.compiled.roots import RootPlan, Source, object_type
-from gql.compiled.sums import reads
+from gql.compiled.sums import reads, requires_of
 
 PLANNED_TABLE = "gql_performance_planned"
 ACHIEVED_TABLE = "gql_performance_achieved"
@@ -54,16 +54,15 @@ def plan_performance_totals(planner: Planner, key: str, field: GraphQLField,
 
 def _plan(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode], *,
           totals_row: bool) -> RootPlan:
-    from gql.catalog.queries import campaign_named
     from gql.oversight.queries import OWN_ITEMS_LABEL, group_label_sql
-    from gql.oversight.scope import city_named, scoped_entries, scoped_undertakings
+    from gql.oversight.scope import planned_scope
     from gql.performance.queries import (
         PERFORMANCE_GROUP_SUMS_TABLE,
         PERFORMANCE_ITEM_ORDER,
         PERFORMANCE_ITEM_SUMS_TABLE,
         PERFORMANCE_TOTALS_TABLE,
     )
-    from models import Organization, totals
+    from models import totals
     from models.catalog import ReportingRound
     from models.errors import DomainError
     from models.oversight import performance_queries, performance_sums_sql
@@ -75,22 +74,18 @@ def _plan(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode
                                              totals.DEFAULT_REPORTS)
     except DomainError as exc:
         raise Fallback(f"{key}: {exc.message}") from exc
-    principal = planner.principal
-    campaign = campaign_named(args.get("campaignCode"))
+    # oversight_scope's rules: a city asked for must be one the caller manages
+    scope = planned_scope(planner.principal, args.get("cityCode"), args.get("campaignCode"))
+    campaign, unit = scope.campaign, scope.unit
     # as reports.round_of loads it
     round_ = ReportingRound.filter(campaign_id__in=Subquery(campaign.values("id")),
                                    year=args["year"])
-    city_code = args.get("cityCode")
-    # as oversight_scope: a city asked for must be one the caller manages
-    city = city_named(principal, city_code) if city_code else None
-    city_ids = Subquery(city.values("id")) if city is not None else None
-    unit: Any = city if city is not None else Organization.filter(id=principal.org_id)
     target = planner.object(object_type(field), nodes)
     items_read = reads(target, "PerformanceItemSum") if totals_row else True
     by_group = reads(target, "PerformanceGroupSum")
     planned, achieved = performance_queries(
-        scoped_undertakings(principal, city_ids), scoped_entries(principal, city_ids),
-        campaign, round_, by_group=by_group, report_statuses=counted)
+        scope.undertakings, scope.entries, campaign, round_, by_group=by_group,
+        report_statuses=counted)
     sums = performance_sums_sql(by_group).replace("{planned}", PLANNED_TABLE).replace(
         "{achieved}", ACHIEVED_TABLE)
     sources: list[Source] = []
@@ -119,8 +114,7 @@ def _plan(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode
             sources.append(Source(PERFORMANCE_ITEM_SUMS_TABLE, ITEMS.replace("{sums}", sums),
                                   (Rows.of(unit), Rows.of(round_))))
     # a city asked for first (NOT_FOUND), then the campaign, then its round (ROUND_NOT_FOUND)
-    requires = (*((Rows.of(city),) if city is not None else ()), Rows.of(campaign),
-                Rows.of(round_))
+    requires = (*requires_of(scope), Rows.of(round_))
     if not totals_row:
         return RootPlan(key, "list", target=target, sources=tuple(sources),
                         order=planner.order(target.type_name, PERFORMANCE_ITEM_ORDER),

@@ -84,6 +84,7 @@ class PlannedScope:
     city: QuerySet[Organization] | None  # the city asked for: without its row, NOT_FOUND
     organizations: QuerySet[Organization]
     undertakings: QuerySet[Undertaking]
+    entries: QuerySet[PerformanceEntry]
     campaign: QuerySet[Campaign]  # without its row, NOT_FOUND
     unit: QuerySet[Organization]
 
@@ -95,7 +96,7 @@ def planned_scope(principal: Principal, city_code: str | None, campaign_code: st
     city_ids = Subquery(city.values("id")) if city is not None else None
     return PlannedScope(city, scoped_organizations(principal, city_ids),
                         scoped_undertakings(principal, city_ids),
-                        campaign_named(campaign_code),
+                        scoped_entries(principal, city_ids), campaign_named(campaign_code),
                         city if city is not None else Organization.filter(id=principal.org_id))
 
 
