@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import FieldNode, GraphQLField
-from tortoise.expressions import Subquery
 
 from gql.compiled.plan import Fallback, Planner, Rows
 from gql.compiled.roots import RootPlan, Source, object_type
@@ -63,9 +62,9 @@ def _plan(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode
         PERFORMANCE_TOTALS_TABLE,
     )
     from models import totals
-    from models.catalog import ReportingRound
     from models.errors import DomainError
     from models.oversight import performance_queries, performance_sums_sql
+    from models.reports import year_round
     from models.undertaking import FUNDING_SOURCES
 
     args = planner.arguments(field, nodes[0])
@@ -77,9 +76,7 @@ def _plan(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode
     # oversight_scope's rules: a city asked for must be one the caller manages
     scope = planned_scope(planner.principal, args.get("cityCode"), args.get("campaignCode"))
     campaign, unit = scope.campaign, scope.unit
-    # as reports.round_of loads it
-    round_ = ReportingRound.filter(campaign_id__in=Subquery(campaign.values("id")),
-                                   year=args["year"])
+    round_ = year_round(campaign, args["year"])  # as reports.round_of loads it
     target = planner.object(object_type(field), nodes)
     items_read = reads(target, "PerformanceItemSum") if totals_row else True
     by_group = reads(target, "PerformanceGroupSum")
