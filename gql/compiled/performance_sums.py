@@ -13,12 +13,10 @@ the round is not found (the statement answers NULL): strawberry gives the error.
 
 from __future__ import annotations
 
-from typing import Any
-
 from graphql import FieldNode, GraphQLField
 
 from gql.compiled.plan import Fallback, Planner, Rows
-from gql.compiled.roots import RootPlan, Source, object_type
+from gql.compiled.roots import RootPlan, Source, binder, object_type
 from gql.compiled.sums import reads, requires_of
 
 PLANNED_TABLE = "gql_performance_planned"
@@ -53,7 +51,7 @@ def plan_performance_totals(planner: Planner, key: str, field: GraphQLField,
 
 def _plan(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode], *,
           totals_row: bool) -> RootPlan:
-    from gql.oversight.queries import OWN_ITEMS_LABEL, group_label_sql
+    from gql.oversight.queries import item_group_label_sql
     from gql.oversight.scope import planned_scope
     from gql.performance.queries import (
         PERFORMANCE_GROUP_SUMS_TABLE,
@@ -90,14 +88,8 @@ def _plan(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode
         sources += [Source(PLANNED_TABLE, AS_IS, (Rows.select(planned),)),
                     Source(ACHIEVED_TABLE, AS_IS, (Rows.select(achieved),))]
         if by_group:
-            values: list[Any] = [OWN_ITEMS_LABEL]
-
-            def bind(value: Any) -> str:
-                values.append(value)
-                return f"{{p{len(values) - 1}}}"
-
-            label = (f"CASE WHEN s.group_id IS NULL THEN {{p0}} ELSE"
-                     f" {group_label_sql('u', bind)} END")
+            values, bind = binder()
+            label = item_group_label_sql("s.group_id", "u", bind)
             sources.append(Source(PERFORMANCE_GROUP_SUMS_TABLE, GROUPS.replace(
                 "{sums}", sums).replace("{label}", label), (Rows.of(round_),), tuple(values)))
             columns = ", ".join(

@@ -17,7 +17,6 @@ error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from graphql import FieldNode, GraphQLField
@@ -26,7 +25,7 @@ from tortoise.expressions import Subquery
 from gql.compiled.connections import ConnectionPlan, connection_parts
 from gql.compiled.plan import Fallback, Leaf, Planner, Rows
 from gql.compiled.render import Dialect, checked
-from gql.compiled.roots import RootPlan, Source, object_type
+from gql.compiled.roots import RootPlan, Source, binder, object_type
 from gql.compiled.sums import reads, requires_of
 
 SCHOOLS = "gql_school_progress"
@@ -153,17 +152,6 @@ def plan_schools(planner: Planner, key: str, field: GraphQLField, nodes: list[Fi
         page.backwards, page.after is not None, page.before is not None,
         tuple((c, page.backwards) for c in order),
         tuple((c, kind == "int") for c, kind in spec), bounds_need_rows=True, sources=sources)
-
-
-def binder() -> tuple[list[Any], Callable[[Any], str]]:
-    """Values to bind, and the function giving a value's `{pN}` in a Source's text."""
-    values: list[Any] = []
-
-    def bind(value: Any) -> str:
-        values.append(value)
-        return f"{{p{len(values) - 1}}}"
-
-    return values, bind
 
 
 def _connection_name(field: GraphQLField) -> str:

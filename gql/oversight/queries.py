@@ -43,7 +43,9 @@ StatusesArg = Annotated[list[DeclarationStatus] | None,
 CITY_ARG = "Narrow to one city-level unit (the province office only; a city bureau sees its own)."
 
 
-# A group's label; the read compiler renders the same choice (gql/compiled/sums.py).
+# A group's label; the read compiler renders the same choice (group_label_sql and
+# item_group_label_sql below, read by gql/compiled/sums.py, totals.py, progress.py and
+# performance_sums.py).
 OWN_ITEMS_LABEL = "省教育厅（省级任务）"  # the province office's own items (no group)
 DIRECT_SCHOOLS_LABEL = "省直属学校"  # the schools attached to the province directly
 
@@ -57,6 +59,14 @@ def group_label_sql(unit: str, bind: Callable[[Any], str]) -> str:
     `bind(value)` is a bound value's placeholder."""
     return (f"CASE WHEN {unit}.kind = {bind(OrgKind.PROVINCE.value)} THEN"
             f" {bind(DIRECT_SCHOOLS_LABEL)} ELSE {unit}.name END")
+
+
+def item_group_label_sql(group: str, unit: str, bind: Callable[[Any], str]) -> str:
+    """The label of a group of items in SQL (the read compiler's): OWN_ITEMS_LABEL where the
+    group's id column `group` is NULL (the province office's own items), else group_label_sql
+    of the organisation row at `unit`."""
+    return (f"CASE WHEN {group} IS NULL THEN {bind(OWN_ITEMS_LABEL)} ELSE"
+            f" {group_label_sql(unit, bind)} END")
 
 
 def statuses_or_raise(given: list[DeclarationStatus] | None,
