@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from tortoise.queryset import QuerySet
+
 from models import audit, object_history
 from models.amounts import check_quantity, parse_funding
 from models.catalog import Campaign, ReportingRound
@@ -24,6 +26,7 @@ from models.performance import (
     ReportEvent,
     RoundExtension,
 )
+from models.totals import CampaignRef, campaign_ids
 from models.transaction import write_transaction
 from models.undertaking import FUNDING_SOURCES, Undertaking
 from models.workflow import (
@@ -48,8 +51,16 @@ class EntryInput:
     narrative: str = ""
 
 
+def year_round(campaign: CampaignRef | int, year: int) -> QuerySet[ReportingRound]:
+    """The campaign's round of `year` (at most one: a round is unique per campaign and
+    year), of a loaded campaign, its id, or a campaign queryset (the read compiler's, whose
+    statement is planned before anything is loaded): the one definition of this lookup."""
+    ids = [campaign] if isinstance(campaign, int) else campaign_ids(campaign)
+    return ReportingRound.filter(campaign_id__in=ids, year=year)
+
+
 async def round_of(campaign: Campaign, year: int) -> ReportingRound:
-    found = await ReportingRound.get_or_none(campaign_id=campaign.id, year=year)
+    found = await year_round(campaign, year).get_or_none()
     if found is None:
         raise DomainError(Code.ROUND_NOT_FOUND, f"{year}年度没有绩效采集", "year")
     return found
@@ -121,8 +132,7 @@ async def previous_entries(undertaking_ids: Sequence[int], round_: ReportingRoun
                            ) -> dict[int, PerformanceEntry]:
     """Last year's line of each undertaking, shown beside this year's and used to pre-fill.
     Its SQL form, for the compiled reads, is PREVIOUS_ENTRY_SQL below."""
-    previous = await ReportingRound.get_or_none(campaign_id=round_.campaign_id,
-                                                year=round_.year - 1)
+    previous = await year_round(round_.campaign_id, round_.year - 1).get_or_none()
     if previous is None:
         return {}
     rows = await PerformanceEntry.filter(report__round_id=previous.id,

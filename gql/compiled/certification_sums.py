@@ -10,13 +10,11 @@ the error.
 
 from __future__ import annotations
 
-from typing import Any
-
 from graphql import FieldNode, GraphQLField
-from tortoise.expressions import Subquery
 
 from gql.compiled.plan import Planner, Rows
 from gql.compiled.roots import RootPlan, Source, object_type
+from gql.compiled.sums import requires_of
 
 # The per-item rows, with the parts of the id (the unit whose schools it sums, the campaign).
 SUMS = "SELECT s.*, {r1} AS unit_id, {r2} AS campaign_id FROM ({sums}) s"
@@ -24,30 +22,22 @@ SUMS = "SELECT s.*, {r1} AS unit_id, {r2} AS campaign_id FROM ({sums}) s"
 
 def plan_certification_sums(planner: Planner, key: str, field: GraphQLField,
                             nodes: list[FieldNode]) -> RootPlan:
-    from gql.catalog.queries import campaign_named
-    from gql.oversight.scope import city_named, scoped_undertakings
+    from gql.oversight.scope import planned_scope
     from gql.performance.queries import CERTIFICATION_ORDER, CERTIFICATION_SUMS_TABLE
-    from models import Organization
     from models.certification import SUMS_SQL, sums_query
     from models.performance import CertificationResult
 
     args = planner.arguments(field, nodes[0])
-    principal = planner.principal
-    campaign = campaign_named(args.get("campaignCode"))
-    city_code = args.get("cityCode")
-    # as oversight_scope: a city asked for must be one the caller manages
-    city = city_named(principal, city_code) if city_code else None
-    unit: Any = city if city is not None else Organization.filter(id=principal.org_id)
-    undertakings = scoped_undertakings(
-        principal, Subquery(city.values("id")) if city is not None else None)
+    # oversight_scope's rules: a city asked for must be one the caller manages
+    scope = planned_scope(planner.principal, args.get("cityCode"), args.get("campaignCode"))
+    campaign = scope.campaign
     target = planner.object(object_type(field), nodes)
     sums = SUMS_SQL.replace("{rows}", "{r0}").replace("{certified}", "{p0}").replace(
         "{not_certified}", "{p1}")
     source = Source(CERTIFICATION_SUMS_TABLE, SUMS.replace("{sums}", sums), (
-        Rows.select(sums_query(undertakings, campaign)), Rows.of(unit), Rows.of(campaign)),
+        Rows.select(sums_query(scope.undertakings, campaign)), Rows.of(scope.unit),
+        Rows.of(campaign)),
         (CertificationResult.CERTIFIED.value, CertificationResult.NOT_CERTIFIED.value))
     return RootPlan(key, "list", target=target, sources=(source,),
                     order=planner.order(target.type_name, CERTIFICATION_ORDER),
-                    # a city asked for first (NOT_FOUND), then the campaign
-                    requires=(*((Rows.of(city),) if city is not None else ()),
-                              Rows.of(campaign)))
+                    requires=requires_of(scope))

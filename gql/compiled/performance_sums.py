@@ -13,14 +13,11 @@ the round is not found (the statement answers NULL): strawberry gives the error.
 
 from __future__ import annotations
 
-from typing import Any
-
 from graphql import FieldNode, GraphQLField
-from tortoise.expressions import Subquery
 
 from gql.compiled.plan import Fallback, Planner, Rows
-from gql.compiled.roots import RootPlan, Source, object_type
-from gql.compiled.sums import reads
+from gql.compiled.roots import RootPlan, Source, binder, object_type
+from gql.compiled.sums import reads, requires_of
 
 PLANNED_TABLE = "gql_performance_planned"
 ACHIEVED_TABLE = "gql_performance_achieved"
@@ -54,19 +51,18 @@ def plan_performance_totals(planner: Planner, key: str, field: GraphQLField,
 
 def _plan(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode], *,
           totals_row: bool) -> RootPlan:
-    from gql.catalog.queries import campaign_named
-    from gql.oversight.queries import OWN_ITEMS_LABEL, group_label_sql
-    from gql.oversight.scope import city_named, scoped_entries, scoped_undertakings
+    from gql.oversight.queries import item_group_label_sql
+    from gql.oversight.scope import planned_scope
     from gql.performance.queries import (
         PERFORMANCE_GROUP_SUMS_TABLE,
         PERFORMANCE_ITEM_ORDER,
         PERFORMANCE_ITEM_SUMS_TABLE,
         PERFORMANCE_TOTALS_TABLE,
     )
-    from models import Organization, totals
-    from models.catalog import ReportingRound
+    from models import totals
     from models.errors import DomainError
     from models.oversight import performance_queries, performance_sums_sql
+    from models.reports import year_round
     from models.undertaking import FUNDING_SOURCES
 
     args = planner.arguments(field, nodes[0])
@@ -75,22 +71,16 @@ def _plan(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode
                                              totals.DEFAULT_REPORTS)
     except DomainError as exc:
         raise Fallback(f"{key}: {exc.message}") from exc
-    principal = planner.principal
-    campaign = campaign_named(args.get("campaignCode"))
-    # as reports.round_of loads it
-    round_ = ReportingRound.filter(campaign_id__in=Subquery(campaign.values("id")),
-                                   year=args["year"])
-    city_code = args.get("cityCode")
-    # as oversight_scope: a city asked for must be one the caller manages
-    city = city_named(principal, city_code) if city_code else None
-    city_ids = Subquery(city.values("id")) if city is not None else None
-    unit: Any = city if city is not None else Organization.filter(id=principal.org_id)
+    # oversight_scope's rules: a city asked for must be one the caller manages
+    scope = planned_scope(planner.principal, args.get("cityCode"), args.get("campaignCode"))
+    campaign, unit = scope.campaign, scope.unit
+    round_ = year_round(campaign, args["year"])  # as reports.round_of loads it
     target = planner.object(object_type(field), nodes)
     items_read = reads(target, "PerformanceItemSum") if totals_row else True
     by_group = reads(target, "PerformanceGroupSum")
     planned, achieved = performance_queries(
-        scoped_undertakings(principal, city_ids), scoped_entries(principal, city_ids),
-        campaign, round_, by_group=by_group, report_statuses=counted)
+        scope.undertakings, scope.entries, campaign, round_, by_group=by_group,
+        report_statuses=counted)
     sums = performance_sums_sql(by_group).replace("{planned}", PLANNED_TABLE).replace(
         "{achieved}", ACHIEVED_TABLE)
     sources: list[Source] = []
@@ -98,14 +88,8 @@ def _plan(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode
         sources += [Source(PLANNED_TABLE, AS_IS, (Rows.select(planned),)),
                     Source(ACHIEVED_TABLE, AS_IS, (Rows.select(achieved),))]
         if by_group:
-            values: list[Any] = [OWN_ITEMS_LABEL]
-
-            def bind(value: Any) -> str:
-                values.append(value)
-                return f"{{p{len(values) - 1}}}"
-
-            label = (f"CASE WHEN s.group_id IS NULL THEN {{p0}} ELSE"
-                     f" {group_label_sql('u', bind)} END")
+            values, bind = binder()
+            label = item_group_label_sql("s.group_id", "u", bind)
             sources.append(Source(PERFORMANCE_GROUP_SUMS_TABLE, GROUPS.replace(
                 "{sums}", sums).replace("{label}", label), (Rows.of(round_),), tuple(values)))
             columns = ", ".join(
@@ -119,8 +103,7 @@ def _plan(planner: Planner, key: str, field: GraphQLField, nodes: list[FieldNode
             sources.append(Source(PERFORMANCE_ITEM_SUMS_TABLE, ITEMS.replace("{sums}", sums),
                                   (Rows.of(unit), Rows.of(round_))))
     # a city asked for first (NOT_FOUND), then the campaign, then its round (ROUND_NOT_FOUND)
-    requires = (*((Rows.of(city),) if city is not None else ()), Rows.of(campaign),
-                Rows.of(round_))
+    requires = (*requires_of(scope), Rows.of(round_))
     if not totals_row:
         return RootPlan(key, "list", target=target, sources=tuple(sources),
                         order=planner.order(target.type_name, PERFORMANCE_ITEM_ORDER),

@@ -17,7 +17,6 @@ error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from graphql import FieldNode, GraphQLField
@@ -26,8 +25,8 @@ from tortoise.expressions import Subquery
 from gql.compiled.connections import ConnectionPlan, connection_parts
 from gql.compiled.plan import Fallback, Leaf, Planner, Rows
 from gql.compiled.render import Dialect, checked
-from gql.compiled.roots import RootPlan, Source, object_type
-from gql.compiled.sums import reads
+from gql.compiled.roots import RootPlan, Source, binder, object_type
+from gql.compiled.sums import reads, requires_of
 
 SCHOOLS = "gql_school_progress"
 ZERO, ONE = "'0'", "'1'"  # a stamp's order column: none first, then the stamps in order
@@ -46,24 +45,17 @@ GROUPS = ("SELECT u.id AS unit_id, {r1} AS campaign_id, {label} AS label, {count
 
 def plan_declaration_progress(planner: Planner, key: str, field: GraphQLField,
                               nodes: list[FieldNode]) -> RootPlan:
-    from gql.catalog.queries import campaign_named
     from gql.oversight.queries import group_label_sql
-    from gql.oversight.scope import city_named, in_city
+    from gql.oversight.scope import planned_scope
     from gql.oversight.types import GROUP_PROGRESS_TABLE, PROGRESS_TABLE
     from models.declaration import DeclarationStatus
     from models.enums import OrgKind
     from models.oversight import SCHOOL_PROGRESS_SQL, progress_queries, status_counts_sql
-    from permissions.scoping import managed_organizations
 
     args = planner.arguments(field, nodes[0])
-    principal = planner.principal
-    campaign = campaign_named(args.get("campaignCode"))
-    city_code = args.get("cityCode")
-    # as oversight_scope: a city asked for must be one the caller manages
-    city = city_named(principal, city_code) if city_code else None
-    orgs = managed_organizations(principal)
-    if city is not None:
-        orgs = orgs.filter(in_city(Subquery(city.values("id"))))
+    # oversight_scope's rules: a city asked for must be one the caller manages
+    scope = planned_scope(planner.principal, args.get("cityCode"), args.get("campaignCode"))
+    orgs, campaign = scope.organizations, scope.campaign
     target = planner.object(object_type(field), nodes)
     schools = orgs.filter(kind=OrgKind.SCHOOL)
     queries = progress_queries(Subquery(schools.values("id")), campaign)
@@ -87,9 +79,7 @@ def plan_declaration_progress(planner: Planner, key: str, field: GraphQLField,
         if isinstance(f, Leaf) and f.kind == "connection":
             used.extend(f.connection.sources)
     return RootPlan(key, "object", target=target, sources=tuple(used),
-                    # a city asked for first (NOT_FOUND), then the campaign
-                    requires=(*((Rows.of(city),) if city is not None else ()),
-                              Rows.of(campaign)))
+                    requires=requires_of(scope))
 
 
 def school_rows(where: str, stamps: set[str]) -> Any:
@@ -162,17 +152,6 @@ def plan_schools(planner: Planner, key: str, field: GraphQLField, nodes: list[Fi
         page.backwards, page.after is not None, page.before is not None,
         tuple((c, page.backwards) for c in order),
         tuple((c, kind == "int") for c, kind in spec), bounds_need_rows=True, sources=sources)
-
-
-def binder() -> tuple[list[Any], Callable[[Any], str]]:
-    """Values to bind, and the function giving a value's `{pN}` in a Source's text."""
-    values: list[Any] = []
-
-    def bind(value: Any) -> str:
-        values.append(value)
-        return f"{{p{len(values) - 1}}}"
-
-    return values, bind
 
 
 def _connection_name(field: GraphQLField) -> str:

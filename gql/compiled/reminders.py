@@ -27,15 +27,15 @@ def plan_reminders(planner: Planner, key: str, field: GraphQLField,
                    nodes: list[FieldNode]) -> RootPlan:
     from gql.catalog.queries import campaign_named
     from gql.notices.reminders import REMINDER_TABLE
-    from models.catalog import ReportingRound
     from models.reminders import SCHEDULE_ORDER, due_at_sql, schedule_of
+    from models.reports import year_round
 
     args = planner.arguments(field, nodes[0])
     campaign = campaign_named(args.get("campaignCode"))
     campaigns = Subquery(campaign.values("id"))
     year = args.get("year")
-    rounds = None if year is None else Subquery(ReportingRound.filter(
-        campaign_id__in=campaigns, year=year).values("id"))
+    # as reports.round_of loads it
+    rounds = None if year is None else Subquery(year_round(campaign, year).values("id"))
     rows = schedule_of(planner.principal.org_id, campaigns, rounds)
     target = planner.object(object_type(field), nodes)
 

@@ -31,14 +31,14 @@ def plan_reporting_progress(planner: Planner, key: str, field: GraphQLField,
         REPORTING_PROGRESS_TABLE,
         not_reported_sql,
     )
-    from models.catalog import ReportingRound
     from models.declaration import DeclarationStatus
     from models.oversight import REPORT_PROGRESS_SQL, reporting_schools, status_counts_sql
+    from models.reports import year_round
 
     args = planner.arguments(field, nodes[0])
     scope = planned_scope(planner.principal, args.get("cityCode"), args.get("campaignCode"))
     campaign = Subquery(scope.campaign.values("id"))
-    round_ = ReportingRound.filter(campaign_id__in=campaign, year=args["year"])
+    round_ = year_round(scope.campaign, args["year"])  # as reports.round_of loads it
     planner.views = {"not_reported": Rows(not_reported_sql(REPORT_STATUS_TABLE), ())}
     try:
         target = planner.object(object_type(field), nodes)

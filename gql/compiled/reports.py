@@ -54,15 +54,13 @@ def plan_performance_report(planner: Planner, key: str, field: GraphQLField,
     from gql.declarations.queries import declaring_organization
     from gql.declarations.types import FORM_COLUMNS
     from gql.performance.types import REPORT_LINES_TABLE, REPORT_TABLE
-    from models.catalog import ReportingRound
-    from models.reports import PREVIOUS_ENTRY_SQL, REPORTABLE_SQL, prefill_sql
+    from models.reports import PREVIOUS_ENTRY_SQL, REPORTABLE_SQL, prefill_sql, year_round
     from permissions.scoping import managed_organizations, visible_reports
 
     args = planner.arguments(field, nodes[0])
     principal = planner.principal
     campaign = campaign_named(args.get("campaignCode"))
-    round_ = ReportingRound.filter(campaign_id__in=Subquery(campaign.values("id")),
-                                   year=args["year"])
+    round_ = year_round(campaign, args["year"])  # as reports.round_of loads it
     # what report_of answers: an organisation the caller manages, not just sees
     org = declaring_organization(principal, args.get("organizationCode")).filter(
         id__in=Subquery(managed_organizations(principal).values("id")))

@@ -32,6 +32,17 @@ class Source:
     values: tuple[Any, ...] = ()
 
 
+def binder() -> tuple[list[Any], Callable[[Any], str]]:
+    """Values to bind, and the function giving a value's `{pN}` in a Source's text."""
+    values: list[Any] = []
+
+    def bind(value: Any) -> str:
+        values.append(value)
+        return f"{{p{len(values) - 1}}}"
+
+    return values, bind
+
+
 @dataclass(frozen=True)
 class RootPlan:
     key: str

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import FieldNode, GraphQLField
 
 from gql.compiled.plan import Fallback, Nested, ObjectPlan, Planner, Rows
-from gql.compiled.roots import RootPlan, Source, object_type
+from gql.compiled.roots import RootPlan, Source, binder, object_type
 
 if TYPE_CHECKING:
     from gql.oversight.scope import PlannedScope
@@ -32,13 +32,12 @@ ROLLED_UP = ("SELECT g.item_id, {sums}, {r0} AS unit_id, g.campaign_id"
              " FROM gql_group_sums g GROUP BY g.item_id, g.campaign_id")
 
 # The per-item-and-group rows: a school's group is its parent; the province office's own
-# undertakings have none (id 0, the province as unit, listed first). The label is
-# gql/oversight/queries.py group_label's choice.
+# undertakings have none (id 0, the province as unit, listed first). The label, at
+# `{label}`, is gql/oversight/queries.py item_group_label_sql (groups_source puts it).
 GROUPS = ("SELECT g.*, coalesce(g.organization__parent_id, {r1}) AS unit_id,"
           " coalesce(g.organization__parent_id, 0) AS group_key, {r2} AS campaign_id,"
           " CASE WHEN g.organization__parent_id IS NULL THEN 0 ELSE 1 END AS own_first,"
-          " CASE WHEN g.organization__parent_id IS NULL THEN {p0} WHEN u.kind = {p1} THEN {p2}"
-          " ELSE u.name END AS label"
+          " {label} AS label"
           " FROM {r0} g LEFT JOIN organization u ON u.id = g.organization__parent_id")
 
 
@@ -91,19 +90,14 @@ def plan_undertaking_sums(planner: Planner, key: str, field: GraphQLField,
 
 def item_sum_sources(counted: Counted, target: ObjectPlan) -> tuple[Source, ...]:
     """The derived tables of the ItemSum rows (and of their groups, if `target` reads them)."""
-    from gql.oversight.queries import DIRECT_SCHOOLS_LABEL, OWN_ITEMS_LABEL
     from gql.oversight.types import GROUP_SUMS_TABLE, ITEM_SUMS_TABLE
-    from models import Organization
-    from models.enums import OrgKind
     from models.oversight import item_sums_query
     from models.undertaking import FUNDING_SOURCES
 
     campaign_id = Rows.of(counted.campaign)
     if reads(target, "GroupItemSum"):
-        groups = Source(GROUP_SUMS_TABLE, GROUPS, (
-            Rows.select(item_sums_query(counted.undertakings, counted.campaign, by_group=True)),
-            Rows.of(Organization.filter(kind=OrgKind.PROVINCE)), campaign_id),
-            (OWN_ITEMS_LABEL, OrgKind.PROVINCE.value, DIRECT_SCHOOLS_LABEL))
+        groups = groups_source(GROUP_SUMS_TABLE, Rows.select(item_sums_query(
+            counted.undertakings, counted.campaign, by_group=True)), campaign_id)
         sums = ", ".join(f"CAST(sum(g.{c}) AS BIGINT) AS {c}"
                          for c in ("orgs", "qty", *FUNDING_SOURCES))
         return (groups, Source(ITEM_SUMS_TABLE, ROLLED_UP.replace("{sums}", sums),
@@ -112,6 +106,20 @@ def item_sum_sources(counted: Counted, target: ObjectPlan) -> tuple[Source, ...]
     return (Source(ITEM_SUMS_TABLE, ITEMS, (
         Rows.select(item_sums_query(counted.undertakings, counted.campaign, by_group=False)),
         Rows.of(counted.unit), campaign_id)),)
+
+
+def groups_source(name: str, rows: Rows, campaign_id: Rows) -> Source:
+    """GROUPS over the per-group rows `rows` (item_sums_query's or city_funding_query's),
+    as the derived table `name`."""
+    from gql.oversight.queries import item_group_label_sql
+    from models import Organization
+    from models.enums import OrgKind
+
+    values, bind = binder()
+    label = item_group_label_sql("g.organization__parent_id", "u", bind)
+    return Source(name, GROUPS.replace("{label}", label),
+                  (rows, Rows.of(Organization.filter(kind=OrgKind.PROVINCE)), campaign_id),
+                  tuple(values))
 
 
 def reads(plan: ObjectPlan, type_name: str) -> bool:

@@ -15,7 +15,7 @@ from graphql import FieldNode, GraphQLField
 
 from gql.compiled.plan import Nested, Planner, Rows
 from gql.compiled.roots import RootPlan, Source, object_type
-from gql.compiled.sums import GROUPS, counted_of, item_sum_sources, reads
+from gql.compiled.sums import counted_of, groups_source, item_sum_sources, reads
 
 # The totals' one row (an aggregate without GROUP BY: zeros when nothing is counted), the
 # grand sums only if read. CAST: PostgreSQL's sum of bigints is numeric.
@@ -25,10 +25,7 @@ CAMPAIGN_ONLY = "SELECT {r0} AS campaign_id"
 
 def plan_undertaking_totals(planner: Planner, key: str, field: GraphQLField,
                             nodes: list[FieldNode]) -> RootPlan:
-    from gql.oversight.queries import DIRECT_SCHOOLS_LABEL, OWN_ITEMS_LABEL
     from gql.oversight.totals import CITY_FUNDING_TABLE, TOTALS_TABLE
-    from models import Organization
-    from models.enums import OrgKind
     from models.totals import city_funding_query
     from models.undertaking import FUNDING_SOURCES
 
@@ -45,10 +42,8 @@ def plan_undertaking_totals(planner: Planner, key: str, field: GraphQLField,
     funding = any(isinstance(f, Nested) and f.target.type_name == "Funding"
                   for f in target.fields)
     if funding or reads(target, "CityFundingSum"):
-        used.append(Source(CITY_FUNDING_TABLE, GROUPS, (
-            Rows.select(city_funding_query(counted.undertakings)),
-            Rows.of(Organization.filter(kind=OrgKind.PROVINCE)), campaign_id),
-            (OWN_ITEMS_LABEL, OrgKind.PROVINCE.value, DIRECT_SCHOOLS_LABEL)))
+        used.append(groups_source(CITY_FUNDING_TABLE, Rows.select(
+            city_funding_query(counted.undertakings)), campaign_id))
     if funding:
         sums = "".join(f", CAST(coalesce(sum(c.{s}), 0) AS BIGINT) AS {s}"
                        for s in FUNDING_SOURCES)

@@ -43,7 +43,9 @@ StatusesArg = Annotated[list[DeclarationStatus] | None,
 CITY_ARG = "Narrow to one city-level unit (the province office only; a city bureau sees its own)."
 
 
-# A group's label; the read compiler renders the same choice (gql/compiled/sums.py).
+# A group's label; the read compiler renders the same choice (group_label_sql and
+# item_group_label_sql below, read by gql/compiled/sums.py, totals.py, progress.py and
+# performance_sums.py).
 OWN_ITEMS_LABEL = "省教育厅（省级任务）"  # the province office's own items (no group)
 DIRECT_SCHOOLS_LABEL = "省直属学校"  # the schools attached to the province directly
 
@@ -52,11 +54,25 @@ def group_label(unit: OrganizationModel) -> str:
     return DIRECT_SCHOOLS_LABEL if unit.kind is OrgKind.PROVINCE else unit.name
 
 
+def item_group_label(unit: OrganizationModel | None) -> str:
+    """The label of a group of items: OWN_ITEMS_LABEL for the province office's own items
+    (no group: None), else group_label of the group's unit."""
+    return OWN_ITEMS_LABEL if unit is None else group_label(unit)
+
+
 def group_label_sql(unit: str, bind: Callable[[Any], str]) -> str:
     """group_label in SQL (the read compiler's), of the organisation row at `unit`;
     `bind(value)` is a bound value's placeholder."""
     return (f"CASE WHEN {unit}.kind = {bind(OrgKind.PROVINCE.value)} THEN"
             f" {bind(DIRECT_SCHOOLS_LABEL)} ELSE {unit}.name END")
+
+
+def item_group_label_sql(group: str, unit: str, bind: Callable[[Any], str]) -> str:
+    """item_group_label in SQL (the read compiler's): OWN_ITEMS_LABEL where the group's id
+    column `group` is NULL (the province office's own items), else group_label_sql of the
+    organisation row at `unit`."""
+    return (f"CASE WHEN {group} IS NULL THEN {bind(OWN_ITEMS_LABEL)} ELSE"
+            f" {group_label_sql(unit, bind)} END")
 
 
 def statuses_or_raise(given: list[DeclarationStatus] | None,
@@ -79,12 +95,12 @@ async def item_sums_of(undertakings: QuerySet[UndertakingModel], campaign: Campa
         id__in={g.group_id for g in groups if g.group_id is not None})}
     per_item: dict[int, list[GroupItemSum]] = defaultdict(list)
     for g in sorted(groups, key=lambda g: units[g.group_id].code if g.group_id else ""):
-        unit = units[g.group_id] if g.group_id is not None else province
-        label = group_label(unit) if g.group_id is not None else OWN_ITEMS_LABEL
+        group = units[g.group_id] if g.group_id is not None else None  # None: own items
         per_item[g.item_id].append(GroupItemSum(
             # 0: the province's own items, apart from its directly attached schools
             id=scoped_id("GroupItemSum", g.group_id or 0, campaign.id, g.item_id),
-            unit=Organization.of(unit), label=label, organizations=g.organizations,
+            unit=Organization.of(province if group is None else group),
+            label=item_group_label(group), organizations=g.organizations,
             quantity=g.quantity, funding=funding_of(g)))
     result = []
     for t in sorted(all_items, key=lambda t: items[t.item_id].sort_key):

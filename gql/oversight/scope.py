@@ -44,6 +44,15 @@ def in_city(city_ids: list[int] | Subquery, prefix: str = "") -> Q:
             | Q(**{f"{prefix}parent_id__in": city_ids}))  # type: ignore[arg-type]
 
 
+def scoped_organizations(principal: Principal, city_ids: list[int] | Subquery | None
+                          ) -> QuerySet[Organization]:
+    """The organisations an oversight query covers: all the caller manages, or one city's."""
+    orgs = managed_organizations(principal)
+    if city_ids is None:
+        return orgs
+    return orgs.filter(in_city(city_ids))
+
+
 def scoped_undertakings(principal: Principal, city_ids: list[int] | Subquery | None
                         ) -> QuerySet[Undertaking]:
     """The undertakings an oversight query covers: all the caller sees, or one city's."""
@@ -75,6 +84,7 @@ class PlannedScope:
     city: QuerySet[Organization] | None  # the city asked for: without its row, NOT_FOUND
     organizations: QuerySet[Organization]
     undertakings: QuerySet[Undertaking]
+    entries: QuerySet[PerformanceEntry]
     campaign: QuerySet[Campaign]  # without its row, NOT_FOUND
     unit: QuerySet[Organization]
 
@@ -84,11 +94,9 @@ def planned_scope(principal: Principal, city_code: str | None, campaign_code: st
     """oversight_scope below, for the read compiler: the same rules, as subqueries."""
     city = city_named(principal, city_code) if city_code else None
     city_ids = Subquery(city.values("id")) if city is not None else None
-    orgs = managed_organizations(principal)
-    if city_ids is not None:
-        orgs = orgs.filter(in_city(city_ids))
-    return PlannedScope(city, orgs, scoped_undertakings(principal, city_ids),
-                        campaign_named(campaign_code),
+    return PlannedScope(city, scoped_organizations(principal, city_ids),
+                        scoped_undertakings(principal, city_ids),
+                        scoped_entries(principal, city_ids), campaign_named(campaign_code),
                         city if city is not None else Organization.filter(id=principal.org_id))
 
 
@@ -97,17 +105,14 @@ async def oversight_scope(context: Context, city_code: str | None,
     """Raises NOT_FOUND when `city_code` is not a city-level unit the caller manages."""
     principal = context.principal
     assert principal is not None
-    orgs = managed_organizations(principal)
-    undertakings = scoped_undertakings(principal, None)
-    entries = scoped_entries(principal, None)
+    city_ids: list[int] | None = None
     unit_id = principal.org_id
     if city_code:
         city = await city_named(principal, city_code).first()
         if city is None:
             raise unknown_city(city_code.strip())
-        orgs = orgs.filter(in_city([city.id]))
-        undertakings = scoped_undertakings(principal, [city.id])
-        entries = scoped_entries(principal, [city.id])
-        unit_id = city.id
+        city_ids, unit_id = [city.id], city.id
     campaign = await campaign_or_latest(context.loaders, campaign_code)
-    return OversightScope(orgs, undertakings, entries, campaign, unit_id)
+    return OversightScope(scoped_organizations(principal, city_ids),
+                          scoped_undertakings(principal, city_ids),
+                          scoped_entries(principal, city_ids), campaign, unit_id)

@@ -11,9 +11,8 @@ from gql.context import Info
 from gql.org.types import Organization
 from gql.oversight.queries import (
     CITY_ARG,
-    OWN_ITEMS_LABEL,
     StatusesArg,
-    group_label,
+    item_group_label,
     item_sums_of,
     statuses_or_raise,
 )
@@ -71,10 +70,6 @@ UNDERTAKING_TOTALS_SQL = declare(
     funding=Embedded("Funding", cents=True))
 
 
-def _label(unit: OrganizationModel, group_id: int | None) -> str:
-    return OWN_ITEMS_LABEL if group_id is None else group_label(unit)
-
-
 @strawberry.type
 class TotalsQueries:
     @strawberry.field(description="Per item, and per city-level unit x funding source, the"
@@ -94,9 +89,10 @@ class TotalsQueries:
             id__in={c.group_id for c in cities if c.group_id is not None})}
         by_city = []
         for c in sorted(cities, key=lambda c: units[c.group_id].code if c.group_id else ""):
-            unit = units[c.group_id] if c.group_id is not None else province
+            group = units[c.group_id] if c.group_id is not None else None  # None: own items
             by_city.append(CityFundingSum(
-                unit=Organization.of(unit), label=_label(unit, c.group_id),
+                unit=Organization.of(province if group is None else group),
+                label=item_group_label(group),
                 organizations=c.organizations, undertakings=c.undertakings,
                 funding=Funding(**c.funding)))
         grand = {s: sum((c.funding[s] for c in cities), Decimal("0.00")) for s in FUNDING_SOURCES}

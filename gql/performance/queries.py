@@ -21,7 +21,7 @@ from gql.context import Info
 from gql.errors import ApiError
 from gql.nodes import scoped_id
 from gql.org.types import Organization
-from gql.oversight.queries import OWN_ITEMS_LABEL, group_label, statuses_or_raise
+from gql.oversight.queries import item_group_label, statuses_or_raise
 from gql.oversight.scope import oversight_scope
 from gql.oversight.types import StatusCounts
 from gql.performance.resolve import report_of, round_target
@@ -161,12 +161,6 @@ def change_requests_listed(principal: Principal, status: RequestStatus | None
     return qs.order_by(*CHANGE_REQUEST_ORDER).limit(CHANGE_REQUESTS_SHOWN)
 
 
-def _label(unit: OrganizationModel | None) -> str:
-    """A group's label (in SQL: gql/compiled/performance_sums.py); None: the province
-    office's own items."""
-    return OWN_ITEMS_LABEL if unit is None else group_label(unit)
-
-
 async def _round(info: Info, year: int, campaign_code: str | None) -> ReportingRound:
     campaign = await campaign_or_latest(info.context.loaders, campaign_code)
     try:
@@ -243,7 +237,7 @@ async def _performance(info: Info, year: int, city_code: str | None,
             by_group=[PerformanceGroupSum(
                 id=scoped_id("PerformanceGroupSum", g.group_id or 0, round_.id, g.item_id),
                 unit=Organization.of(units[g.group_id]) if g.group_id else None,
-                label=_label(units[g.group_id] if g.group_id else None),
+                label=item_group_label(units[g.group_id] if g.group_id else None),
                 planned_quantity=g.planned_quantity, achieved_quantity=g.achieved_quantity,
                 planned=Funding(**g.planned), spent=Funding(**g.spent))
                 for g in groups if g.item_id == t.item_id]))

@@ -21,8 +21,8 @@ from gql.org.types import Organization
 from gql.oversight.scope import oversight_scope
 from gql.performance.resolve import undertaking_target
 from gql.undertakings.types import Undertaking
-from models import ReportingRound, row_comments, soft_checks, totals
 from models import Undertaking as UndertakingModel
+from models import reports, row_comments, soft_checks, totals
 from models.errors import Code, DomainError
 from models.performance import PerformanceEntry
 from models.row_comments import RowComment as RowCommentModel
@@ -108,7 +108,7 @@ class CheckQueries:
                 found += [(r, None, w) for w in soft_checks.row_warnings(
                     r, peers.get(r.item_id), scope.campaign.median_factor)]
         else:
-            round_ = await ReportingRound.get_or_none(campaign_id=scope.campaign.id, year=year)
+            round_ = await reports.year_round(scope.campaign, year).get_or_none()
             if round_ is None:
                 raise ApiError(Code.NOT_FOUND, f"{year}年度的绩效采集不存在")
             entries: list[PerformanceEntry] = await totals.counted_entries(
