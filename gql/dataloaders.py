@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -74,8 +73,11 @@ def _grouped(rows: Iterable[RowT], keys: Sequence[int], key: Callable[[RowT], in
     return [groups.get(k, []) for k in keys]
 
 
-@dataclass
 class Loaders:
+    """The request's loaders, each made on first use: a request needs a few of them, and
+    making all nineteen, twice for a mutation (before it and after, reset_loaders), was
+    some seventy objects per request for nothing."""
+
     organization_by_id: DataLoader[int, Organization | None]
     organizations_by_parent_id: DataLoader[int, list[Organization]]
     undertakings_by_organization_id: DataLoader[int, list[Undertaking]]
@@ -101,6 +103,18 @@ class Loaders:
     campaign_by_code: DataLoader[str, Campaign | None]
     # A sent notice's recipients, with their organisation and first reader.
     receipts_by_notice_id: DataLoader[int, list[NoticeReceipt]]
+
+    def __init__(self, batches: dict[str, Callable[[Any], Any]]) -> None:
+        self._batches = batches
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for an attribute not set yet: the loader's first use.
+        batches = self.__dict__.get("_batches", {})
+        if name not in batches:
+            raise AttributeError(name)
+        loader: DataLoader[Any, Any] = DataLoader(batches[name])
+        setattr(self, name, loader)
+        return loader
 
 
 def build_loaders(principal: Principal | None) -> Loaders:
@@ -218,25 +232,24 @@ def build_loaders(principal: Principal | None) -> Loaders:
             "organization__kind", "organization__code")
         return _grouped(rows, keys, lambda r: r.notice_id)
 
-    return Loaders(
-        organization_by_id=DataLoader(load_organizations_by_id),
-        organizations_by_parent_id=DataLoader(load_organizations_by_parent_id),
-        undertakings_by_organization_id=DataLoader(load_undertakings_by_organization_id),
-        users_by_organization_id=DataLoader(load_users_by_organization_id),
-        task_entry_by_id=DataLoader(load_task_entries_by_id),
-        task_entries_by_parent_id=DataLoader(load_task_entries_by_parent_id),
-        declaration_by_key=DataLoader(load_declarations_by_key),
-        extension_by_key=DataLoader(load_extensions_by_key),
-        undertakings_by_key=DataLoader(load_undertakings_by_key),
-        campaign_by_code=DataLoader(load_campaigns_by_code),
-        years_by_campaign_id=DataLoader(load_years_by_campaign_id),
-        evidence_by_entry_id=DataLoader(load_evidence_by_entry_id),
-        certification_by_undertaking_id=DataLoader(load_certifications_by_undertaking_id),
-        undertaking_by_id=DataLoader(load_undertakings_by_id),
-        change_requests_by_undertaking_id=DataLoader(load_change_requests_by_undertaking_id),
-        receipts_by_notice_id=DataLoader(load_receipts_by_notice_id),
-        comments_by_undertaking_id=DataLoader(load_comments_by_undertaking_id),
-        certification_events_by_undertaking_id=DataLoader(
-            load_certification_events_by_undertaking_id),
-        peers_by_item_id=DataLoader(load_peers_by_item_id),
-    )
+    return Loaders({
+        "organization_by_id": load_organizations_by_id,
+        "organizations_by_parent_id": load_organizations_by_parent_id,
+        "undertakings_by_organization_id": load_undertakings_by_organization_id,
+        "users_by_organization_id": load_users_by_organization_id,
+        "task_entry_by_id": load_task_entries_by_id,
+        "task_entries_by_parent_id": load_task_entries_by_parent_id,
+        "declaration_by_key": load_declarations_by_key,
+        "extension_by_key": load_extensions_by_key,
+        "undertakings_by_key": load_undertakings_by_key,
+        "campaign_by_code": load_campaigns_by_code,
+        "years_by_campaign_id": load_years_by_campaign_id,
+        "evidence_by_entry_id": load_evidence_by_entry_id,
+        "certification_by_undertaking_id": load_certifications_by_undertaking_id,
+        "undertaking_by_id": load_undertakings_by_id,
+        "change_requests_by_undertaking_id": load_change_requests_by_undertaking_id,
+        "receipts_by_notice_id": load_receipts_by_notice_id,
+        "comments_by_undertaking_id": load_comments_by_undertaking_id,
+        "certification_events_by_undertaking_id": load_certification_events_by_undertaking_id,
+        "peers_by_item_id": load_peers_by_item_id,
+    })

@@ -118,3 +118,14 @@ def test_enum_descriptions_use_the_official_words() -> None:
         assert word in (status.description or "")
     for word in ("审核通过", "已确认", "退回修改"):
         assert word in (action.description or "")
+
+
+def test_every_loader_a_request_may_ask_for_is_made_on_first_use() -> None:
+    from gql.dataloaders import Loaders, build_loaders
+
+    loaders = build_loaders(None)
+    declared = set(Loaders.__annotations__) - {"_batches"}
+    assert declared == set(loaders._batches)
+    first = loaders.campaign_by_code
+    assert loaders.campaign_by_code is first  # one loader (and cache) per request
+    assert "organization_by_id" not in vars(loaders)  # not made until asked for
