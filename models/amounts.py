@@ -38,14 +38,18 @@ def parse_amount(value: Any, path: list[Any]) -> Decimal:
     return amount.quantize(CENT)
 
 
+# Each source with its name in the API (a form's error path), worked out once.
+_SOURCE_NAMES = tuple((source, camel(source)) for source in FUNDING_SOURCES)
+
+
 def parse_funding(funding: Mapping[str, Any] | None, path: list[Any],
                   errors: list[DomainError]) -> dict[str, Decimal]:
     """The five sources (a missing one is 0); problems are added to `errors`."""
     amounts: dict[str, Decimal] = {}
-    for source in FUNDING_SOURCES:
+    for source, name in _SOURCE_NAMES:
         try:
             amounts[source] = parse_amount((funding or {}).get(source, Decimal(0)),
-                                           [*path, camel(source)])
+                                           [*path, name])
         except DomainError as e:
             errors.append(e)
     return amounts
@@ -60,5 +64,11 @@ def check_quantity(value: int | None, path: list[Any], errors: list[DomainError]
 
 def snapshot(row: Any, quantity_field: str = "quantity") -> dict[str, Any]:
     """Quantity and amounts as JSON-safe values (decimal strings), for history."""
-    return {"quantity": getattr(row, quantity_field),
-            **{s: str(Decimal(getattr(row, s)).quantize(CENT)) for s in FUNDING_SOURCES}}
+    return snapshot_of(getattr(row, quantity_field),
+                       {s: getattr(row, s) for s in FUNDING_SOURCES})
+
+
+def snapshot_of(quantity: int | None, amounts: Mapping[str, Any]) -> dict[str, Any]:
+    """snapshot() of a row not built as a model: its quantity and the five amounts."""
+    return {"quantity": quantity,
+            **{s: str(Decimal(amounts[s]).quantize(CENT)) for s in FUNDING_SOURCES}}

@@ -43,18 +43,20 @@ async def insert_rows(rows: Sequence[M], *, conflict: Sequence[str] = (),
         for row in rows], conflict=conflict, update=update)
 
 
-async def insert_fields(model: type[Model], rows: Sequence[dict[str, Any]]) -> None:
+async def insert_fields(model: type[Model], rows: Sequence[dict[str, Any]], *,
+                        conflict: Sequence[str] = (), update: Sequence[str] = ()) -> None:
     """Insert rows given as field values (every row the same fields), converted by the
     fields as `insert_rows` does but without a model instance per row: for rows written
-    and never read back (a form's history), building instances cost more than the insert.
-    Fields left out take their database default; no auto_now stamps are made."""
+    and never read back (a form's history, its rows), building instances cost more than
+    the insert. Fields left out take their database default; no auto_now stamps are made.
+    `conflict` and `update`: as insert_rows'."""
     if not rows:
         return
     names = list(rows[0])
     fields = [model._meta.fields_map[n] for n in names]
     await insert_values(model, names, [
         [f.to_db_value(row[n], model) for n, f in zip(names, fields, strict=True)]
-        for row in rows])
+        for row in rows], conflict=conflict, update=update)
 
 
 async def insert_values(model: type[Model], names: Sequence[str],

@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 from tortoise import connections
 
 from models import audit, fixed_statements, object_history, status_feed
-from models.amounts import check_quantity, parse_funding, snapshot
-from models.bulk import insert_fields, insert_rows
+from models.amounts import check_quantity, parse_funding, snapshot, snapshot_of
+from models.bulk import insert_fields
 from models.catalog import Campaign, TaskEntry
 from models.clock import now_utc
 from models.declaration import (
@@ -209,8 +209,9 @@ async def _write_rows(declaration: Declaration, org: Organization,
                       plan: list[tuple[TaskEntry, RowInput, dict[str, Decimal]]],
                       current: dict[int, Undertaking], actor_id: int, at: datetime) -> None:
     """The batch as a handful of statements whatever its size: one upsert of the new and
-    changed rows, one delete of the removed ones, one insert of their history."""
-    upserts: list[Undertaking] = []
+    changed rows, one delete of the removed ones, one insert of their history. Rows are
+    written as field values, not built as models (the answer reads them afresh)."""
+    upserts: list[dict[str, Any]] = []  # Undertaking rows, stamped with the transaction's time
     removed: list[int] = []
     history: list[dict[str, Any]] = []  # UndertakingChange rows
 
@@ -221,6 +222,11 @@ async def _write_rows(declaration: Declaration, org: Organization,
                         "actor_id": actor_id, "at": at})
         audit.note(f"item {item.number} of {org.code}", before, after)
 
+    def upsert(item: TaskEntry, row: RowInput, amounts: dict[str, Decimal]) -> None:
+        upserts.append({"organization_id": org.id, "item_id": item.id,
+                        "quantity": row.quantity, **amounts, "withdrawn_at": None,
+                        "created_at": at, "updated_at": at})
+
     for item, row, amounts in plan:
         before = current.get(item.id)
         if row.remove:
@@ -228,26 +234,22 @@ async def _write_rows(declaration: Declaration, org: Organization,
                 removed.append(before.id)
                 change(item, RowAction.DELETE, snapshot(before), None)
             continue
+        after = snapshot_of(row.quantity, amounts)
         if before is None:
-            created = Undertaking(organization_id=org.id, item_id=item.id,
-                                  quantity=row.quantity, **amounts)
-            upserts.append(created)
-            change(item, RowAction.CREATE, None, snapshot(created))
+            upsert(item, row, amounts)
+            change(item, RowAction.CREATE, None, after)
             continue
         old = snapshot(before)
-        before.quantity = row.quantity  # type: ignore[assignment]
-        for source, amount in amounts.items():
-            setattr(before, source, amount)
         # Declared again (inside an extension) after a withdrawal counts as a change too.
-        if snapshot(before) != old or before.withdrawn_at is not None:
-            before.withdrawn_at = None
-            upserts.append(before)
-            change(item, RowAction.UPDATE, old, snapshot(before))
+        if after != old or before.withdrawn_at is not None:
+            upsert(item, row, amounts)
+            change(item, RowAction.UPDATE, old, after)
     if removed:
         await Undertaking.filter(id__in=removed).delete()
-    # The unique (organisation, item) key finds the existing rows: no select per row.
-    await insert_rows(upserts, conflict=("organization_id", "item_id"),
-                      update=("quantity", *FUNDING_SOURCES, "withdrawn_at", "updated_at"))
+    # The unique (organisation, item) key finds the existing rows: no select per row. An
+    # existing row keeps its created_at (not in the update).
+    await insert_fields(Undertaking, upserts, conflict=("organization_id", "item_id"),
+                        update=("quantity", *FUNDING_SOURCES, "withdrawn_at", "updated_at"))
     await insert_fields(UndertakingChange, history)
 
 

@@ -105,3 +105,28 @@ async def test_saving_the_same_values_again_writes_nothing(
     assert await UndertakingChange.filter(declaration__organization_id=school.id).count() == 3
     assert not any(s.lstrip().upper().startswith("INSERT INTO \"UNDERTAKING\"")
                    for s in count_sql.statements), count_sql.statements
+
+
+async def test_a_withdrawn_row_declared_again_is_back_and_keeps_its_first_save(
+    api: Api, count_sql: StatementCounter
+) -> None:
+    # Given a saved row that was then withdrawn (an approved withdrawal sets withdrawn_at)
+    [number] = await _numbers(1)
+    row: dict[str, object] = {"itemNumber": number, "quantity": 2,
+                              "funding": {"schoolSelf": "1.50"}}
+    await _save(api, count_sql, 0, [row])
+    school = await Organization.get(code=ZZ_SCHOOL_2)
+    first = await Undertaking.get(organization_id=school.id, item__number=number)
+    await Undertaking.filter(id=first.id).update(withdrawn_at=first.updated_at)
+
+    # When the school saves the same values again
+    await _save(api, count_sql, 1, [row])
+
+    # Then the row is declared again, one UPDATE line in its history, its first save kept
+    again = await Undertaking.get(id=first.id)
+    assert again.withdrawn_at is None
+    assert (again.quantity, again.school_self) == (2, Decimal("1.50"))
+    assert again.created_at == first.created_at and again.updated_at > first.updated_at
+    actions = await UndertakingChange.filter(item_id=first.item_id).order_by(
+        "id").values_list("action", flat=True)
+    assert actions == [RowAction.CREATE, RowAction.UPDATE]
