@@ -26,7 +26,7 @@ from models.performance import (
     ReportEvent,
     RoundExtension,
 )
-from models.totals import CampaignRef, campaign_ids
+from models.totals import CampaignRef, year_round_of
 from models.transaction import write_transaction
 from models.undertaking import FUNDING_SOURCES, Undertaking
 from models.workflow import (
@@ -52,11 +52,8 @@ class EntryInput:
 
 
 def year_round(campaign: CampaignRef | int, year: int) -> QuerySet[ReportingRound]:
-    """The campaign's round of `year` (at most one: a round is unique per campaign and
-    year), of a loaded campaign, its id, or a campaign queryset (the read compiler's, whose
-    statement is planned before anything is loaded): the one definition of this lookup."""
-    ids = [campaign] if isinstance(campaign, int) else campaign_ids(campaign)
-    return ReportingRound.filter(campaign_id__in=ids, year=year)
+    """The campaign's reporting round of `year` (totals.year_round_of)."""
+    return year_round_of(ReportingRound, campaign, year)
 
 
 async def round_of(campaign: Campaign, year: int) -> ReportingRound:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
@@ -22,7 +22,7 @@ from models.aggregates import cents_sum, money
 from models.catalog import Campaign, ReportingRound
 from models.declaration import Declaration, DeclarationStatus
 from models.errors import Code, DomainError
-from models.performance import PerformanceEntry
+from models.performance import CertificationRound, PerformanceEntry
 from models.undertaking import FUNDING_SOURCES, Undertaking
 from models.workflow import SUBMITTED_OR_BEYOND
 
@@ -52,6 +52,19 @@ def campaign_ids(campaign: CampaignRef) -> list[int] | Subquery:
     if isinstance(campaign, Campaign):
         return [campaign.id]
     return Subquery(campaign.values("id"))
+
+
+# The two kinds of round of a campaign's year: both unique per campaign and year.
+YearRound = TypeVar("YearRound", ReportingRound, CertificationRound)
+
+
+def year_round_of(model: type[YearRound], campaign: CampaignRef | int, year: int
+                  ) -> QuerySet[YearRound]:
+    """The campaign's `model` round of `year` (at most one), of a loaded campaign, its id,
+    or a campaign queryset (the read compiler's, whose statement is planned before anything
+    is loaded): the one definition of this lookup, for both kinds of round."""
+    ids = [campaign] if isinstance(campaign, int) else campaign_ids(campaign)
+    return model.filter(campaign_id__in=ids, year=year)
 
 
 def counted_undertakings(undertakings: QuerySet[Undertaking], campaign: CampaignRef,
