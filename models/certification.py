@@ -27,7 +27,7 @@ from models.performance import (
     CertificationResult,
     CertificationRound,
 )
-from models.totals import CampaignRef, counted_undertakings
+from models.totals import CampaignRef, counted_undertakings, year_round_of
 from models.undertaking import Undertaking
 
 MAX_REMARKS = 2000
@@ -50,8 +50,14 @@ async def open_round(campaign: Campaign, year: int, opens_at: datetime,
     return round_
 
 
+def year_round(campaign: CampaignRef | int, year: int) -> QuerySet[CertificationRound]:
+    """The campaign's certification round of `year` (totals.year_round_of): what round_of
+    loads, the `certificationRound` resolver reads and the read compiler embeds."""
+    return year_round_of(CertificationRound, campaign, year)
+
+
 async def round_of(campaign: Campaign, year: int) -> CertificationRound:
-    round_ = await CertificationRound.get_or_none(campaign_id=campaign.id, year=year)
+    round_ = await year_round(campaign, year).get_or_none()
     if round_ is None:
         raise DomainError(Code.ROUND_NOT_FOUND, f"{year}年度的遴选认定尚未开启", "year")
     return round_

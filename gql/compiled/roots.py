@@ -142,12 +142,11 @@ def plan_reporting_rounds(planner: Planner, key: str, field: GraphQLField,
 def plan_certification_round(planner: Planner, key: str, field: GraphQLField,
                              nodes: list[FieldNode]) -> RootPlan:
     from gql.catalog.queries import campaign_named
-    from models.performance import CertificationRound
+    from models.certification import year_round
 
     args = planner.arguments(field, nodes[0])
     campaign = campaign_named(args.get("campaignCode"))
-    rows = CertificationRound.filter(campaign_id__in=Subquery(campaign.values("id")),
-                                     year=args["year"])
+    rows = year_round(campaign, args["year"])  # as the resolver loads it
     return RootPlan(key, "object", target=planner.object(object_type(field), nodes),
                     rows=Rows.of(rows), requires=(Rows.of(campaign),))
 

@@ -92,7 +92,8 @@ class CertificationRoundQueries:
                                   campaign_code: str | None = None
                                   ) -> CertificationRoundType | None:
         campaign = await campaign_or_latest(info.context.loaders, campaign_code)
-        found = await CertificationRound.get_or_none(campaign_id=campaign.id, year=year)
+        # null, not round_of's ROUND_NOT_FOUND: a round not opened yet is an answer here
+        found = await certification.year_round(campaign, year).get_or_none()
         return CertificationRoundType.of(found) if found else None
 
 
