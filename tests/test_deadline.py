@@ -680,3 +680,28 @@ async def test_the_lock_tells_the_deadline_submission_and_acceptance_apart(api: 
     assert accepted["lock"]["code"] == "DECLARATION_ACCEPTED" and accepted["editable"] is False
     assert codes(await save(api, ZZ_SCHOOL_2, 6, [row("3.1", 9)])) == ["DECLARATION_ACCEPTED"]
     assert await rows_of(ZZ_SCHOOL_2) == {"3.1": 2}
+
+
+async def test_a_transaction_reads_the_window_once_until_an_extension_changes(
+        api: Api) -> None:
+    from models import Organization, User
+    from models.declarations import grant_extension, window_for
+    from models.transaction import write_transaction
+
+    school = await Organization.get(code=ZZ_SCHOOL)
+    campaign = await Campaign.all().order_by("-id").first()
+    assert campaign is not None
+    province = await User.get(username=PROVINCE)
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
+
+    async with write_transaction():
+        # Asked twice in one transaction (a save's early check, then within_window's): one read
+        first = await window_for(school.id, campaign)
+        assert await window_for(school.id, campaign) is first
+        # An extension granted in the same transaction is seen at once
+        await grant_extension(province.id, school, campaign, until, "测试延期")
+        extended = await window_for(school.id, campaign)
+        assert extended is not first and extended.extension_until == until
+    # Another transaction reads again
+    async with write_transaction():
+        assert await window_for(school.id, campaign) is not extended
