@@ -59,8 +59,20 @@ class Dialect:
     def int_text(self, expr: str) -> str:
         return f"CAST({expr} AS TEXT)"
 
+    def text_json(self, expr: str) -> str:
+        """A text value as a JSON string, `null` for NULL."""
+        return f"coalesce({self.quote(expr)}, 'null')"
+
     def decimal_text(self, expr: str) -> str:
         raise NotImplementedError
+
+    def decimal_json(self, expr: str) -> str:
+        """decimal_text as a JSON string (a NULL `expr` as decimal_text prints it)."""
+        return f"('\"' || {self.decimal_text(expr)} || '\"')"
+
+    def cents_json(self, expr: str) -> str:
+        """cents_text as a JSON string."""
+        return f"('\"' || {self.cents_text(expr)} || '\"')"
 
     def datetime_text(self, expr: str) -> str:
         raise NotImplementedError
@@ -237,8 +249,8 @@ class Renderer:
             total = " + ".join(
                 d.json_number(f"{alias}.{checked(leaf.column)}", checked(c)) if leaf.column
                 else f"{alias}.{checked(c)}" for c in leaf.columns)
-            as_text = d.cents_text if leaf.codec == "cents" else d.decimal_text
-            return f"('\"' || {as_text(f'({total})')} || '\"')"
+            as_json = d.cents_json if leaf.codec == "cents" else d.decimal_json
+            return as_json(f"({total})")
         if leaf.kind == "scoped_id":
             parts = " || ':' || ".join(d.int_text(f"{alias}.{checked(c)}") for c in leaf.columns)
             text = f"'{checked(leaf.type_name)}:' || {parts}"
@@ -275,7 +287,7 @@ class Renderer:
         rounded = (f"({down} + CASE WHEN 2 * {left} > {d} OR (2 * {left} = {d} AND {down} % 2"
                    " = 1) THEN 1 ELSE 0 END)")
         return (f"(CASE WHEN coalesce({d}, 0) = 0 THEN 'null' ELSE"
-                f" '\"' || {self.dialect.cents_text(rounded)} || '\"' END)")
+                f" {self.dialect.cents_json(rounded)} END)")
 
     def one_row(self, alias: str, table: str, on: Callable[[str], str],
                 share: tuple[Any, ...]) -> str | None:
@@ -358,17 +370,19 @@ class Renderer:
     def value(self, leaf: Leaf, column: str) -> str:
         """A stored value as JSON text, by the field's codec."""
         d = self.dialect
+        # coalesce rather than nullable's CASE where the text of NULL is NULL: the value
+        # is computed once (twice in the CASE), and a form has one per field per row.
         if leaf.codec == "text":
-            return self.nullable(column, d.quote(column))
+            return d.text_json(column)
         if leaf.codec == "int":
-            return self.nullable(column, d.int_text(column))
+            return f"coalesce({d.int_text(column)}, 'null')"
         if leaf.codec == "bool":
             return f"(CASE WHEN {column} IS NULL THEN 'null' WHEN {column} THEN 'true' ELSE" \
                    " 'false' END)"
         if leaf.codec == "decimal":
-            return self.nullable(column, f"('\"' || {d.decimal_text(column)} || '\"')")
+            return self.nullable(column, d.decimal_json(column))
         if leaf.codec == "cents":
-            return self.nullable(column, f"('\"' || {d.cents_text(column)} || '\"')")
+            return self.nullable(column, d.cents_json(column))
         if leaf.codec == "datetime":
             return d.datetime_json(column)
         if leaf.codec == "enum":
@@ -385,13 +399,13 @@ class Renderer:
     def object(self, plan: ObjectPlan, alias: str) -> str:
         parts: list[str] = []
         for i, field in enumerate(plan.fields):
-            key = key_text(field.key)
-            if i:
-                key = "'," + key[1:]
+            # The object's `{` in its first key's literal, as `,` in the others': one piece
+            # fewer to join per object (each `||` makes a new text on SQLite).
+            key = ("'," if i else "'{") + key_text(field.key)[1:]
             value = self.leaf(field, alias) if isinstance(field, Leaf) else self.nested(
                 field, alias)
             parts.append(f"{key} || {value}")
-        return "('{' || " + " || ".join(parts) + " || '}')"
+        return "(" + " || ".join(parts) + " || '}')" if parts else "'{}'"
 
     def nested(self, nested: Nested, alias: str) -> str:
         if nested.source is not None:  # rows a rule builds, JSON, a relation or a constant
