@@ -16,6 +16,7 @@ import asyncio
 import os
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 
 from models.account import PasswordHistory, User
@@ -32,12 +33,24 @@ FORBIDDEN = {"123456", "12345678", "123456789", "password", "password1", "abc123
 
 
 def max_age() -> timedelta | None:
-    days = float(os.environ.get("PASSWORD_MAX_AGE_DAYS", "90"))
-    return timedelta(days=days) if days > 0 else None
+    return _days(os.environ.get("PASSWORD_MAX_AGE_DAYS", "90"))
 
 
 def idle_timeout() -> timedelta:
-    return timedelta(minutes=float(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+    return _minutes(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+
+
+# The settings' text read on every call (a test or an operator may change it), its value
+# parsed once per text: both run on every request, twice for the idle rule.
+@lru_cache(maxsize=16)
+def _days(text: str) -> timedelta | None:
+    days = float(text)
+    return timedelta(days=days) if days > 0 else None
+
+
+@lru_cache(maxsize=16)
+def _minutes(text: str) -> timedelta:
+    return timedelta(minutes=float(text))
 
 
 def check_strength(username: str, password: str) -> None:

@@ -25,12 +25,13 @@ def logged(statement: str, values: list[Any]) -> None:
         log.debug("%s: %s", statement, values)
 
 
-async def fetch_rows(statement: str, values: list[Any]) -> Sequence[Any]:
+async def fetch_rows(statement: str, values: list[Any], client: Any = None
+                     ) -> Sequence[Any]:
     """The rows of a hand-written SELECT on the ORM's connection. On asyncpg it goes to a
     pool connection directly: the ORM's execute_query upper-cases a copy of the whole
     statement on every call to tell a read from a write (a compiled read's statement is
     kilobytes long), which cost a school's form read a quarter of its time."""
-    client = connections.get("default")
+    client = connections.get("default") if client is None else client
     # Not inside a transaction (its wrapper is a subclass): that one's connection it is.
     pool = client._pool if type(client) is AsyncpgDBClient else None
     if pool is None:

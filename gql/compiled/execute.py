@@ -150,10 +150,11 @@ def cached_plan(schema: GraphQLSchema, query: str | None, document: DocumentNode
     return roots
 
 
-async def prepared(params: tuple[Any, ...]) -> list[Any]:
+async def prepared(params: tuple[Any, ...], client: Any = None) -> list[Any]:
     """A plan's parameters bound for this execution (the clock read now), on a connection
-    that knows the compiler's functions (SQLite)."""
-    client = connections.get("default")
+    (`client`, the default one when not given) that knows the compiler's functions
+    (SQLite)."""
+    client = connections.get("default") if client is None else client
     if client.capabilities.dialect == "sqlite":
         connection = client._connection
         if connection is None:  # not yet opened: acquiring opens it

@@ -163,12 +163,15 @@ async def answer(request: Request, schema: Any) -> tuple[Response | None, Any]:
     token = bearer_token(headers)
     if data is None or token is None:
         return None, NOT_LOOKED_UP
-    dialect = connections.get("default").capabilities.dialect
+    # Looked up once and handed down: each `connections.get` is a few microseconds, and
+    # the reader, the session lookup and the statement each asked for it again.
+    client = connections.get("default")
+    dialect = client.capabilities.dialect
     hinted = _hints.get(token)
     if hinted is not None:
         ready = _ready.get((id(schema), *data, hinted, dialect))
         if ready is not None and len(ready.roots) == 1 and ready.roots[0][1] is not None:
-            return await _in_one_statement(token, hinted, ready)
+            return await _in_one_statement(token, hinted, ready, client)
     principal = await principal_for_token(token)
     _hint(token, principal)
     if principal is None:
@@ -188,20 +191,22 @@ async def answer(request: Request, schema: Any) -> tuple[Response | None, Any]:
     return _respond(principal, ready, data_), principal
 
 
-async def _in_one_statement(token: str, hinted: Principal, ready: Ready
+async def _in_one_statement(token: str, hinted: Principal, ready: Ready, client: Any
                             ) -> tuple[Response | None, Any]:
     """A single root field read together with the session lookup, in one statement: the
     answer counts only when the session, as found now, is the caller it was planned for."""
     field, sql, _ = ready.roots[0]
     assert sql is not None
-    reader = inline_sqlite.reader() if ready.last_s < inline_sqlite.INLINE_BELOW_S else None
+    reader = (inline_sqlite.reader(client) if ready.last_s < inline_sqlite.INLINE_BELOW_S
+              else None)
     began = time.perf_counter()
     try:
         if reader is not None:
             session, text = await session_with_answer(
-                token, sql[0], bound(sql[1]), partial(inline_sqlite.fetch, reader))
+                token, sql[0], bound(sql[1]), partial(inline_sqlite.fetch, reader), client)
         else:
-            session, text = await session_with_answer(token, sql[0], await prepared(sql[1]))
+            session, text = await session_with_answer(
+                token, sql[0], await prepared(sql[1], client), client=client)
     except Exception:  # the full path answers it, or reports what went wrong
         ready.last_s = math.inf
         return None, NOT_LOOKED_UP

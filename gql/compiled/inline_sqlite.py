@@ -46,10 +46,11 @@ def set_trace_callback(trace: Callable[[str], None] | None) -> None:
         reader.set_trace_callback(trace)
 
 
-def reader() -> sqlite3.Connection | None:
-    """The read-only connection beside the ORM's, or None when there is none to use: not
-    SQLite, an in-memory database, inside a transaction, or not connected yet."""
-    client = connections.get("default")
+def reader(client: Any = None) -> sqlite3.Connection | None:
+    """The read-only connection beside the ORM's (`client`, the default connection when
+    not given), or None when there is none to use: not SQLite, an in-memory database,
+    inside a transaction, or not connected yet."""
+    client = connections.get("default") if client is None else client
     if (not isinstance(client, SqliteClient) or isinstance(client, TransactionalDBClient)
             or client.filename == ":memory:"):
         return None

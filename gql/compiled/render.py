@@ -59,8 +59,20 @@ class Dialect:
     def int_text(self, expr: str) -> str:
         return f"CAST({expr} AS TEXT)"
 
+    def text_json(self, expr: str) -> str:
+        """A text value as a JSON string, `null` for NULL."""
+        return f"coalesce({self.quote(expr)}, 'null')"
+
     def decimal_text(self, expr: str) -> str:
         raise NotImplementedError
+
+    def decimal_json(self, expr: str) -> str:
+        """decimal_text as a JSON string (a NULL `expr` as decimal_text prints it)."""
+        return f"('\"' || {self.decimal_text(expr)} || '\"')"
+
+    def cents_json(self, expr: str) -> str:
+        """cents_text as a JSON string."""
+        return f"('\"' || {self.cents_text(expr)} || '\"')"
 
     def datetime_text(self, expr: str) -> str:
         raise NotImplementedError
@@ -171,7 +183,7 @@ class Renderer:
             found = f"{inner}.id = {alias}.{local}"
             for r in rows:
                 if not r.every_row_of(table):
-                    found += " AND " + self.among(inner, r)
+                    found += " AND " + self.among(inner, r, table)
             return found
 
         return self.one_row(alias, table, on, ("id =", local, *rows))
@@ -186,14 +198,26 @@ class Renderer:
         self.params.extend(rows.params)
         return f"({sql})"
 
-    def among(self, alias: str, rows: Rows) -> str:
-        """`alias`'s row is one of `rows`, for a level correlated with its parent's row.
+    def among(self, alias: str, rows: Rows, table: str | None = None) -> str:
+        """`alias`'s row (of `table`, when given) is one of `rows`, for a level correlated
+        with its parent's row: a condition for a WHERE, an ON or a WHEN (where a NULL is as
+        false; never to be negated).
 
         As `EXISTS (... WHERE ids = alias.id)` when the ids' column is known: SQLite runs
         `alias.id IN (subquery)` by collecting the whole subquery first (every undertaking
         of the campaign: 302,500 at national size, 300 ms for one school's form), while the
         correlated EXISTS is flattened into a lookup per row (0.9 ms); PostgreSQL plans
-        both as the same semi-join."""
+        both as the same semi-join.
+
+        Rows of that very table by a plain condition on its own columns (an undertaking
+        not withdrawn) are that condition on `alias`'s row itself: the EXISTS read the row
+        again by its id, per row (on PostgreSQL a school's form read each undertaking
+        twice more for it)."""
+        own = _own_condition(rows, table)
+        if own is not None:
+            condition = self.dialect.renumber(own, len(self.params) + 1)
+            self.params.extend(rows.params)
+            return "(" + _COLUMN.sub(lambda m: f"{alias}.{m.group(0)}", condition) + ")"
         if rows.column is None:
             return f"{alias}.id IN {self.rows(rows)}"
         ids = self.alias()
@@ -237,8 +261,8 @@ class Renderer:
             total = " + ".join(
                 d.json_number(f"{alias}.{checked(leaf.column)}", checked(c)) if leaf.column
                 else f"{alias}.{checked(c)}" for c in leaf.columns)
-            as_text = d.cents_text if leaf.codec == "cents" else d.decimal_text
-            return f"('\"' || {as_text(f'({total})')} || '\"')"
+            as_json = d.cents_json if leaf.codec == "cents" else d.decimal_json
+            return as_json(f"({total})")
         if leaf.kind == "scoped_id":
             parts = " || ':' || ".join(d.int_text(f"{alias}.{checked(c)}") for c in leaf.columns)
             text = f"'{checked(leaf.type_name)}:' || {parts}"
@@ -275,7 +299,7 @@ class Renderer:
         rounded = (f"({down} + CASE WHEN 2 * {left} > {d} OR (2 * {left} = {d} AND {down} % 2"
                    " = 1) THEN 1 ELSE 0 END)")
         return (f"(CASE WHEN coalesce({d}, 0) = 0 THEN 'null' ELSE"
-                f" '\"' || {self.dialect.cents_text(rounded)} || '\"' END)")
+                f" {self.dialect.cents_json(rounded)} END)")
 
     def one_row(self, alias: str, table: str, on: Callable[[str], str],
                 share: tuple[Any, ...]) -> str | None:
@@ -358,17 +382,19 @@ class Renderer:
     def value(self, leaf: Leaf, column: str) -> str:
         """A stored value as JSON text, by the field's codec."""
         d = self.dialect
+        # coalesce rather than nullable's CASE where the text of NULL is NULL: the value
+        # is computed once (twice in the CASE), and a form has one per field per row.
         if leaf.codec == "text":
-            return self.nullable(column, d.quote(column))
+            return d.text_json(column)
         if leaf.codec == "int":
-            return self.nullable(column, d.int_text(column))
+            return f"coalesce({d.int_text(column)}, 'null')"
         if leaf.codec == "bool":
             return f"(CASE WHEN {column} IS NULL THEN 'null' WHEN {column} THEN 'true' ELSE" \
                    " 'false' END)"
         if leaf.codec == "decimal":
-            return self.nullable(column, f"('\"' || {d.decimal_text(column)} || '\"')")
+            return self.nullable(column, d.decimal_json(column))
         if leaf.codec == "cents":
-            return self.nullable(column, f"('\"' || {d.cents_text(column)} || '\"')")
+            return self.nullable(column, d.cents_json(column))
         if leaf.codec == "datetime":
             return d.datetime_json(column)
         if leaf.codec == "enum":
@@ -385,13 +411,13 @@ class Renderer:
     def object(self, plan: ObjectPlan, alias: str) -> str:
         parts: list[str] = []
         for i, field in enumerate(plan.fields):
-            key = key_text(field.key)
-            if i:
-                key = "'," + key[1:]
+            # The object's `{` in its first key's literal, as `,` in the others': one piece
+            # fewer to join per object (each `||` makes a new text on SQLite).
+            key = ("'," if i else "'{") + key_text(field.key)[1:]
             value = self.leaf(field, alias) if isinstance(field, Leaf) else self.nested(
                 field, alias)
             parts.append(f"{key} || {value}")
-        return "('{' || " + " || ".join(parts) + " || '}')"
+        return "(" + " || ".join(parts) + " || '}')" if parts else "'{}'"
 
     def nested(self, nested: Nested, alias: str) -> str:
         if nested.source is not None:  # rows a rule builds, JSON, a relation or a constant
@@ -439,7 +465,7 @@ class Renderer:
         where = f"{inner}.{checked(rel.remote)} = {alias}.{checked(rel.local)}"
         for rows in nested.rows:
             if not rows.every_row_of(table):
-                where += " AND " + self.among(inner, rows)
+                where += " AND " + self.among(inner, rows, table)
         self.from_rows(inner)
         element = self.object(nested.target, inner)
         if rel.many:
@@ -528,6 +554,21 @@ class Renderer:
 
 
 IDENT = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+
+# Tortoise's SELECT of a table's ids by a condition on that table's own columns only: quoted
+# column names, placeholders (values are always bound), comparisons and the words below; no
+# subquery, join, qualified name, literal or clause after the WHERE.
+_OWN = re.compile(r'SELECT "id" "0" FROM "(\w+)" WHERE ((?:\s+|"\w+"|\?|\$\d+|[()=<>!,]'
+                  r"|\b(?:IS|NOT|NULL|AND|OR|IN|TRUE|FALSE)\b)+)")
+_COLUMN = re.compile(r'"\w+"')
+
+
+def _own_condition(rows: Rows, table: str | None) -> str | None:
+    """The WHERE of `rows` when it is a plain condition on `table`'s own columns, else None."""
+    found = _OWN.fullmatch(rows.sql)
+    if table is None or found is None or found.group(1) != table:
+        return None
+    return found.group(2)
 
 
 def checked(name: str) -> str:

@@ -40,10 +40,19 @@ class Sqlite(Dialect):
         # holds it exactly enough for printf's rounding to two places.
         return f"printf('%.2f', {expr})"
 
+    def text_json(self, expr: str) -> str:
+        return f"json_quote({expr})"  # 'null' for NULL already
+
+    def decimal_json(self, expr: str) -> str:
+        # One printf with the quotes in its format: `'"' || printf(..) || '"'` copied the
+        # text twice more, and a form has six amounts per row.
+        return f"printf('\"%.2f\"', {expr})"
+
+    def cents_json(self, expr: str) -> str:
+        return _cents(expr, '"')
+
     def cents_text(self, expr: str) -> str:
-        # integers only: exact whatever the size (printf('%.2f') would go through a double)
-        return (f"printf('%s%d.%02d', CASE WHEN {expr} < 0 THEN '-' ELSE '' END,"
-                f" abs({expr}) / 100, abs({expr}) % 100)")
+        return _cents(expr)
 
     def datetime_text(self, expr: str) -> str:
         return f"gql_shanghai({expr})"
@@ -97,3 +106,9 @@ class Sqlite(Dialect):
 
     def json_elements(self, doc: str, alias: str) -> tuple[str, str, str]:
         return f"json_each({doc}) {alias}", f"{alias}.value", f"{alias}.key"
+
+
+def _cents(expr: str, quote: str = "") -> str:
+    # integers only: exact whatever the size (printf('%.2f') would go through a double)
+    return (f"printf('{quote}%s%d.%02d{quote}', CASE WHEN {expr} < 0 THEN '-' ELSE '' END,"
+            f" abs({expr}) / 100, abs({expr}) % 100)")
