@@ -110,10 +110,12 @@ def _builder_of(definition: StrawberryObjectDefinition) -> Callable[..., Any] | 
 def _plan(definition: StrawberryObjectDefinition, config: StrawberryConfig,
           registry: Registry) -> list[tuple[str, str, Any, Convert | None]]:
     """Per field: its GraphQL name, Python name, type, and converter (None: strawberry's)."""
-    return [(config.name_converter.from_field(field), field.python_name,
-             field.resolve_type(type_definition=definition),
-             _converter(field.resolve_type(type_definition=definition), registry))
-            for field in definition.fields]
+    plan = []
+    for field in definition.fields:
+        type_ = field.resolve_type(type_definition=definition)
+        plan.append((config.name_converter.from_field(field), field.python_name, type_,
+                     _converter(type_, registry)))
+    return plan
 
 
 def install(schema: Any) -> None:
