@@ -68,6 +68,24 @@ async def first(model: type[M], **equals: Any) -> M | None:
     return model._init_from_db(**rows[0]) if rows else None
 
 
+@lru_cache(maxsize=64)
+def _exists_sql(model: type[Model], query_class: Any, keys: tuple[str, ...]) -> str:
+    table = model._meta.basetable
+    query = query_class.from_(table).select(1)
+    for index, key in enumerate(keys):
+        query = query.where(table[_column(model, key)] == Parameter(idx=index + 1))
+    return str(query.limit(1).get_sql())
+
+
+async def exists(model: type[Model], **equals: Any) -> bool:
+    """Whether a row's fields equal `equals`: like `model.exists(**equals)` for plain
+    fields."""
+    db = model._choose_db()
+    _, rows = await db.execute_query(_exists_sql(model, builder(db), tuple(equals)),
+                                     _db_values(model, equals))
+    return bool(rows)
+
+
 @lru_cache(maxsize=256)
 def _among_sql(model: type[Model], query_class: Any, keys: tuple[str, ...], field: str,
                count: int) -> str:
@@ -156,14 +174,28 @@ def _update_sql(model: type[Model], query_class: Any, names: tuple[str, ...],
     return str(query.get_sql())
 
 
-async def update(model: type[Model], where: Mapping[str, Any], values: Mapping[str, Any]
-                 ) -> int:
-    """`model.filter(**where).update(**values)` for plain fields: the rows changed."""
+async def update(model: type[Model], where: Mapping[str, Any], values: Mapping[str, Any],
+                 *, also: str = "") -> int:
+    """`model.filter(**where).update(**values)` for plain fields: the rows changed. `also`:
+    one more condition, as SQL text (a constant of the caller's, never a value)."""
     db = model._choose_db(for_write=True)
     sql = _update_sql(model, builder(db), tuple(values), tuple(where))
+    if also:
+        sql = f"{sql} AND {also}"
     changed, _ = await db.execute_query(sql, [*_db_values(model, values),
                                               *_db_values(model, where)])
     return int(changed)
+
+
+async def update_returning(model: type[M], where: Mapping[str, Any],
+                           values: Mapping[str, Any]) -> list[M]:
+    """`update`, answering the rows as they now are, from the same statement (UPDATE ...
+    RETURNING *: SQLite 3.35+, PostgreSQL)."""
+    db = model._choose_db(for_write=True)
+    sql = _update_sql(model, builder(db), tuple(values), tuple(where))
+    rows = await db.execute_query_dict(f"{sql} RETURNING *", [*_db_values(model, values),
+                                                              *_db_values(model, where)])
+    return [model._init_from_db(**row) for row in rows]
 
 
 async def insert(instance: M) -> M:

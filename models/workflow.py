@@ -122,14 +122,11 @@ async def claim(model: type[M], keys: dict[str, Any], version: int, **changes: A
         except IntegrityError as exc:
             raise conflict from exc
     # UPDATE ... RETURNING: the row as it now is, in the same statement (SQLite >= 3.35).
-    query = model.filter(**keys, version=version).update(version=version + 1, **changes)
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    sql, params = query.query.get_parameterized_sql()
-    rows = await query._db.execute_query_dict(f"{sql} RETURNING *", params)
+    rows = await fixed_statements.update_returning(model, {**keys, "version": version},
+                                                   {"version": version + 1, **changes})
     if len(rows) != 1:
         raise conflict
-    return model._init_from_db(**rows[0])
+    return rows[0]
 
 
 STATUS_WORDS = {S.NOT_STARTED: "未填报", S.DRAFT: "草稿", S.SUBMITTED: "已提交",
@@ -175,7 +172,7 @@ async def city_review_applies(org: Organization, campaign: Campaign) -> bool:
     city step on, and the organisation is a school under a city-level unit."""
     if not campaign.city_review or org.kind is not OrgKind.SCHOOL or org.parent_id is None:
         return False
-    return await Organization.exists(id=org.parent_id, kind=OrgKind.CITY)
+    return await fixed_statements.exists(Organization, id=org.parent_id, kind=OrgKind.CITY)
 
 
 def return_reason(reason: str, label: str = "退回") -> str:

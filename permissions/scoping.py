@@ -33,6 +33,7 @@ from models import (
     Reminder,
     Undertaking,
     User,
+    fixed_statements,
 )
 from models.enums import OrgKind, Role
 from permissions.principal import Principal
@@ -64,6 +65,24 @@ def manages(p: Principal, org: Organization) -> bool:
     if p.role is Role.SCHOOL:
         return org.id == p.org_id
     return False
+
+
+def sees(p: Principal, org: Organization) -> bool:
+    """The same rule as visible_organizations, for one organisation already loaded."""
+    if p.must_change_password or p.role is Role.AUDITOR:
+        return org.id == p.org_id
+    if p.role is Role.PROVINCE_OFFICE:
+        return True
+    return manages(p, org) or org.kind is OrgKind.PROVINCE or (
+        p.org_parent_id is not None and org.id == p.org_parent_id)
+
+
+async def visible_organization(p: Principal, code: str) -> Organization | None:
+    """The organisation of that code, if `p` may see it: what a request names (a mutation's
+    target, an export). Found by its code, then `sees`: building the scoped query took the
+    event loop longer than the database took to run it, on every save and submit."""
+    org = await fixed_statements.first(Organization, code=code)
+    return org if org is not None and sees(p, org) else None
 
 
 def visible_organizations(p: Principal) -> QuerySet[Organization]:

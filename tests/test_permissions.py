@@ -33,8 +33,10 @@ from strawberry import relay
 import models.accounts
 from models import AccessToken, Organization, TaskEntry, Undertaking, User
 from models.clock import now_utc
-from models.enums import OrgKind, SchoolType, TaskLevel
+from models.enums import OrgKind, Role, SchoolType, TaskLevel
 from models.seeding import INITIAL_PASSWORD
+from permissions.principal import Principal
+from permissions.scoping import sees, visible_organization, visible_organizations
 from tests.conftest import (
     CHANGE_PASSWORD,
     HIGHER_SCHOOL,
@@ -644,6 +646,25 @@ async def test_the_scope_table_follows_the_rules() -> None:
     for caller in CALLERS:
         sees, manages = await scope_of(caller)
         assert (sees & set(TARGETS), manages & set(TARGETS)) == (SEES[caller], MANAGES[caller])
+
+
+async def test_one_loaded_organisation_is_seen_by_the_same_rule(api: Api) -> None:
+    """`sees` (a mutation's target, found by code) is visible_organizations' rule: for every
+    role, with and without a password still to change, from every target's unit."""
+    targets = await Organization.filter(code__in=TARGETS)
+    every = await Organization.all()
+    for mine in targets:
+        for role in Role:
+            for must_change in (False, True):
+                p = Principal(user_id=1, username="u", role=role, org_id=mine.id,
+                              org_kind=mine.kind, org_parent_id=mine.parent_id,
+                              must_change_password=must_change, token_id=1)
+                visible = set(await visible_organizations(p).values_list("id", flat=True))
+                assert {o.id for o in every if sees(p, o)} == visible, p
+                for org in targets:
+                    found = await visible_organization(p, org.code)
+                    assert (found.id if found else None) == (org.id if org.id in visible
+                                                             else None), (p, org.code)
 
 
 @pytest.mark.parametrize("caller", CALLERS)

@@ -24,7 +24,7 @@ from permissions.actions import (
 )
 from permissions.classes import IsAuthenticated, IsProvinceOffice, IsProvinceOrCity
 from permissions.principal import principal_of
-from permissions.scoping import visible_organizations, visible_users
+from permissions.scoping import visible_organization, visible_users
 
 
 def _not_found(field: str, what: str) -> UserError:
@@ -87,7 +87,7 @@ class AccountMutations:
                           display_name: str = "") -> OneTimePasswordPayload:
         p = info.context.principal
         assert p is not None
-        org = await visible_organizations(p).get_or_none(code=organization_code)
+        org = await visible_organization(p, organization_code)
         if org is None:
             return OneTimePasswordPayload(user=None, one_time_password=None,
                                           errors=[_not_found("organizationCode", "单位")])

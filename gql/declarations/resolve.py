@@ -12,7 +12,7 @@ from models.clock import now_utc
 from models.declarations import window_of
 from models.errors import Code
 from models.workflow import Window
-from permissions.scoping import manages, visible_organizations
+from permissions.scoping import manages, visible_organization
 
 
 async def declaration_of(context: Context, org: OrganizationModel,
@@ -36,8 +36,7 @@ async def target(info: Info, organization_code: str, campaign_code: str | None
                  ) -> tuple[OrganizationModel, CampaignModel] | UserError:
     """The organisation (visible to the caller) and campaign a mutation names."""
     assert info.context.principal is not None
-    org = await visible_organizations(info.context.principal).get_or_none(
-        code=organization_code.strip())
+    org = await visible_organization(info.context.principal, organization_code.strip())
     if org is None:
         return UserError(field=["organizationCode"], code=Code.NOT_FOUND, message="单位不存在")
     return org, await campaign_or_latest(info.context.loaders, campaign_code)

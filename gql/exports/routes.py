@@ -64,7 +64,7 @@ from permissions.scoping import (
     manages,
     visible_evidence,
     visible_notice_attachments,
-    visible_organizations,
+    visible_organization,
 )
 
 Handler = Callable[[Request, Context], Awaitable[Response]]
@@ -111,7 +111,7 @@ def _authenticated(handler: Handler, operation: str, *, oversight_only: bool = F
 async def declaration_xlsx(request: Request, context: Context) -> Response:
     assert context.principal is not None
     code = request.path_params["code"]
-    org = await visible_organizations(context.principal).get_or_none(code=code)
+    org = await visible_organization(context.principal, code)
     if org is None or not manages(context.principal, org):
         return _error(404, Code.NOT_FOUND, "单位不存在")
     campaign = await campaign_or_latest(context.loaders, request.query_params.get("campaign"))
@@ -315,8 +315,7 @@ async def initial_passwords_xlsx(request: Request, context: Context) -> Response
     """The waiting one-time passwords of the accounts directly under one unit, each handed
     out once (models/initial_passwords.py)."""
     assert context.principal is not None
-    unit = await visible_organizations(context.principal).get_or_none(
-        code=request.path_params["code"])
+    unit = await visible_organization(context.principal, request.path_params["code"])
     if unit is None or unit.kind == OrgKind.SCHOOL:
         return _error(404, Code.NOT_FOUND, "单位不存在")
     try:

@@ -12,6 +12,7 @@ from models import ReportingRound, Undertaking, reports
 from models.errors import Code, DomainError
 from permissions.scoping import (
     manages,
+    visible_organization,
     visible_organizations,
     visible_reports,
     visible_undertakings,
@@ -34,9 +35,9 @@ async def round_target(context: Context, organization_code: str | None, year: in
     """The organisation (one's own by default) and the year's round a request names."""
     principal = context.principal
     assert principal is not None
-    orgs = visible_organizations(principal)
-    org = await (orgs.get_or_none(code=organization_code.strip()) if organization_code
-                 else orgs.get_or_none(id=principal.org_id))
+    org = await (visible_organization(principal, organization_code.strip())
+                 if organization_code
+                 else visible_organizations(principal).get_or_none(id=principal.org_id))
     if org is None:
         return UserError(field=["organizationCode"], code=Code.NOT_FOUND, message="单位不存在")
     campaign = await campaign_or_latest(context.loaders, campaign_code)
