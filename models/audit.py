@@ -217,6 +217,12 @@ def _detail_text(detail: dict[str, Any]) -> str:
 
 # -- appending ---------------------------------------------------------------------------
 
+# The chain's lock, as a condition of the head's UPDATE: an uncorrelated subquery is
+# planned as a one-time filter, evaluated before the table is scanned, so the lock is held
+# before the head's row is locked (and whether or not the row still matches); void is not
+# NULL, so the condition is true. One round trip a record where the lock was one more.
+_LOCKED = f"(SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})) IS NOT NULL"
+
 # (seq, hash) of the head as this process last wrote it: a guess, checked by the UPDATE.
 _last_head: tuple[int, str] | None = None
 
@@ -247,17 +253,20 @@ async def append(entry: Entry) -> AuditRecord:
     """Chain one record after the head, inside the caller's transaction (or its own)."""
     async with within_transaction():
         connection = connections.get("default")
-        if connection.capabilities.dialect == "postgres":
-            await connection.execute_query(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")
+        postgres = connection.capabilities.dialect == "postgres"
         head = _last_head
         record = _record(entry, head)
         # The head as this process last wrote it is moved on only if it is still the head
         # (another process, or a rolled-back transaction, may have moved it): one statement
-        # where reading it first made two. Under the chain's lock, so nobody moves it now.
+        # where reading it first made two. On PostgreSQL the same statement takes the
+        # chain's lock first (_LOCKED), so nobody else moves the head until we commit.
         moved = head is not None and await fixed_statements.update(
             AuditHead, {"id": 1, "seq": head[0], "hash": head[1]},
-            {"seq": record.seq, "hash": record.hash}) == 1
+            {"seq": record.seq, "hash": record.hash}, also=_LOCKED if postgres else "") == 1
         if not moved:
+            if postgres:  # (again, if the statement above took it: it is re-entrant)
+                await connection.execute_query(
+                    f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")
             found = await AuditHead.get_or_none(id=1)
             record = _record(entry, (found.seq, found.hash) if found else None)
             if found is None:

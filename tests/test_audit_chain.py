@@ -225,3 +225,56 @@ async def test_a_record_rolled_back_or_written_elsewhere_leaves_no_gap(db: None)
     assert [r.seq for r in records] == [1, 2, 3, 4, 5]
     assert "undone" not in [r.operation for r in records]
     assert (await verify()).ok
+
+
+async def _sent(work: Awaitable[object]) -> list[str]:
+    """The statements `work` sends on the current connection (a transaction's)."""
+    client = connections.get("default")
+    execute, sent = client.execute_query, []
+
+    async def counting(sql: str, values: list[object] | None = None) -> object:
+        sent.append(sql)
+        return await execute(sql, values)
+
+    client.execute_query = counting  # type: ignore[method-assign]
+    try:
+        await work
+    finally:
+        del client.execute_query
+    return sent
+
+
+async def test_on_postgresql_a_record_holds_the_chains_lock_until_commit(db: None, orm: str
+                                                                         ) -> None:
+    """The head's UPDATE takes the chain's lock itself (one round trip where the lock was
+    one more): held by the appending transaction until it ends, whether the process's guess
+    of the head was right (the folded path) or stale (the fallback)."""
+    if not orm.startswith("postgres"):
+        pytest.skip("the chain's lock is PostgreSQL's (SQLite has one writer)")
+    import asyncpg
+
+    from models.transaction import write_transaction
+
+    other = await asyncpg.connect(orm.replace("postgres://", "postgresql://", 1))
+
+    async def taken_elsewhere() -> bool:
+        free = await other.fetchval("SELECT pg_try_advisory_lock($1)", audit.CHAIN_LOCK_KEY)
+        if free:
+            await other.execute("SELECT pg_advisory_unlock($1)", audit.CHAIN_LOCK_KEY)
+        return not free
+
+    try:
+        await _records(1)  # the process now knows the head
+        for guess in ("right", "stale"):
+            if guess == "stale":
+                audit._remember_head((0, audit.GENESIS))
+            async with write_transaction():
+                statements = await _sent(audit.append(Entry(kind=Kind.MUTATION,
+                                                            operation=guess)))
+                assert await taken_elsewhere(), guess
+            assert not await taken_elsewhere(), guess
+            explicit = [s for s in statements if s.startswith("SELECT pg_advisory_xact_lock")]
+            assert len(explicit) == (0 if guess == "right" else 1), statements
+    finally:
+        await other.close()
+    assert (await verify()).ok
