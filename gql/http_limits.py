@@ -9,10 +9,10 @@ it passes the cap, so no more than the cap is ever read.
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gql.http_headers import request_headers
 from models.errors import Code
 
 PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
@@ -46,7 +46,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        headers = request_headers(scope)
         multipart = headers.get("content-type", "").lower().startswith("multipart/")
         cap = self.multipart_bytes if multipart else self.json_bytes
 

@@ -16,9 +16,10 @@ import base64
 import hashlib
 import re
 
-from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gql.http_headers import request_headers
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -54,7 +55,7 @@ class BrowserGuards:
         if scope["type"] != "http":  # lifespan and websockets have no headers to add
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        headers = request_headers(scope)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

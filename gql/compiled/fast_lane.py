@@ -43,6 +43,7 @@ from tortoise import connections
 from gql.compiled import inline_sqlite
 from gql.compiled.execute import RawJSON, bound, encode_response, prepared, run_statement
 from gql.context import NOT_LOOKED_UP, bearer_token
+from gql.http_headers import request_headers
 from gql.idempotency import HEADER as IDEMPOTENCY_HEADER
 from gql.observability import metrics
 from gql.observability.fields import set_operation, set_user
@@ -95,20 +96,6 @@ def remember(entry_key: tuple[Any, ...] | None, ready: Ready, request: Any,
         _ready.popitem(last=False)
 
 
-# The request headers the lane reads, as ASGI gives them (lower-case names, bytes).
-_WANTED = {b"content-type", b"accept", b"authorization", IDEMPOTENCY_HEADER.lower().encode()}
-
-
-def _headers(request: Request) -> dict[str, str]:
-    """The headers the lane reads, in one pass over the raw list; the first of a repeated
-    header counts, as for starlette's Headers (so the full path sees the same token)."""
-    found: dict[str, str] = {}
-    for name, value in request.scope["headers"]:
-        if name in _WANTED:
-            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-    return found
-
-
 def _request_data(request: Request, headers: dict[str, str], body: bytes
                   ) -> tuple[str, str | None, str] | None:
     """(query, operationName, variables as the key holds them) of a plain single JSON
@@ -158,7 +145,7 @@ async def answer(request: Request, schema: Any) -> tuple[Response | None, Any]:
     (a Principal, or None for no or a dead token) for the full path to reuse."""
     if not _ready:
         return None, NOT_LOOKED_UP
-    headers = _headers(request)
+    headers = request_headers(request.scope)
     data = _request_data(request, headers, await request.body())
     token = bearer_token(headers)
     if data is None or token is None:

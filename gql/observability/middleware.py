@@ -6,14 +6,15 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gql.http_headers import request_headers
 from gql.observability import metrics
 from gql.observability.fields import RequestFields, current, request_id_from
 
 access = logging.getLogger("gql.access")
 HEADER = "X-Request-ID"
+_HEADER_KEY = HEADER.lower()
 
 
 class Observe:
@@ -24,7 +25,7 @@ class Observe:
         if scope["type"] not in {"http", "websocket"}:
             await self.app(scope, receive, send)
             return
-        fields = RequestFields(request_id_from(Headers(scope=scope).get(HEADER)))
+        fields = RequestFields(request_id_from(request_headers(scope).get(_HEADER_KEY)))
         token = current.set(fields)
         if scope["type"] == "websocket":
             metrics.LIVE_SOCKETS.inc()
@@ -51,10 +52,10 @@ class Observe:
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            metrics.REQUESTS.labels(route, scope["method"], str(status)).inc()
+            metrics.child(metrics.REQUESTS, route, scope["method"], str(status)).inc()
             operation = (metrics.operation_label(fields.operation) if fields.operation
                          else route)
-            metrics.DURATION.labels(operation).observe(elapsed)
+            metrics.child(metrics.DURATION, operation).observe(elapsed)
             if status >= 500 and status != 503:
                 metrics.count_error("INTERNAL_ERROR")
             # The path without its query string: a query string may hold anything.
