@@ -7,25 +7,56 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from tortoise import connections
-from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
+from tortoise.backends.base.client import (
+    NestedTransactionContext,
+    TransactionalDBClient,
+    TransactionContext,
+)
 from tortoise.backends.sqlite.client import (
     SqliteClient,
     SqliteTransactionContext,
     SqliteTransactionWrapper,
+    _gen_savepoint_name,
 )
 from tortoise.connection import get_connections
+from tortoise.exceptions import TransactionManagementError
 from tortoise.transactions import in_transaction
 
 from models.clock import now_utc
+from models.sqlite_client import InlineStatements, run_now
 
 
-class _ImmediateTransaction(SqliteTransactionWrapper):
-    """SQLite's transaction begun with BEGIN IMMEDIATE (see write_transaction)."""
+class _ImmediateTransaction(InlineStatements, SqliteTransactionWrapper):
+    """SQLite's transaction begun with BEGIN IMMEDIATE (see write_transaction), its
+    statements run on the event loop while quick (models/sqlite_client.py), its savepoints
+    too."""
 
     async def begin(self) -> None:
         # The ORM's own begin() asks the driver to commit first, then sends BEGIN: two
         # round trips to the driver's thread for nothing, since no transaction is open.
         await self._connection.execute("BEGIN IMMEDIATE")
+
+    def _in_transaction(self) -> TransactionContext:
+        return NestedTransactionContext(_ImmediateTransaction(self))
+
+    async def savepoint(self) -> None:
+        self._savepoint = _gen_savepoint_name()
+        run_now(self._connection, f"SAVEPOINT {self._savepoint}")
+
+    async def savepoint_rollback(self) -> None:
+        if self._finalized:
+            raise TransactionManagementError("Transaction already finalised")
+        if self._savepoint is None:
+            raise TransactionManagementError("No savepoint to rollback to")
+        run_now(self._connection, f"ROLLBACK TO {self._savepoint}")
+        self._savepoint = None
+
+    async def release_savepoint(self) -> None:
+        if self._finalized:
+            raise TransactionManagementError("Transaction already finalised")
+        if self._savepoint is None:
+            raise TransactionManagementError("No savepoint to rollback to")
+        run_now(self._connection, f"RELEASE {self._savepoint}")
 
 
 class _ImmediateContext(SqliteTransactionContext):

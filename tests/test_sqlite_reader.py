@@ -130,3 +130,50 @@ def test_only_a_plain_select_is_a_read() -> None:
     assert not _is_read("WITH t AS (SELECT 1) DELETE FROM organization")
     assert not _is_read("PRAGMA journal_mode = DELETE")
     assert not _is_read("INSERT INTO organization (code) SELECT '1'")
+
+
+async def test_a_write_transactions_quick_statements_run_on_the_event_loop(db: None) -> None:
+    """Inside BEGIN IMMEDIATE, a statement whose SQL was quick before runs on the loop's
+    own thread (no hand-off to aiosqlite's); one seen slow, one outside a transaction,
+    BEGIN and COMMIT run on aiosqlite's thread. The answers, a savepoint rolled back and
+    the commit are the same either way."""
+    import threading
+
+    from models import fixed_statements, sqlite_client
+
+    client = _reading_client()
+    ran: list[tuple[str, bool]] = []  # (statement, on the loop's thread)
+    loop_thread = threading.get_ident()
+    assert client._connection is not None
+    raw = client._connection._conn
+    raw.set_trace_callback(lambda sql: ran.append((sql, threading.get_ident() == loop_thread)))
+    sqlite_client._took.clear()
+
+    def where(fragment: str) -> list[bool]:
+        return [here for sql, here in ran if fragment in sql]
+
+    try:
+        for _ in range(3):
+            async with write_transaction():
+                await fixed_statements.first(Organization, code=ZZ_SCHOOL)
+                with pytest.raises(RuntimeError):
+                    async with write_transaction():  # a savepoint, rolled back
+                        await _add_school("回滚的学校")
+                        raise RuntimeError
+        on_loop = where('FROM "organization" WHERE "code"=')
+        assert on_loop == [False, True, True], ran  # first seen on the thread, then quick
+        assert where("INSERT INTO \"organization\"") == [False, True, True]
+        assert where("BEGIN IMMEDIATE") == [False] * 3 and where("COMMIT") == [False] * 3
+        assert where("ROLLBACK TO") == [True] * 3 and not await _exists()
+
+        # A statement seen slow goes back to the thread; outside a transaction, the thread.
+        query = next(sql for sql in sqlite_client._took if '"code"=' in sql)
+        sqlite_client._took[query] = sqlite_client.INLINE_BELOW_S
+        ran.clear()
+        async with write_transaction():
+            found = await fixed_statements.first(Organization, code=ZZ_SCHOOL)
+        await Organization.filter(code=ZZ_SCHOOL).update(name=found.name if found else "")
+        assert where('FROM "organization" WHERE "code"=') == [False], ran
+        assert where('UPDATE "organization"') == [False], ran
+    finally:
+        raw.set_trace_callback(None)

@@ -30,8 +30,11 @@ from tortoise.backends.sqlite.client import SqliteClient
 
 from gql.compiled.functions import register_sync
 from models.raw_sql import logged
+from models.sqlite_client import INLINE_BELOW_S
 
-INLINE_BELOW_S = 0.001
+# INLINE_BELOW_S: the bound on blocking the loop, the same for the transactions of
+# models/sqlite_client.py.
+__all__ = ["INLINE_BELOW_S", "fetch", "reader", "set_trace_callback"]
 
 _readers: WeakKeyDictionary[Any, sqlite3.Connection] = WeakKeyDictionary()
 _trace: Callable[[str], None] | None = None
