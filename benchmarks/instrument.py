@@ -16,7 +16,6 @@ from typing import Any
 import asyncpg
 from tortoise import Tortoise, connections
 
-from gql.compiled import inline_sqlite
 from models.config import tortoise_config
 
 
@@ -53,8 +52,8 @@ async def start_orm(url: str) -> None:
         await client._connection.set_trace_callback(Statements.seen)
         if client.reader is not None:  # the reads' own (models/sqlite_client.py)
             await client.reader.set_trace_callback(Statements.seen)
-        # and the fast lane's own read-only connection (gql/compiled/inline_sqlite.py)
-        inline_sqlite.set_trace_callback(Statements.seen)
+        if client.quick is not None:  # the same on the event loop, the fast lane's too
+            client.quick.set_trace_callback(Statements.seen)
 
 
 def reset_peak_rss() -> None:

@@ -177,3 +177,37 @@ async def test_a_write_transactions_quick_statements_run_on_the_event_loop(db: N
         assert where('UPDATE "organization"') == [False], ran
     finally:
         raw.set_trace_callback(None)
+
+
+async def test_a_quick_read_runs_on_the_event_loop_and_a_busy_one_on_the_readers_thread(
+        db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside a transaction, a read whose SQL was quick before runs on the `quick`
+    connection, on the loop; when that connection finds the database busy (it waits for no
+    lock), the read goes to the reading connection's thread and still answers."""
+    import sqlite3
+
+    from models import fixed_statements, sqlite_client
+
+    client = _reading_client()
+    quick = client.quick
+    assert quick is not None
+    on_loop: list[str] = []
+    quick.set_trace_callback(on_loop.append)
+    sqlite_client._took.clear()
+    try:
+        for _ in range(3):
+            found = await fixed_statements.first(Organization, code=ZZ_SCHOOL)
+            assert found is not None and found.code == ZZ_SCHOOL
+        assert len([sql for sql in on_loop if '"code"=' in sql]) == 2, on_loop
+
+        class Busy:
+            def execute(self, *_: object) -> None:
+                error = sqlite3.OperationalError("database is locked")
+                error.sqlite_errorcode = sqlite3.SQLITE_BUSY
+                raise error
+
+        monkeypatch.setattr(client, "quick", Busy())
+        found = await fixed_statements.first(Organization, code=ZZ_SCHOOL)
+        assert found is not None and found.code == ZZ_SCHOOL
+    finally:
+        quick.set_trace_callback(None)
