@@ -30,6 +30,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 from tortoise import connections
 
+from gql.compiled import inline_sqlite
 from gql.compiled.functions import register
 from gql.compiled.plan import Fallback, Planner
 from gql.compiled.render import NOW, Dialect, Renderer
@@ -166,6 +167,7 @@ async def prepared(params: tuple[Any, ...], client: Any = None) -> list[Any]:
         reader = getattr(client, "reader", None)
         if reader is not None:
             await register(reader)
+        inline_sqlite.reader(client)  # and the reads' own on the loop, `quick`
     return bound(params)
 
 
