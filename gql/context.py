@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,9 @@ class Context:
     # Answer compilable read fields from SQL (gql/compiled/): HTTP requests when the
     # COMPILED_READS setting is on; websockets always take the resolver path.
     compiled_reads: bool = False
+    # While a login runs: the operation log's record of its success, for the login to
+    # write in its own last transaction as the user it opens (gql/audit/recorder.py).
+    journal: Callable[[Principal], Awaitable[None]] | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,12 +40,14 @@ class LoginResult:
     session: Session  # the session the token opens, as a lookup by it would find it
 
 
-async def login(username: str, password: str, client: str | None) -> LoginResult:
+async def login(username: str, password: str, client: str | None, *,
+                then: Callable[[Session], Awaitable[None]] | None = None) -> LoginResult:
     """A bearer token for the right password of an active account that is not locked.
 
     Guesses are limited per client, per account and per client at an account
     (models/throttle.py); while locked, not even the right password opens it. Every attempt
-    is journalled with its client address.
+    is journalled with its client address. `then`: written with the login, in its
+    transaction, given the session it opens (the operation log's record).
     """
     now = now_utc()
     user = await fixed_statements.first_with(User, "organization",
@@ -79,6 +82,8 @@ async def login(username: str, password: str, client: str | None) -> LoginResult
             user=user, token_hash=digest(token), expires_at=expires_at, last_seen_at=now,
             client_address=client))
         await throttle.settle(attempt, "ok", success=True)
+        if then is not None:
+            await then(session_of_login(user, opened))
     for name, value in cleared.items():  # as written: not read back
         setattr(user, name, value)
     await password_policy.require_change_if_expired(user.id, user, now)

@@ -8,7 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from models.audit import AuditRecord
+from models.seeding import INITIAL_PASSWORD
 from tests.auditing import AUDITOR, auditor_token, read_log
 from tests.conftest import (
     LOGIN,
@@ -228,3 +231,39 @@ async def test_downloads_of_initial_passwords_are_recorded_with_their_answer(
         ("OK", PROVINCE, "download"), ("NOTHING_PENDING", PROVINCE, "download"),
         ("UNAUTHENTICATED", "", "download")]
     assert json.loads(records[0].targets) == {"organizationCode": "410000"}
+
+
+async def test_a_logins_record_is_written_in_the_logins_own_transaction(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One commit for a successful login: its record goes in with its token (and is the
+    new user's); a refused login is recorded all the same, in a transaction of its own."""
+    from models import audit, fixed_statements
+    from models.account import AccessToken
+    from models.transaction import open_transaction
+
+    seen: dict[str, list[object]] = {"token": [], "record": []}
+    insert, append = fixed_statements.insert, audit.append
+
+    async def inserting(instance: Any) -> Any:
+        if isinstance(instance, AccessToken):
+            seen["token"].append(open_transaction())
+        return await insert(instance)
+
+    async def appending(entry: audit.Entry) -> AuditRecord:
+        seen["record"].append(open_transaction())
+        return await append(entry)
+
+    monkeypatch.setattr(fixed_statements, "insert", inserting)
+    monkeypatch.setattr(audit, "append", appending)
+    ok = await api.data(LOGIN, {"u": PROVINCE, "p": INITIAL_PASSWORD})
+    assert ok["login"]["errors"] == []
+    [token_in], [record_in] = seen["token"], seen["record"]
+    assert token_in is not None and record_in is token_in
+
+    wrong = await api.data(LOGIN, {"u": PROVINCE, "p": "Not-the-pass-9"})
+    assert wrong["login"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+    assert len(seen["record"]) == 2 and seen["record"][1] is None  # a transaction of its own
+    monkeypatch.undo()
+    records = await read_log(api, await auditor_token(api), operation="login")
+    assert [(r["outcome"], r["username"], r["role"]) for r in records[:2]] == [
+        ("OK", PROVINCE, "province_office"), ("INVALID_CREDENTIALS", PROVINCE, None)]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
 
 from gql.accounts.types import (
@@ -16,6 +18,7 @@ from models import Organization as OrganizationModel
 from models import accounts, sessions
 from models.enums import OrgKind
 from models.errors import Code, DomainError
+from models.sessions import Session
 from permissions.actions import (
     AUDITOR_ACCOUNT,
     may_disable,
@@ -25,6 +28,21 @@ from permissions.actions import (
 from permissions.classes import IsAuthenticated, IsProvinceOffice, IsProvinceOrCity
 from permissions.principal import principal_of
 from permissions.scoping import visible_organization, visible_users
+
+
+def _journal(info: Info) -> Callable[[Session], Awaitable[None]] | None:
+    """The operation log's record of this login, written in the login's own transaction as
+    the user it opens (gql/audit/recorder.py sets it for the login field)."""
+    journal = info.context.journal
+    if journal is None:
+        return None
+
+    async def then(session: Session) -> None:
+        principal = principal_of(session)
+        assert principal is not None
+        await journal(principal)
+
+    return then
 
 
 def _not_found(field: str, what: str) -> UserError:
@@ -47,7 +65,8 @@ class AccountMutations:
                          " changePassword per request.")
     async def login(self, info: Info, username: str, password: str) -> LoginPayload:
         try:
-            result = await accounts.login(username, password, info.context.client_address)
+            result = await accounts.login(username, password, info.context.client_address,
+                                          then=_journal(info))
         except DomainError as e:
             return LoginPayload(token=None, expires_at=None, user=None,
                                 locked_until=e.details.get("locked_until"),  # type: ignore[arg-type]

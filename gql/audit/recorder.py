@@ -100,9 +100,9 @@ class OperationLog(SchemaExtension):
         name = info.field_name
         context = info.context
 
-        async def record(outcome: str) -> None:
-            who = actor(context.principal, context.client_address,
-                              str(kwargs.get("username", ""))[:64])
+        async def record(outcome: str, principal: Principal | None = None) -> None:
+            who = actor(principal or context.principal, context.client_address,
+                        str(kwargs.get("username", ""))[:64])
             detail: dict[str, Any] = {"arguments": kwargs}
             # A refused change was rolled back by its own savepoint: what it noted is void.
             if changes and outcome in (audit.OK, audit.PARTIAL):
@@ -115,9 +115,24 @@ class OperationLog(SchemaExtension):
         changes = audit.collect(principal.user_id if principal else None)
         run: Callable[[], Awaitable[Any]] = lambda: await_maybe(  # noqa: E731
             _next(root, info, *args, **kwargs))
+        journaled = False
+
+        async def journal(principal: Principal) -> None:
+            nonlocal journaled
+            await record(audit.OK, principal)
+            journaled = True
+
         try:
             if name in OWN_TRANSACTION:
-                result = await run()
+                # A successful login writes its record in its own last transaction (one
+                # commit, not two); anything else about it is recorded below.
+                context.journal = journal if name == "login" else None
+                try:
+                    result = await run()
+                finally:
+                    context.journal = None
+                if journaled:
+                    return result
             else:
                 async with write_transaction():
                     result = await run()
