@@ -62,7 +62,7 @@ def test_the_capture_would_see_a_leak() -> None:
 
 async def test_an_unexpected_failure_in_a_login_logs_no_password(
         api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def broken(*args: object) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr("models.accounts.login", broken)
