@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,29 +33,59 @@ class Statements:
         await asyncio.sleep(0)  # asyncpg calls its query loggers on the next loop turn
         return cls.count - start
 
+    @classmethod
+    @asynccontextmanager
+    async def counting(cls) -> AsyncIterator[None]:
+        """Count the statements sent inside. Outside, the drivers' hooks are off: a timed
+        request pays nothing for being counted (asyncpg times and records every query a
+        logger watches, and schedules the logger; sqlite3 builds each statement's text for
+        its trace callback), as the floors, never counted, pay nothing."""
+        await _hooks(True)
+        try:
+            yield
+        finally:
+            await _hooks(False)
+
 
 class CountingConnection(asyncpg.Connection):  # type: ignore[misc]
+    counting = False  # whether a connection the pool opens now is watched
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.add_query_logger(Statements.seen)
+        if CountingConnection.counting:
+            self.add_query_logger(Statements.seen)
+
+
+async def _hooks(on: bool) -> None:
+    client = connections.get("default")
+    if client.capabilities.dialect == "sqlite":
+        trace = Statements.seen if on else None
+        await client._connection.set_trace_callback(trace)
+        if client.reader is not None:  # the reads' own (models/sqlite_client.py)
+            await client.reader.set_trace_callback(trace)
+        if client.quick is not None:  # the same on the event loop, the fast lane's too
+            client.quick.set_trace_callback(trace)
+        return
+    CountingConnection.counting = on
+    for holder in client._pool._holders:  # asyncpg's: each connection the pool holds
+        connection = holder._con
+        if connection is not None:
+            if on:
+                connection.add_query_logger(Statements.seen)
+            else:
+                connection.remove_query_logger(Statements.seen)
 
 
 async def start_orm(url: str) -> None:
-    """The ORM on `url` as the server configures it, with statement counting."""
+    """The ORM on `url` as the server configures it, its statements countable
+    (Statements.counting)."""
     config = tortoise_config(url)
     connection = config["connections"]["default"]
     if isinstance(connection, dict) and "asyncpg" in connection["engine"]:
         # the server's own pool settings, counted
         connection["credentials"]["connection_class"] = CountingConnection
     await Tortoise.init(config=config, _enable_global_fallback=True)
-    client = connections.get("default")
-    await client.execute_query("SELECT 1")
-    if client.capabilities.dialect == "sqlite":
-        await client._connection.set_trace_callback(Statements.seen)
-        if client.reader is not None:  # the reads' own (models/sqlite_client.py)
-            await client.reader.set_trace_callback(Statements.seen)
-        if client.quick is not None:  # the same on the event loop, the fast lane's too
-            client.quick.set_trace_callback(Statements.seen)
+    await connections.get("default").execute_query("SELECT 1")
 
 
 def reset_peak_rss() -> None:

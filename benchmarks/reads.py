@@ -204,9 +204,10 @@ async def _measure_path(client: httpx.AsyncClient, token: str, read: Read, sizes
     warm_up = time.perf_counter() - began
     for _ in range(WARM_UP - 1 if warm_up < 1 else 0):  # a slow read needs no more
         await request()
-    start = Statements.count  # the statements of a request like the timed ones
-    await request()
-    statements = await Statements.since(start)
+    async with Statements.counting():  # the statements of a request like the timed ones
+        start = Statements.count
+        await request()
+        statements = await Statements.since(start)
     body = json.loads(answer)
     same = "errors" not in body and body.get("data") == expected
     del body
