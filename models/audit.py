@@ -221,7 +221,8 @@ def _detail_text(detail: dict[str, Any]) -> str:
 # planned as a one-time filter, evaluated before the table is scanned, so the lock is held
 # before the head's row is locked (and whether or not the row still matches); void is not
 # NULL, so the condition is true. One round trip a record where the lock was one more.
-_LOCKED = f"(SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})) IS NOT NULL"
+_LOCK = f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})"
+_LOCKED = f"({_LOCK}) IS NOT NULL"
 
 # (seq, hash) of the head as this process last wrote it: a guess, checked by the UPDATE.
 _last_head: tuple[int, str] | None = None
@@ -265,8 +266,7 @@ async def append(entry: Entry) -> AuditRecord:
             {"seq": record.seq, "hash": record.hash}, also=_LOCKED if postgres else "") == 1
         if not moved:
             if postgres:  # (again, if the statement above took it: it is re-entrant)
-                await connection.execute_query(
-                    f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")
+                await connection.execute_query(_LOCK)
             found = await AuditHead.get_or_none(id=1)
             record = _record(entry, (found.seq, found.hash) if found else None)
             if found is None:

@@ -178,23 +178,25 @@ async def update(model: type[Model], where: Mapping[str, Any], values: Mapping[s
                  *, also: str = "") -> int:
     """`model.filter(**where).update(**values)` for plain fields: the rows changed. `also`:
     one more condition, as SQL text (a constant of the caller's, never a value)."""
-    db = model._choose_db(for_write=True)
-    sql = _update_sql(model, builder(db), tuple(values), tuple(where))
-    if also:
-        sql = f"{sql} AND {also}"
-    changed, _ = await db.execute_query(sql, [*_db_values(model, values),
-                                              *_db_values(model, where)])
+    db, sql, params = _updating(model, where, values)
+    changed, _ = await db.execute_query(f"{sql} AND {also}" if also else sql, params)
     return int(changed)
+
+
+def _updating(model: type[Model], where: Mapping[str, Any], values: Mapping[str, Any]
+              ) -> tuple[Any, str, list[Any]]:
+    """(connection, UPDATE statement, its values) of `update`."""
+    db = model._choose_db(for_write=True)
+    return db, _update_sql(model, builder(db), tuple(values), tuple(where)), [
+        *_db_values(model, values), *_db_values(model, where)]
 
 
 async def update_returning(model: type[M], where: Mapping[str, Any],
                            values: Mapping[str, Any]) -> list[M]:
     """`update`, answering the rows as they now are, from the same statement (UPDATE ...
     RETURNING *: SQLite 3.35+, PostgreSQL)."""
-    db = model._choose_db(for_write=True)
-    sql = _update_sql(model, builder(db), tuple(values), tuple(where))
-    rows = await db.execute_query_dict(f"{sql} RETURNING *", [*_db_values(model, values),
-                                                              *_db_values(model, where)])
+    db, sql, params = _updating(model, where, values)
+    rows = await db.execute_query_dict(f"{sql} RETURNING *", params)
     return [model._init_from_db(**row) for row in rows]
 
 

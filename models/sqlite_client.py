@@ -34,28 +34,42 @@ from __future__ import annotations
 import math
 import sqlite3
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import aiosqlite
 from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.backends.sqlite.client import SqliteClient, translate_exceptions
+
+T = TypeVar("T")
 
 INLINE_BELOW_S = 0.001
 # How long each statement's SQL last took, by its text: a transaction's statements have a
 # few dozen shapes (their values are parameters). Bounded: past the size, it starts over.
 _took: dict[str, float] = {}
 TOOK_SIZE = 4096
+_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
-def _inline(query: str) -> bool:
-    return _took.get(query, math.inf) < INLINE_BELOW_S
-
-
-def _timed(query: str, began: float) -> None:
+async def _here_or_there(query: str, here: Callable[[], T] | None,
+                         there: Callable[[], Awaitable[T]]) -> T:
+    """`here()` on the event loop when `query` last took under INLINE_BELOW_S (and `here`
+    is given), else `there()` on aiosqlite's thread; timed either way. A busy database
+    `here` (a connection that waits for no lock) sends the statement `there`."""
+    began = time.perf_counter()
+    done = False
+    if here is not None and _took.get(query, math.inf) < INLINE_BELOW_S:
+        try:
+            result, done = here(), True
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode not in _BUSY:
+                raise
+    if not done:
+        result = await there()
     if len(_took) >= TOOK_SIZE and query not in _took:
         _took.clear()
     _took[query] = time.perf_counter() - began
+    return result
 
 
 class InlineStatements:
@@ -74,7 +88,7 @@ class InlineStatements:
         async with self.acquire_connection() as connection:
             self.log.debug("%s: %s", query, values)
             start = connection.total_changes
-            rows = await _fetchall(connection, query, values)
+            rows = await _rows(connection._conn, connection, query, values)
             return (connection.total_changes - start) or len(rows), rows
 
     @translate_exceptions
@@ -83,20 +97,16 @@ class InlineStatements:
         query = query.replace("\x00", "'||CHAR(0)||'")
         async with self.acquire_connection() as connection:
             self.log.debug("%s: %s", query, values)
-            return list(map(dict, await _fetchall(connection, query, values)))
+            return list(map(dict, await _rows(connection._conn, connection, query, values)))
 
     @translate_exceptions
     async def execute_insert(self, query: str, values: list[Any]) -> int:
         async with self.acquire_connection() as connection:
             self.log.debug("%s: %s", query, values)
-            began = time.perf_counter()
-            if _inline(query):
-                key = connection._conn.execute(query, values).lastrowid
-            else:
-                key = (await connection.execute_insert(query, values))[0]
-            _timed(query, began)
+            key = await _here_or_there(
+                query, lambda: connection._conn.execute(query, values).lastrowid,
+                lambda: _first_of(connection.execute_insert(query, values)))
             return int(key)
-
 
 
 def run_now(connection: aiosqlite.Connection, sql: str) -> None:
@@ -105,15 +115,20 @@ def run_now(connection: aiosqlite.Connection, sql: str) -> None:
     connection._conn.execute(sql)
 
 
-async def _fetchall(connection: aiosqlite.Connection, query: str,
-                    values: list[Any] | None) -> list[Any]:
-    began = time.perf_counter()
-    if _inline(query):
-        rows = connection._conn.execute(query, values or []).fetchall()
-    else:
-        rows = list(await connection.execute_fetchall(query, values))
-    _timed(query, began)
-    return rows
+async def _rows(here: sqlite3.Connection | None, there: aiosqlite.Connection, query: str,
+                values: list[Any] | None) -> list[Any]:
+    """The statement's rows: through `here` on the loop when quick, else `there`."""
+
+    async def threaded() -> list[Any]:
+        return list(await there.execute_fetchall(query, values))
+
+    return await _here_or_there(
+        query, None if here is None else lambda: here.execute(query, values or []).fetchall(),
+        threaded)
+
+
+async def _first_of(row: Awaitable[Any]) -> Any:
+    return (await row)[0]
 
 
 def _is_read(query: str) -> bool:
@@ -192,18 +207,7 @@ class ReadingSqliteClient(SqliteClient):
 
     async def _read(self, reader: aiosqlite.Connection, query: str,
                     values: list[Any] | None) -> list[Any]:
-        began = time.perf_counter()
-        rows = None
-        if self.quick is not None and _inline(query):
-            try:
-                rows = self.quick.execute(query, values or []).fetchall()
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-                    raise
-        if rows is None:
-            rows = list(await reader.execute_fetchall(query, values))
-        _timed(query, began)
-        return rows
+        return await _rows(self.quick, reader, query, values)
 
 
 client_class = ReadingSqliteClient
