@@ -67,8 +67,8 @@ async def _hooks(on: bool) -> None:
             client.quick.set_trace_callback(trace)
         return
     CountingConnection.counting = on
-    for holder in client._pool._holders:  # asyncpg's: each connection the pool holds
-        connection = holder._con
+    pooled = [holder._con for holder in client._pool._holders]  # asyncpg's: the pool's
+    for connection in [*pooled, *client.reads.idle]:  # and those beside it
         if connection is not None:
             if on:
                 connection.add_query_logger(Statements.seen)

@@ -42,11 +42,13 @@ SERVER_SETTINGS = {"jit": "off"}
 
 
 SQLITE_ENGINE = "models.sqlite_client"  # the ORM's, with a connection for reads beside it
+POSTGRES_ENGINE = "models.asyncpg_client"  # the ORM's, with connections for reads beside it
 
 
 def connection_config(db_url: str) -> str | dict[str, Any]:
-    """The ORM's connection for a URL; on asyncpg with the pool's reset replaced, on SQLite
-    with its reads outside transactions on a connection of their own."""
+    """The ORM's connection for a URL; on asyncpg with the pool's reset replaced and
+    connections for hand-written reads beside the pool, on SQLite with its reads outside
+    transactions on a connection of their own."""
     if db_url.startswith("sqlite://"):
         config = expand_db_url(db_url)
         if config["engine"] == "tortoise.backends.sqlite":
@@ -57,6 +59,7 @@ def connection_config(db_url: str) -> str | dict[str, Any]:
     config = expand_db_url(db_url)
     if config["engine"] != "tortoise.backends.asyncpg":
         return db_url
+    config["engine"] = POSTGRES_ENGINE
     config["credentials"]["reset"] = keep_session
     config["credentials"]["server_settings"] = {
         **config["credentials"].get("server_settings", {}), **SERVER_SETTINGS}

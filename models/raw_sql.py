@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tortoise import connections
-from tortoise.backends.asyncpg.client import AsyncpgDBClient
+
+from models.asyncpg_client import ReadingAsyncpgClient
 
 # The ORM's statement log: statements sent here are logged where all the others are.
 log = logging.getLogger("tortoise.db_client")
@@ -28,15 +29,14 @@ def logged(statement: str, values: list[Any]) -> None:
 async def fetch_rows(statement: str, values: list[Any], client: Any = None
                      ) -> Sequence[Any]:
     """The rows of a hand-written SELECT on the ORM's connection. On asyncpg it goes to a
-    pool connection directly: the ORM's execute_query upper-cases a copy of the whole
-    statement on every call to tell a read from a write (a compiled read's statement is
-    kilobytes long), which cost a school's form read a quarter of its time."""
+    connection directly (models/asyncpg_client.py, its own or the pool's): the ORM's
+    execute_query upper-cases a copy of the whole statement on every call to tell a read
+    from a write (a compiled read's statement is kilobytes long), which cost a school's form
+    read a quarter of its time."""
     client = connections.get("default") if client is None else client
-    # Not inside a transaction (its wrapper is a subclass): that one's connection it is.
-    pool = client._pool if type(client) is AsyncpgDBClient else None
-    if pool is None:
+    # Not inside a transaction (its wrapper is another class): that one's connection it is.
+    if type(client) is not ReadingAsyncpgClient:
         _, rows = await client.execute_query(statement, values)
         return rows
     logged(statement, values)
-    async with pool.acquire() as connection:
-        return await connection.fetch(statement, *values)
+    return await client.reads.fetch(statement, values)
