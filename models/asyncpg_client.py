@@ -77,11 +77,9 @@ class OwnConnections:
         return tuple(self._idle)
 
     async def close(self) -> None:
+        """No more lending: the idle ones close now, those lent when they come back."""
         self._closing = True
-        idle, self._idle = self._idle, []
-        for connection in idle:
-            self._open -= 1
-            await _close(connection)
+        await self.expire()
 
     async def expire(self) -> None:
         """As the pool's expire_connections: none of today's are used again."""
