@@ -5,8 +5,9 @@ A record is appended inside the transaction of the change it records (the caller
 transactions are savepoints), so a change and its record are kept or lost together. The
 chain has one head row (`audit_chain_head`): the last record's position and hash. Writers
 take turns on it: on SQLite the write lock (write_transaction's BEGIN IMMEDIATE) already
-serialises every writer, on PostgreSQL a transaction-scoped advisory lock is taken before
-the head is read, so two writers can never chain to the same predecessor. The head also
+serialises every writer; on PostgreSQL one statement takes a transaction-scoped advisory
+lock, moves the head and inserts the record chained to it (hashed in the database), so two
+writers can never chain to the same predecessor. The head also
 makes a removed tail visible (models/audit_chain.py verifies).
 
 Never holds a password, token or one-time password: the callers pass arguments through
@@ -30,6 +31,7 @@ from tortoise import connections, fields
 from tortoise.models import Model
 
 from models import fixed_statements
+from models.bulk import insertable
 from models.clock import now_utc
 from models.transaction import within_transaction
 
@@ -83,6 +85,9 @@ class AuditHead(Model):
     id = fields.IntField(primary_key=True)
     seq = fields.IntField()
     hash = fields.CharField(max_length=64)
+    # The last record's prev_hash: what the statement that moves the head on PostgreSQL
+    # hands to the record it inserts (an UPDATE's RETURNING sees only the new values).
+    prev_hash = fields.CharField(max_length=64, default=GENESIS)
 
     class Meta:
         table = "audit_chain_head"
@@ -187,14 +192,25 @@ def stamp(at: datetime) -> str:
 
 
 def content(r: AuditRecord) -> str:
-    """The canonical text of a record, as hashed: every column but the id and the hash."""
-    return canonical({
-        "seq": r.seq, "at": stamp(r.at), "kind": r.kind, "operation": r.operation,
-        "outcome": r.outcome, "user_id": r.user_id, "username": r.username, "role": r.role,
-        "organization_id": r.organization_id, "organization_code": r.organization_code,
-        "client_address": r.client_address, "targets": r.targets, "detail": r.detail,
-        "prev_hash": r.prev_hash,
-    })
+    """The canonical text of a record, as hashed: every column but the id and the hash,
+    as canonical JSON, keys sorted."""
+    before, between, after = content_around(r)
+    return f"{before}{r.prev_hash}{between}{r.seq}{after}"
+
+
+def content_around(r: AuditRecord) -> tuple[str, str, str]:
+    """content(r) as the text around its prev_hash and seq: before + prev_hash + between
+    + seq + after. On PostgreSQL the statement that moves the head fills them in, and
+    hashes, where it knows them (_APPEND)."""
+    # The keys in canonical (sorted) order: those before "prev_hash", "role", then those
+    # after "seq". tests/test_audit_chain.py checks the text against canonical() of all.
+    first = canonical({
+        "at": stamp(r.at), "client_address": r.client_address, "detail": r.detail,
+        "kind": r.kind, "operation": r.operation, "organization_code": r.organization_code,
+        "organization_id": r.organization_id, "outcome": r.outcome})
+    last = canonical({"targets": r.targets, "user_id": r.user_id, "username": r.username})
+    return (f'{first[:-1]},"prev_hash":"', f'","role":{canonical(r.role)},"seq":',
+            f",{last[1:]}")
 
 
 def chain_hash(prev_hash: str, text: str) -> str:
@@ -233,46 +249,115 @@ def _remember_head(head: tuple[int, str] | None) -> None:
     _last_head = head
 
 
-def _record(entry: Entry, head: tuple[int, str] | None) -> AuditRecord:
-    """The record chained after `head` (None: the first), its hash made."""
-    record = AuditRecord(
-        seq=head[0] + 1 if head else 1, at=now_utc(), kind=entry.kind,
-        operation=entry.operation[:64], outcome=entry.outcome[:40],
+def _unchained(entry: Entry) -> AuditRecord:
+    """The record of `entry`, without its place in the chain (seq, prev_hash, hash)."""
+    return AuditRecord(
+        at=now_utc().astimezone(UTC),  # as the database gives it back: hashed that way
+        kind=entry.kind, operation=entry.operation[:64], outcome=entry.outcome[:40],
         user_id=entry.user_id, username=entry.username[:64], role=entry.role,
         organization_id=entry.organization_id,
         organization_code=(entry.organization_code or None) and entry.organization_code[:20],
         client_address=entry.client_address and entry.client_address[:64],
-        targets=canonical(redacted(entry.targets)), detail=_detail_text(entry.detail),
-        prev_hash=head[1] if head else GENESIS)
-    # The time as the database will give it back (microseconds, UTC): hashed that way.
-    record.at = record.at.astimezone(UTC)
+        targets=canonical(redacted(entry.targets)), detail=_detail_text(entry.detail))
+
+
+def _chain(record: AuditRecord, head: tuple[int, str] | None) -> AuditRecord:
+    """`record` placed after `head` (None: the first), its hash made."""
+    record.seq = head[0] + 1 if head else 1
+    record.prev_hash = head[1] if head else GENESIS
     record.hash = chain_hash(record.prev_hash, content(record))
     return record
+
+
+# The columns an appended record is given by the caller; the chain's three by _APPEND.
+_CHAIN_COLUMNS = ("seq", "prev_hash", "hash")
+
+
+@functools.cache
+def _given() -> tuple[str, ...]:
+    return tuple(n for n in insertable(AuditRecord) if n not in _CHAIN_COLUMNS)
+
+
+@functools.cache
+def _append_sql() -> str:
+    """PostgreSQL: move the head and insert the record chained to it, in one statement.
+
+    The UPDATE takes the chain's lock first (_LOCKED), then computes the new head from
+    the head's newest version (a row another transaction moved meanwhile is re-read
+    before the SET is evaluated), hashing as chain_hash(prev_hash, content(record)) does:
+    $1..$3 are the text around prev_hash and seq (content_around). No guess of the head,
+    nothing read first: under concurrent writers every record is one round trip."""
+    fields_map = AuditRecord._meta.fields_map
+    values = []
+    for index, name in enumerate(_given(), start=4):
+        sql_type = str(fields_map[name].get_for_dialect("postgres", "SQL_TYPE")).upper()
+        # (the SELECT's parameters have no column to take a type from; text goes as is)
+        cast = "" if sql_type.startswith(("VARCHAR", "TEXT")) else f"::{sql_type}"
+        values.append(f"${index}{cast}")
+    projection = AuditRecord._meta.fields_db_projection
+    columns = ", ".join(f'"{projection[n]}"' for n in (*_given(), *_CHAIN_COLUMNS))
+    return (
+        "WITH head AS (UPDATE audit_chain_head SET seq = seq + 1, prev_hash = hash, hash ="
+        " encode(sha256(convert_to(hash || $1 || hash || $2 || (seq + 1)::text || $3,"
+        f" 'UTF8')), 'hex') WHERE id = 1 AND {_LOCKED} RETURNING seq, prev_hash, hash)"
+        f' INSERT INTO "audit_record" ({columns}) SELECT {", ".join(values)},'
+        " head.seq, head.prev_hash, head.hash FROM head RETURNING id, seq, prev_hash, hash")
+
+
+async def _append_postgres(connection: Any, record: AuditRecord) -> bool:
+    """Chain `record` after the head in one statement (_append_sql); False when there is
+    no head yet."""
+    fields_map = AuditRecord._meta.fields_map
+    _, rows = await connection.execute_query(_append_sql(), [
+        *content_around(record),
+        *[fields_map[n].to_db_value(getattr(record, n), record) for n in _given()]])
+    if not rows:
+        return False
+    row = rows[0]
+    record.id, record.seq, record.prev_hash, record.hash = (
+        row["id"], row["seq"], row["prev_hash"], row["hash"])
+    record._saved_in_db = True
+    return True
 
 
 async def append(entry: Entry) -> AuditRecord:
     """Chain one record after the head, inside the caller's transaction (or its own)."""
     async with within_transaction():
         connection = connections.get("default")
-        postgres = connection.capabilities.dialect == "postgres"
+        record = _unchained(entry)
+        if connection.capabilities.dialect == "postgres":
+            if await _append_postgres(connection, record):
+                return record
+            await connection.execute_query(_LOCK)  # the first record: nobody else's head
+            await _append_first_or_after_found(record)
+            return record
+        # SQLite: one writer at a time (the write lock). The head as this process last
+        # wrote it is moved on only if it is still the head (another process, or a
+        # rolled-back transaction, may have moved it): one statement where reading it
+        # first made two.
         head = _last_head
-        record = _record(entry, head)
-        # The head as this process last wrote it is moved on only if it is still the head
-        # (another process, or a rolled-back transaction, may have moved it): one statement
-        # where reading it first made two. On PostgreSQL the same statement takes the
-        # chain's lock first (_LOCKED), so nobody else moves the head until we commit.
         moved = head is not None and await fixed_statements.update(
             AuditHead, {"id": 1, "seq": head[0], "hash": head[1]},
-            {"seq": record.seq, "hash": record.hash}, also=_LOCKED if postgres else "") == 1
-        if not moved:
-            if postgres:  # (again, if the statement above took it: it is re-entrant)
-                await connection.execute_query(_LOCK)
-            found = await AuditHead.get_or_none(id=1)
-            record = _record(entry, (found.seq, found.hash) if found else None)
-            if found is None:
-                await AuditHead.create(id=1, seq=record.seq, hash=record.hash)
-            else:
-                await AuditHead.filter(id=1).update(seq=record.seq, hash=record.hash)
-        await fixed_statements.insert(record)
+            _head_values(_chain(record, head))) == 1
+        if moved:
+            await fixed_statements.insert(record)
+        else:
+            await _append_first_or_after_found(record)
     _remember_head((record.seq, record.hash))
     return record
+
+
+def _head_values(record: AuditRecord) -> dict[str, Any]:
+    return {"seq": record.seq, "hash": record.hash, "prev_hash": record.prev_hash}
+
+
+async def _append_first_or_after_found(record: AuditRecord) -> None:
+    """Chain `record` after the head as read now (the chain's lock or the write lock
+    held), making the head if there is none."""
+    found = await AuditHead.get_or_none(id=1)
+    _chain(record, (found.seq, found.hash) if found else None)
+    if found is None:
+        await AuditHead.create(id=1, **_head_values(record))
+    else:
+        await AuditHead.filter(id=1).update(**_head_values(record))
+    await fixed_statements.insert(record)

@@ -244,11 +244,11 @@ async def _sent(work: Awaitable[object]) -> list[str]:
     return sent
 
 
-async def test_on_postgresql_a_record_holds_the_chains_lock_until_commit(db: None, orm: str
-                                                                         ) -> None:
-    """The head's UPDATE takes the chain's lock itself (one round trip where the lock was
-    one more): held by the appending transaction until it ends, whether the process's guess
-    of the head was right (the folded path) or stale (the fallback)."""
+async def test_on_postgresql_a_record_is_one_statement_holding_the_lock_until_commit(
+        db: None, orm: str) -> None:
+    """On PostgreSQL a record is one statement (the head moved and hashed in the database,
+    the record inserted after it), and that statement takes the chain's lock: held by the
+    appending transaction until it ends."""
     if not orm.startswith("postgres"):
         pytest.skip("the chain's lock is PostgreSQL's (SQLite has one writer)")
     import asyncpg
@@ -264,17 +264,35 @@ async def test_on_postgresql_a_record_holds_the_chains_lock_until_commit(db: Non
         return not free
 
     try:
-        await _records(1)  # the process now knows the head
-        for guess in ("right", "stale"):
-            if guess == "stale":
-                audit._remember_head((0, audit.GENESIS))
-            async with write_transaction():
-                statements = await _sent(audit.append(Entry(kind=Kind.MUTATION,
-                                                            operation=guess)))
-                assert await taken_elsewhere(), guess
-            assert not await taken_elsewhere(), guess
-            explicit = [s for s in statements if s.startswith("SELECT pg_advisory_xact_lock")]
-            assert len(explicit) == (0 if guess == "right" else 1), statements
+        await _records(1)  # the head exists
+        async with write_transaction():
+            statements = await _sent(audit.append(Entry(
+                kind=Kind.MUTATION, operation="one", username="用户",
+                detail={"arguments": {"名称": "学校 \"甲\"\n"}})))
+            assert await taken_elsewhere()
+        assert not await taken_elsewhere()
+        assert len(statements) == 1 and statements[0].startswith("WITH head AS"), statements
     finally:
         await other.close()
     assert (await verify()).ok
+
+
+def test_the_text_around_seq_and_prev_hash_is_the_canonical_text() -> None:
+    """content_around, which PostgreSQL's hashing fills in, gives the canonical JSON of
+    every column but id and hash, whatever the values (quotes, non-ASCII, nulls)."""
+    from datetime import UTC, datetime
+
+    for role, code in ((None, None), ("school", '41"\\x'), ("城市", "4101")):
+        record = AuditRecord(seq=12, at=datetime(2020, 11, 13, 15, 59, tzinfo=UTC),
+                             kind="mutation", operation="save", outcome="OK", user_id=None,
+                             username="学校", role=role, organization_id=7,
+                             organization_code=code, client_address=None, targets="{}",
+                             detail='{"a":"\\u0000 ,\\"seq\\":"}', prev_hash="ab" * 32)
+        assert audit.content(record) == audit.canonical({
+            "seq": record.seq, "at": audit.stamp(record.at), "kind": record.kind,
+            "operation": record.operation, "outcome": record.outcome,
+            "user_id": record.user_id, "username": record.username, "role": record.role,
+            "organization_id": record.organization_id,
+            "organization_code": record.organization_code,
+            "client_address": record.client_address, "targets": record.targets,
+            "detail": record.detail, "prev_hash": record.prev_hash})
