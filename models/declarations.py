@@ -140,9 +140,15 @@ def eligibility_error(org: Organization, item: TaskEntry) -> DomainError | None:
     return None
 
 
-async def _declaration(org_id: int, campaign_id: int) -> Declaration | None:
-    return await fixed_statements.first(Declaration, organization_id=org_id,
-                                        campaign_id=campaign_id)
+async def form_and_window(org_id: int, campaign: Campaign) -> Declaration | None:
+    """The organisation's stored form, its window's extension read in the same statement:
+    the window is kept for window_for, as if it had read it (a save and a submit ask for
+    both)."""
+    declaration, extension = await fixed_statements.first_pair(
+        Declaration, Extension, organization_id=org_id, campaign_id=campaign.id)
+    _window_seen.set(((org_id, campaign.id), window_of(campaign, extension, now_utc()),
+                      open_transaction()))
+    return declaration
 
 
 def current_status(declaration: Declaration | None) -> DeclarationStatus:
@@ -157,7 +163,7 @@ async def _claim(org_id: int, campaign_id: int, version: int, at: datetime) -> D
 async def save_rows(actor_id: int, org: Organization, campaign: Campaign, version: int,
                     rows: Sequence[RowInput]) -> Declaration:
     """Apply a batch of rows of the form at once, or nothing at all."""
-    existing_decl = await _declaration(org.id, campaign.id)
+    existing_decl = await form_and_window(org.id, campaign)
     lock = await edit_lock(org.id, campaign, current_status(existing_decl))
     if lock:
         raise lock
@@ -297,7 +303,7 @@ def _flow(org: Organization, campaign: Campaign) -> Flow[Declaration]:
     return Flow(Declaration, {"organization_id": org.id, "campaign_id": campaign.id},
                 DeclarationEvent, "declaration", lambda: window_for(org.id, campaign),
                 lambda: city_review_applies(org, campaign), late_return,
-                announce=status_feed.notify)
+                announce=status_feed.notify, read=lambda: form_and_window(org.id, campaign))
 
 
 async def submit(actor_id: int, org: Organization, campaign: Campaign,

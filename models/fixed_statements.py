@@ -26,6 +26,7 @@ from models.bulk import builder, insert_sql, insertable
 from models.raw_sql import placeholder
 
 M = TypeVar("M", bound=Model)
+N = TypeVar("N", bound=Model)
 
 
 def _related(model: type[Model], name: str) -> type[Model]:
@@ -160,6 +161,41 @@ async def first_with(model: type[M], related: str, **equals: Any) -> M | None:
     object.__setattr__(found, f"_{related}", None if key is None else
                        other._init_from_db(**theirs))
     return found
+
+
+@lru_cache(maxsize=64)
+def _pair_sql(first: type[Model], second: type[Model], keys: tuple[str, ...],
+              postgres: bool) -> str:
+    def side(model: type[Model], alias: str) -> tuple[str, str]:
+        meta = model._meta
+        columns = ", ".join(f'{alias}."{c}" AS "{alias}.{c}"'
+                            for c in meta.fields_db_projection.values())
+        on = " AND ".join(f'{alias}."{_column(model, key)}" = {placeholder(i + 1, postgres)}'
+                          for i, key in enumerate(keys))
+        return columns, f'LEFT JOIN "{meta.db_table}" {alias} ON {on}'
+
+    (a_columns, a_join), (b_columns, b_join) = side(first, "a"), side(second, "b")
+    return f"SELECT {a_columns}, {b_columns} FROM (SELECT 1) one {a_join} {b_join}"
+
+
+async def first_pair(first: type[M], second: type[N], **equals: Any
+                     ) -> tuple[M | None, N | None]:
+    """`first(first, **equals)` and `first(second, **equals)` in one statement: two rows
+    of a unique key both tables share (a form and its extension, by organisation and
+    campaign)."""
+    db = first._choose_db()
+    postgres = db.capabilities.dialect == "postgres"
+    _, rows = await db.execute_query(_pair_sql(first, second, tuple(equals), postgres),
+                                     _db_values(first, equals))
+    row = dict(rows[0])
+
+    def found(model: type[Model], alias: str) -> Any:
+        prefix = f"{alias}."
+        values = {k[len(prefix):]: v for k, v in row.items() if k.startswith(prefix)}
+        missing = values.get(model._meta.db_pk_column) is None
+        return None if missing else model._init_from_db(**values)
+
+    return found(first, "a"), found(second, "b")
 
 
 @lru_cache(maxsize=256)

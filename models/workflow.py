@@ -226,10 +226,14 @@ class Flow(Generic[M]):
     # Called inside the transaction with the journal row's id: tells other processes at the
     # commit (models/status_feed.py). Declarations have live dashboards; reports not yet.
     announce: Callable[[int], Awaitable[None]] | None = None
+    # How the stored form is read (None: by its keys). A declaration reads its window's
+    # extension in the same statement (models/declarations.py, form_and_window).
+    read: Callable[[], Awaitable[M | None]] | None = None
 
     async def current(self) -> tuple[DeclarationStatus, int]:
         """The stored status and version (NOT_STARTED and 0 before anything is saved)."""
-        row = await fixed_statements.first(self.model, **self.keys)
+        row = await (self.read() if self.read is not None else
+                     fixed_statements.first(self.model, **self.keys))
         if row is None:
             return S.NOT_STARTED, 0
         return row.status, row.version  # type: ignore[attr-defined]

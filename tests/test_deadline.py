@@ -705,3 +705,29 @@ async def test_a_transaction_reads_the_window_once_until_an_extension_changes(
     # Another transaction reads again
     async with write_transaction():
         assert await window_for(school.id, campaign) is not extended
+
+
+async def test_a_save_and_a_submit_read_the_form_and_its_extension_in_one_statement(
+        api: Api, count_sql: Any) -> None:
+    """The form and its window's extension come from one statement (models/declarations.py,
+    form_and_window), before the form exists and after, with an extension and without; the
+    window they give is the one the deadline is checked against."""
+    await close_window()
+    until = (now() + timedelta(hours=2)).replace(microsecond=0)
+    refused = await save(api, ZZ_SCHOOL_2, 0, [row("3.1", 3)])
+    assert codes(refused) == ["DEADLINE_PASSED"]  # no form, no extension: closed
+    await call(api, GRANT, "grantExtension", PROVINCE, org=ZZ_SCHOOL_2,
+               until=until.isoformat(), reason="延期")
+    await api.token(ZZ_SCHOOL_2)
+
+    count_sql.statements.clear()
+    saved = await save(api, ZZ_SCHOOL_2, 0, [row("3.1", 3)])  # no form yet, an extension
+    submitted = await call(api, SUBMIT, "submitDeclaration", ZZ_SCHOOL_2, org=ZZ_SCHOOL_2,
+                           version=1)  # a form and an extension
+
+    assert saved["errors"] == [] and submitted["declaration"]["status"] == "SUBMITTED"
+    reads = [s for s in count_sql.statements if "declaration_extension" in s
+             and s.lstrip().upper().startswith("SELECT")]
+    # one each inside the mutation, both of the form too; the answers' own reads aside
+    inside = [s for s in reads if '"declaration" a' in s]
+    assert len(inside) == 2, reads

@@ -54,10 +54,10 @@ async def test_saving_rows_costs_the_same_statements_for_two_or_twelve(
     twelve = await _save(api, count_sql, 1, rows)
 
     # Two rows of the same kinds (a change, a removal) cost exactly as many statements:
-    # token, declaration, window, items, current rows, the window again inside the
-    # transaction (and before commit), claim (update and read), delete, upsert, history,
-    # re-check, the operation log's record (chain head, record, head again), and the
-    # payload's read; never one per row.
+    # token, organisation, campaigns, the form with its window's extension, items, current
+    # rows, claim, delete, upsert, history, re-check, the operation log's record (on SQLite
+    # the chain head and the record, on PostgreSQL one statement), and the payload's read;
+    # never one per row.
     two_again = await _save(api, count_sql, 2, [
         {"itemNumber": numbers[2], "quantity": 2, "funding": {"enterprise": "0.5",
                                                               "provincial": "7", "sponsor": "1"}},
