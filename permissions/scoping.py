@@ -80,8 +80,10 @@ def sees(p: Principal, org: Organization) -> bool:
 async def visible_organization(p: Principal, code: str) -> Organization | None:
     """The organisation of that code, if `p` may see it: what a request names (a mutation's
     target, an export). Found by its code, then `sees`: building the scoped query took the
-    event loop longer than the database took to run it, on every save and submit."""
-    org = await fixed_statements.first(Organization, code=code)
+    event loop longer than the database took to run it, on every save and submit. Its
+    parent comes in the same statement (a form's flow asks whether it is a city:
+    models/workflow.py, city_review_applies)."""
+    org = await fixed_statements.first_with(Organization, "parent", code=code)
     return org if org is not None and sees(p, org) else None
 
 

@@ -711,7 +711,8 @@ async def test_a_save_and_a_submit_read_the_form_and_its_extension_in_one_statem
         api: Api, count_sql: Any) -> None:
     """The form and its window's extension come from one statement (models/declarations.py,
     form_and_window), before the form exists and after, with an extension and without; the
-    window they give is the one the deadline is checked against."""
+    window they give is the one the deadline is checked against. The school's parent comes
+    with the school (whether its city reviews it)."""
     await close_window()
     until = (now() + timedelta(hours=2)).replace(microsecond=0)
     refused = await save(api, ZZ_SCHOOL_2, 0, [row("3.1", 3)])
@@ -731,3 +732,5 @@ async def test_a_save_and_a_submit_read_the_form_and_its_extension_in_one_statem
     # one each inside the mutation, both of the form too; the answers' own reads aside
     inside = [s for s in reads if '"declaration" a' in s]
     assert len(inside) == 2, reads
+    # and whether its city reviews it, from the school's parent, read with the school
+    assert not any(s.startswith('SELECT 1 FROM "organization"') for s in count_sql.statements)
