@@ -201,7 +201,7 @@ def content(r: AuditRecord) -> str:
 def content_around(r: AuditRecord) -> tuple[str, str, str]:
     """content(r) as the text around its prev_hash and seq: before + prev_hash + between
     + seq + after. On PostgreSQL the statement that moves the head fills them in, and
-    hashes, where it knows them (_APPEND)."""
+    hashes, where it knows them (_append_sql)."""
     # The keys in canonical (sorted) order: those before "prev_hash", "role", then those
     # after "seq". tests/test_audit_chain.py checks the text against canonical() of all.
     first = canonical({
@@ -269,7 +269,7 @@ def _chain(record: AuditRecord, head: tuple[int, str] | None) -> AuditRecord:
     return record
 
 
-# The columns an appended record is given by the caller; the chain's three by _APPEND.
+# The columns an appended record is given by the caller; the chain's three by _append_sql.
 _CHAIN_COLUMNS = ("seq", "prev_hash", "hash")
 
 

@@ -128,18 +128,31 @@ async def every(model: type[M], *order: str) -> list[M]:
     return [model._init_from_db(**row) for row in rows]
 
 
+def _aliased(model: type[Model], alias: str, prefix: str) -> str:
+    """Every column of `model` under table alias `alias`, each named "prefix.column"."""
+    return ", ".join(f'{alias}."{c}" AS "{prefix}.{c}"'
+                     for c in model._meta.fields_db_projection.values())
+
+
+def _split_off(row: dict[str, Any], model: type[Model], prefix: str) -> Any:
+    """The `model` row of `row`'s "prefix.column" values (taken out of `row`), or None when
+    the outer join found none."""
+    mark = f"{prefix}."
+    values = {k[len(mark):]: row.pop(k) for k in list(row) if k.startswith(mark)}
+    return (None if values.get(model._meta.db_pk_column) is None
+            else model._init_from_db(**values))
+
+
 @lru_cache(maxsize=64)
 def _joined_sql(model: type[Model], related: str, keys: tuple[str, ...], postgres: bool
                 ) -> str:
     meta = model._meta
     other = _related(model, related)
     mine = ", ".join(f'a."{c}"' for c in meta.fields_db_projection.values())
-    theirs = ", ".join(f'b."{c}" AS "{related}.{c}"'
-                       for c in other._meta.fields_db_projection.values())
     where = " AND ".join(f'a."{_column(model, key)}" = {placeholder(i + 1, postgres)}'
                          for i, key in enumerate(keys))
-    return (f'SELECT {mine}, {theirs} FROM "{meta.db_table}" a LEFT JOIN '
-            f'"{other._meta.db_table}" b ON b."{other._meta.db_pk_column}" = '
+    return (f'SELECT {mine}, {_aliased(other, "b", related)} FROM "{meta.db_table}" a LEFT'
+            f' JOIN "{other._meta.db_table}" b ON b."{other._meta.db_pk_column}" = '
             f'a."{_column(model, related + "_id")}" WHERE {where} LIMIT 1')
 
 
@@ -153,29 +166,28 @@ async def first_with(model: type[M], related: str, **equals: Any) -> M | None:
     if not rows:
         return None
     row = dict(rows[0])
-    prefix = f"{related}."
-    theirs = {k[len(prefix):]: row.pop(k) for k in list(row) if k.startswith(prefix)}
+    theirs = _split_off(row, _related(model, related), related)
     found = model._init_from_db(**row)
-    other = _related(model, related)
-    key = theirs.get(other._meta.db_pk_column)
-    object.__setattr__(found, f"_{related}", None if key is None else
-                       other._init_from_db(**theirs))
+    object.__setattr__(found, f"_{related}", theirs)  # where the ORM keeps a fetched one
     return found
+
+
+def read_with(instance: Model, related: str) -> Any:
+    """The row of `instance`'s foreign key `related` if it was read with it (first_with,
+    or the ORM's own fetch), else None."""
+    return vars(instance).get(f"_{related}")
 
 
 @lru_cache(maxsize=64)
 def _pair_sql(first: type[Model], second: type[Model], keys: tuple[str, ...],
               postgres: bool) -> str:
-    def side(model: type[Model], alias: str) -> tuple[str, str]:
-        meta = model._meta
-        columns = ", ".join(f'{alias}."{c}" AS "{alias}.{c}"'
-                            for c in meta.fields_db_projection.values())
+    def join(model: type[Model], alias: str) -> str:
         on = " AND ".join(f'{alias}."{_column(model, key)}" = {placeholder(i + 1, postgres)}'
                           for i, key in enumerate(keys))
-        return columns, f'LEFT JOIN "{meta.db_table}" {alias} ON {on}'
+        return f'LEFT JOIN "{model._meta.db_table}" {alias} ON {on}'
 
-    (a_columns, a_join), (b_columns, b_join) = side(first, "a"), side(second, "b")
-    return f"SELECT {a_columns}, {b_columns} FROM (SELECT 1) one {a_join} {b_join}"
+    return (f'SELECT {_aliased(first, "a", "a")}, {_aliased(second, "b", "b")}'
+            f' FROM (SELECT 1) one {join(first, "a")} {join(second, "b")}')
 
 
 async def first_pair(first: type[M], second: type[N], **equals: Any
@@ -188,14 +200,7 @@ async def first_pair(first: type[M], second: type[N], **equals: Any
     _, rows = await db.execute_query(_pair_sql(first, second, tuple(equals), postgres),
                                      _db_values(first, equals))
     row = dict(rows[0])
-
-    def found(model: type[Model], alias: str) -> Any:
-        prefix = f"{alias}."
-        values = {k[len(prefix):]: v for k, v in row.items() if k.startswith(prefix)}
-        missing = values.get(model._meta.db_pk_column) is None
-        return None if missing else model._init_from_db(**values)
-
-    return found(first, "a"), found(second, "b")
+    return _split_off(row, first, "a"), _split_off(row, second, "b")
 
 
 @lru_cache(maxsize=256)
@@ -210,12 +215,11 @@ def _update_sql(model: type[Model], query_class: Any, names: tuple[str, ...],
     return str(query.get_sql())
 
 
-async def update(model: type[Model], where: Mapping[str, Any], values: Mapping[str, Any],
-                 *, also: str = "") -> int:
-    """`model.filter(**where).update(**values)` for plain fields: the rows changed. `also`:
-    one more condition, as SQL text (a constant of the caller's, never a value)."""
+async def update(model: type[Model], where: Mapping[str, Any], values: Mapping[str, Any]
+                 ) -> int:
+    """`model.filter(**where).update(**values)` for plain fields: the rows changed."""
     db, sql, params = _updating(model, where, values)
-    changed, _ = await db.execute_query(f"{sql} AND {also}" if also else sql, params)
+    changed, _ = await db.execute_query(sql, params)
     return int(changed)
 
 

@@ -172,7 +172,7 @@ async def city_review_applies(org: Organization, campaign: Campaign) -> bool:
     city step on, and the organisation is a school under a city-level unit."""
     if not campaign.city_review or org.kind is not OrgKind.SCHOOL or org.parent_id is None:
         return False
-    parent = vars(org).get("_parent")  # read with it (fixed_statements.first_with)
+    parent = fixed_statements.read_with(org, "parent")  # (visible_organization reads it)
     if isinstance(parent, Organization):
         return parent.kind is OrgKind.CITY
     return await fixed_statements.exists(Organization, id=org.parent_id, kind=OrgKind.CITY)
