@@ -26,6 +26,7 @@ from models.declaration import Declaration
 from models.enums import OrgKind, SchoolType, TaskLevel
 from models.errors import Code, DomainError
 from models.org import Organization
+from models.raw_sql import placeholder
 from models.undertaking import Undertaking
 from models.workflow import SUBMITTED_OR_BEYOND
 
@@ -111,10 +112,17 @@ MISSING_ORDER = ("sort_key",)
 async def missing_items(org_id: int, campaign_id: int) -> list[TaskEntry]:
     """The items a must-undertake-all school still lacks, in catalog order (none for any
     other organisation)."""
-    rule = missing_items_sql(str(int(org_id)), f"({int(campaign_id)})")
-    return await TaskEntry.raw(
-        f"SELECT * FROM task_entry WHERE id IN ({rule}) ORDER BY {', '.join(MISSING_ORDER)}"
-    )  # type: ignore[return-value]
+    # Bound values, not pasted ones: one statement text for every school, prepared once per
+    # connection. With the ids pasted, each submission was a new text, parsed and planned
+    # anew, one more round trip on asyncpg (prepare, then execute), and a stranger in its
+    # statement cache.
+    db = TaskEntry._choose_db()
+    postgres = db.capabilities.dialect == "postgres"
+    rule = missing_items_sql(placeholder(1, postgres), f"({placeholder(2, postgres)})")
+    _, rows = await db.execute_query(
+        f"SELECT * FROM task_entry WHERE id IN ({rule}) ORDER BY {', '.join(MISSING_ORDER)}",
+        [org_id, campaign_id])
+    return [TaskEntry._init_from_db(**row) for row in rows]
 
 
 async def missing_pairs(org_ids: Iterable[int], campaign_id: int) -> dict[int, list[int]]:
