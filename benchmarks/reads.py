@@ -20,6 +20,7 @@ from benchmarks import asgi
 from benchmarks.data import Sizes
 from benchmarks.floors import READS, Read
 from benchmarks.instrument import Statements, peak_rss_mib, reset_peak_rss
+from gql import heap
 from gql.app import create_app
 from gql.settings import Settings
 from models import User
@@ -119,8 +120,12 @@ async def _timed(call: Callable[[], Awaitable[Any]], runs: int) -> tuple[float, 
 
 
 def bench_app(compiled: bool) -> Any:
-    return create_app(Settings(database_url="unused", compiled_reads=compiled),
-                      manage_database=False)
+    """The app as `taskplatform serve` runs it, its startup's garbage collection settings
+    included (gql/heap.py; the ORM is the benchmark's own, so no lifespan runs)."""
+    app = create_app(Settings(database_url="unused", compiled_reads=compiled),
+                     manage_database=False)
+    heap.settle()
+    return app
 
 
 def app_client(compiled: bool) -> httpx.AsyncClient:

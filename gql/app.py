@@ -23,7 +23,7 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
-from gql import background
+from gql import background, heap
 from gql.compiled import fast_lane
 from gql.compiled.execute import encode_response
 from gql.context import NOT_LOOKED_UP, Context, bearer_token, build_context
@@ -175,6 +175,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             # keep them from going out twice (gql/background.py).
             task = (asyncio.create_task(background.loop(settings))
                     if settings.background_seconds > 0 else None)
+            heap.settle()  # the app and the ORM are up: what they built lives on
             try:
                 yield
             finally:
