@@ -63,34 +63,66 @@ async def _start(first: AuditRecord) -> tuple[int, str] | str:
     return first.seq, str(said.get("first_kept_prev_hash"))
 
 
+class _Walk:
+    """The chain walked in order from its start, one batch of records at a time."""
+
+    def __init__(self) -> None:
+        self.expected_seq, self.expected_prev = 0, GENESIS
+        self.checked = 0
+        self.last: AuditRecord | None = None
+
+    async def on(self, up_to: int | None = None) -> Verdict | None:
+        """Walk the records after the last one walked (to `up_to` when given); a Verdict
+        names the first that does not hold."""
+        while True:
+            after = self.last.seq if self.last else -1
+            query = AuditRecord.filter(seq__gt=after)
+            if up_to is not None:
+                query = query.filter(seq__lte=up_to)
+            batch = await query.order_by("seq").limit(BATCH)
+            if not batch:
+                return None
+            for record in batch:
+                if (broken := await self._check(record)) is not None:
+                    return broken
+
+    async def _check(self, record: AuditRecord) -> Verdict | None:
+        if self.last is None:
+            start = await _start(record)
+            if isinstance(start, str):
+                return _broken(record, self.checked, start)
+            self.expected_seq, self.expected_prev = start
+        if record.seq != self.expected_seq:
+            return _broken(record, self.checked, f"不是应有的第 {self.expected_seq} 条"
+                           "（其前的记录被删除或顺序被改动）")
+        if record.prev_hash != self.expected_prev:
+            return _broken(record, self.checked,
+                           "与前一条记录的哈希不衔接（记录被删除、插入或调换）")
+        if chain_hash(record.prev_hash, content(record)) != record.hash:
+            return _broken(record, self.checked, "的内容与其哈希不符（记录被改动）")
+        self.checked += 1
+        self.expected_seq, self.expected_prev = record.seq + 1, record.hash
+        self.last = record
+        return None
+
+
 async def verify() -> Verdict:
-    """Walk the whole chain (in batches), stopping at the first record that does not hold."""
+    """Walk the whole chain (in batches), stopping at the first record that does not hold;
+    then the head must name the last record.
+
+    The head is read after the walk, not before: a server running meanwhile appends, and a
+    head read first would be behind the records read after it (a false alarm). A record and
+    its head commit together, so a head read later is never behind a record seen earlier
+    (one that is, was moved back); when it is ahead, the records appended meanwhile, up to
+    the head's, are walked too. Those appended after the head was read are the next run's."""
+    walk = _Walk()
+    if (broken := await walk.on()) is not None:
+        return broken
     head = await AuditHead.get_or_none(id=1)
-    expected_seq, expected_prev = 0, GENESIS
-    checked = 0
-    last: AuditRecord | None = None
-    while True:
-        batch = await AuditRecord.filter(seq__gt=last.seq if last else -1).order_by(
-            "seq").limit(BATCH)
-        if not batch:
-            break
-        for record in batch:
-            if last is None:
-                start = await _start(record)
-                if isinstance(start, str):
-                    return _broken(record, checked, start)
-                expected_seq, expected_prev = start
-            if record.seq != expected_seq:
-                return _broken(record, checked, f"不是应有的第 {expected_seq} 条"
-                               "（其前的记录被删除或顺序被改动）")
-            if record.prev_hash != expected_prev:
-                return _broken(record, checked,
-                               "与前一条记录的哈希不衔接（记录被删除、插入或调换）")
-            if chain_hash(record.prev_hash, content(record)) != record.hash:
-                return _broken(record, checked, "的内容与其哈希不符（记录被改动）")
-            checked += 1
-            expected_seq, expected_prev = record.seq + 1, record.hash
-            last = record
+    if head is not None and (walk.last is None or head.seq > walk.last.seq):
+        if (broken := await walk.on(up_to=head.seq)) is not None:
+            return broken
+    last, checked = walk.last, walk.checked
     if head is None and last is None:
         return Verdict(True, 0, "操作日志为空")
     if head is None or last is None or (head.seq, head.hash) != (last.seq, last.hash):

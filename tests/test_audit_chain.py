@@ -17,7 +17,7 @@ from tortoise import connections
 
 from models import audit
 from models.audit import AuditHead, AuditRecord, Entry, Kind
-from models.audit_chain import verify
+from models.audit_chain import Verdict, verify
 from tests.conftest import PROVINCE, ZZ_SCHOOL_2, Api
 
 COUNT = 8
@@ -296,3 +296,62 @@ def test_the_text_around_seq_and_prev_hash_is_the_canonical_text() -> None:
             "organization_code": record.organization_code,
             "client_address": record.client_address, "targets": record.targets,
             "detail": record.detail, "prev_hash": record.prev_hash})
+
+
+@pytest.mark.parametrize("appended", ["before the head is read", "after the head is read"])
+async def test_records_appended_while_verify_runs_are_no_alarm(
+        db: None, monkeypatch: pytest.MonkeyPatch, appended: str) -> None:
+    """A live server appends while `audit verify` runs: three records commit when the head
+    is asked for, just before it is read or just after. Those before are walked too (the
+    head is then ahead of the walk); those after are the next run's, and no alarm either."""
+    from models import audit_chain
+
+    await _records(3)
+    read_head, asked = AuditHead.get_or_none, []
+
+    async def head_while_writing(**where: object) -> AuditHead | None:
+        if asked:
+            return await read_head(**where)
+        asked.append(True)
+        if appended.startswith("before"):
+            await _records(3)
+            return await read_head(**where)
+        head = await read_head(**where)
+        await _records(3)
+        return head
+
+    monkeypatch.setattr(audit_chain.AuditHead, "get_or_none", head_while_writing)
+    verdict = await verify()
+
+    assert verdict.ok, verdict.message
+    assert verdict.checked == (6 if appended.startswith("before") else 3) and asked
+
+
+async def test_verify_holds_against_a_writer_running_beside_it(db: None) -> None:
+    await _records(5)
+    stop = asyncio.Event()
+
+    async def writer() -> int:
+        written = 0
+        while not stop.is_set():
+            await audit.append(Entry(kind=Kind.MUTATION, operation="live", username="w"))
+            written += 1
+            await asyncio.sleep(0)
+        return written
+
+    async def verdicts_meanwhile() -> list[Verdict]:
+        verdicts = []
+        for _ in range(20):
+            verdicts.append(await verify())  # interleaved where its reads wait (PostgreSQL)
+            await asyncio.sleep(0)  # and between its runs (SQLite reads on the loop)
+        return verdicts
+
+    task = asyncio.create_task(writer())
+    try:
+        verdicts = await verdicts_meanwhile()
+    finally:
+        stop.set()
+        written = await task
+    assert written > 0
+    assert all(v.ok for v in verdicts), [v.message for v in verdicts if not v.ok][:1]
+    assert (await verify()).checked == 5 + written
