@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any
+
+from tortoise import Tortoise
 
 from gql.compiled.declare import REGISTRY, Relation, RowSql
 from gql.compiled.plan import Leaf, Nested, ObjectPlan, Rows
@@ -212,12 +215,27 @@ class Renderer:
         Rows of that very table by a plain condition on its own columns (an undertaking
         not withdrawn) are that condition on `alias`'s row itself: the EXISTS read the row
         again by its id, per row (on PostgreSQL a school's form read each undertaking
-        twice more for it)."""
+        twice more for it).
+
+        Rows of that table by a condition on the row a required reference of theirs points
+        to (an undertaking of the campaign's items: Tortoise's `LEFT OUTER JOIN` through
+        `item`) are that condition on the referenced row, looked up by `alias`'s own
+        reference: the EXISTS looked up `alias`'s row by its id, then its item (a tenth of a
+        school's form on PostgreSQL)."""
         own = _own_condition(rows, table)
         if own is not None:
             condition = self.dialect.renumber(own, len(self.params) + 1)
             self.params.extend(rows.params)
             return "(" + _COLUMN.sub(lambda m: f"{alias}.{m.group(0)}", condition) + ")"
+        through = _through_reference(rows, table)
+        if through is not None:
+            target, reference, joined, condition = through
+            row = self.alias()
+            condition = self.dialect.renumber(condition, len(self.params) + 1)
+            self.params.extend(rows.params)
+            condition = condition.replace(f'"{joined}".', f"{row}.")
+            return (f"EXISTS (SELECT 1 FROM {target} {row} WHERE {row}.id = {alias}.{reference}"
+                    f" AND ({condition}))")
         if rows.column is None:
             return f"{alias}.id IN {self.rows(rows)}"
         ids = self.alias()
@@ -569,6 +587,45 @@ def _own_condition(rows: Rows, table: str | None) -> str | None:
     if table is None or found is None or found.group(1) != table:
         return None
     return found.group(2)
+
+
+# Tortoise's SQL of a filter through a to-one relation: the rows' ids, the related row
+# LEFT JOINed by the reference, the condition on it.
+_THROUGH = re.compile(r'SELECT "(\w+)"\."id" "0" FROM "(\w+)" LEFT OUTER JOIN "(\w+)" "(\w+)"'
+                      r' ON "(\w+)"\."id"="(\w+)"\."(\w+)" WHERE (.+)', re.S)
+
+
+def _through_reference(rows: Rows, table: str | None) -> tuple[str, str, str, str] | None:
+    """(referenced table, reference column, the join's alias, the condition on it) when
+    `rows` are the rows of `table` whose referenced row meets a condition, the reference a
+    required foreign key (every row has its referenced row, so the LEFT JOIN finds exactly
+    that one); else None. A condition that names `table` itself (its own columns, or a
+    subquery of that table) is not taken apart."""
+    found = _THROUGH.fullmatch(rows.sql)
+    if table is None or found is None:
+        return None
+    own, head, target, joined, joined_again, own_again, reference, condition = found.groups()
+    if {own, head, own_again} != {table} or joined != joined_again or f'"{table}"' in condition:
+        return None
+    if not _required_reference(table, reference, target):
+        return None
+    return checked(target), checked(reference), joined, condition
+
+
+@cache
+def _required_reference(table: str, column: str, target: str) -> bool:
+    """Whether `table.column` is a NOT NULL foreign key to `target`'s id."""
+    for app in Tortoise.apps.values():
+        for model in app.values():
+            if model._meta.db_table != table:
+                continue
+            for name in model._meta.fk_fields:
+                field = model._meta.fields_map[name]
+                if (getattr(field, "source_field", None) == column and not field.null
+                        and getattr(field, "to_field", None) == "id"
+                        and field.related_model._meta.db_table == target):
+                    return True
+    return False
 
 
 def checked(name: str) -> str:

@@ -3,17 +3,22 @@ rendering: values bound, never pasted."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from graphql import parse
 from tortoise import connections
+from tortoise.expressions import Subquery
 
 from gql.compiled.execute import DIALECTS, Root, plan_operation
+from gql.compiled.plan import Rows
+from gql.compiled.render import _through_reference
 from gql.compiled.sql_pg import Postgres
 from gql.compiled.sql_sqlite import Sqlite
 from gql.context import Context
 from gql.schema import schema
+from models import Campaign, Organization, Undertaking
 from models.enums import OrgKind, Role
 from permissions.principal import Principal
 
@@ -116,3 +121,32 @@ async def test_dialects_differ_where_the_databases_do(db: None) -> None:
     assert "json_quote(" in sqlite.sql[0] and "group_concat(" in sqlite.sql[0]
     assert "to_json(" in postgres.sql[0] and "string_agg(" in postgres.sql[0]
     assert "json_build_object" not in postgres.sql[0]  # it prints `"a" : 1`
+
+
+async def test_a_filter_through_a_required_reference_reads_the_referenced_row(db: None
+                                                                              ) -> None:
+    # A school's form shows the undertakings of the campaign's items: the condition is on
+    # each undertaking's own item, looked up by its reference, not the undertaking again by
+    # its id and then its item (a tenth of the form on PostgreSQL).
+    [root] = plan('{ declaration(organizationCode: "4199200001") {'
+                  ' undertakings { quantity } } }', SCHOOL) or []
+    assert root.sql is not None
+    sql = root.sql[0]
+    assert 'LEFT OUTER JOIN "task_entry"' not in sql
+    assert re.search(r"FROM task_entry (t\d+) WHERE \1\.id = t\d+\.item_id AND", sql), sql
+
+
+async def test_only_a_required_reference_is_taken_apart(db: None) -> None:
+    campaigns = Subquery(Campaign.all().values("id"))
+    through = _through_reference(Rows.of(Undertaking.filter(item__campaign_id__in=campaigns)),
+                                 "undertaking")
+    assert through is not None and through[:2] == ("task_entry", "item_id")
+    # a reference that may be NULL: the LEFT JOIN keeps rows an EXISTS would not
+    assert _through_reference(Rows.of(Organization.filter(parent__code__isnull=True)),
+                              "organization") is None
+    # a condition on the rows' own columns as well: not a condition on the referenced row
+    assert _through_reference(Rows.of(Undertaking.filter(item__campaign_id=1, quantity=2)),
+                              "undertaking") is None
+    # rows of another table
+    assert _through_reference(Rows.of(Undertaking.filter(item__campaign_id=1)),
+                              "organization") is None
