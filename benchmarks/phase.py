@@ -1,7 +1,7 @@
 """One step of the benchmark in a process of its own, answering JSON on its last line.
 
     python -m benchmarks.phase build URL SCHOOLS REPORTS(0|1)
-    python -m benchmarks.phase reads URL SIZES_JSON RUNS RESOLVER_RUNS SKIP_JSON
+    python -m benchmarks.phase reads URL SIZES_JSON RUNS RESOLVER_RUNS SKIP_JSON PAIRED_S
     python -m benchmarks.phase rush URL SCHOOLS CONCURRENCY
 
 Each step gets a fresh process so that its peak memory is its own (building the data
@@ -45,7 +45,7 @@ async def main(step: str, url: str, *args: str) -> Any:
 
             dialect = "postgres" if url.startswith("postgres") else "sqlite"
             results = await measure_reads(dialect, floor_target(url), Sizes(**json.loads(
-                args[0])), int(args[1]), int(args[2]), json.loads(args[3]))
+                args[0])), int(args[1]), int(args[2]), json.loads(args[3]), float(args[4]))
             return [dataclasses.asdict(r) for r in results]
         if step == "rush":
             from benchmarks.rush import run_rush

@@ -165,12 +165,21 @@ BUDGET_S = 20.0
 QUICK_S = 0.05
 QUICK_RUNS = 15
 
+# A quick read's floor and compiled path are then timed side by side for PAIRED_S: one run
+# of each in turn, the medians of each's runs compared. Timed one after the other, fifteen
+# runs of a 0.4 ms read span 6 ms, and a pause of the machine's in either span moved the
+# ratio by a third (PostgreSQL's one-school form, the same code: 1.32x in one run of the
+# benchmark, 1.89x in the next); side by side, both see the same machine.
+PAIRED_S = 4.0
+
 
 async def measure_reads(dialect: str, floor_target: str, sizes: Sizes, runs: int,
                         resolver_runs: int | None = None,
-                        skip: dict[str, dict[str, float]] | None = None) -> list[ReadResult]:
+                        skip: dict[str, dict[str, float]] | None = None,
+                        paired_s: float = PAIRED_S) -> list[ReadResult]:
     """Each read: warm-up, then up to `runs` of the floor and of each path, medians
-    compared. `skip` names (read, path) pairs not to run, with their estimated seconds."""
+    compared (a quick read's floor and compiled path side by side for `paired_s`). `skip`
+    names (read, path) pairs not to run, with their estimated seconds."""
     results = []
     clients = {"compiled": app_client(True), "resolvers": app_client(False)}
     try:
@@ -193,12 +202,34 @@ async def measure_reads(dialect: str, floor_target: str, sizes: Sizes, runs: int
                     paths[path] = (Timing(estimate * 1000, 0) if estimate is not None else
                                    await _measure_path(client, token, read, sizes, n,
                                                        expected))
-                results.append(ReadResult(read.name, Timing(floor_ms, read_runs, size_kib=len(
-                    floor_text.encode()) / 1024), paths))
+                floor_timing = Timing(floor_ms, read_runs, size_kib=len(floor_text.encode())
+                                      / 1024)
+                if quick and "compiled" not in (skip or {}).get(read.name, {}):
+                    floor_timing.median_ms, paths["compiled"].median_ms, runs_each = (
+                        await _paired(partial(floor.fetch, read, sizes),
+                                      api_request(clients["compiled"], token, read, sizes),
+                                      paired_s))
+                    floor_timing.runs = paths["compiled"].runs = runs_each
+                results.append(ReadResult(read.name, floor_timing, paths))
     finally:
         for client in clients.values():
             await client.aclose()
     return results
+
+
+async def _paired(floor: Callable[[], Awaitable[Any]], path: Callable[[], Awaitable[Any]],
+                  seconds: float) -> tuple[float, float, int]:
+    """(floor's median ms, the path's median ms, runs of each), run in turn for `seconds`
+    (at least QUICK_RUNS of each)."""
+    times: tuple[list[float], list[float]] = ([], [])
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end or len(times[0]) < QUICK_RUNS:
+        for call, spent in zip((floor, path), times, strict=True):
+            start = time.perf_counter()
+            await call()
+            spent.append(time.perf_counter() - start)
+    return (statistics.median(times[0]) * 1000, statistics.median(times[1]) * 1000,
+            len(times[0]))
 
 
 async def _measure_path(client: httpx.AsyncClient, token: str, read: Read, sizes: Sizes,

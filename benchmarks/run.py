@@ -29,6 +29,7 @@ from typing import Any
 import asyncpg
 
 from benchmarks.data import SCHOOLS_PER_SCALE
+from benchmarks.reads import PAIRED_S
 
 
 def phase(*args: str) -> Any:
@@ -126,6 +127,8 @@ def main() -> None:
                         help="timed runs of the resolver path at x20")
     parser.add_argument("--rush", type=int, default=600, help="schools in the rush (0: none)")
     parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--paired", type=float, default=PAIRED_S,
+                        help="seconds a quick read and its floor are timed side by side")
     args = parser.parse_args()
     kinds = (args.databases or ("sqlite,postgres" if args.postgres else "sqlite")).split(",")
     sizes = ([args.schools] if args.schools else
@@ -146,7 +149,7 @@ def main() -> None:
             resolver_runs = args.resolver_runs_large if large else args.runs
             skip = _skips(small.get(kind), schools) if large else {}
             results = phase("reads", url, json.dumps(built), str(runs), str(resolver_runs),
-                            json.dumps(skip))
+                            json.dumps(skip), str(args.paired))
             if not large:
                 small[kind] = results
             name = "PostgreSQL" if kind == "postgres" else "SQLite"
