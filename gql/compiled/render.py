@@ -607,9 +607,26 @@ def _through_reference(rows: Rows, table: str | None) -> tuple[str, str, str, st
     own, head, target, joined, joined_again, own_again, reference, condition = found.groups()
     if {own, head, own_again} != {table} or joined != joined_again or f'"{table}"' in condition:
         return None
+    if _CLAUSE.search(_outside_parentheses(condition)):  # the rows ordered, limited, ...
+        return None
     if not _required_reference(table, reference, target):
         return None
     return checked(target), checked(reference), joined, condition
+
+
+# What may follow a WHERE in a SELECT: then the text after WHERE is more than a condition.
+_CLAUSE = re.compile(r"\b(?:ORDER|GROUP|LIMIT|OFFSET|HAVING|UNION|EXCEPT|INTERSECT|WINDOW)\b",
+                     re.I)
+_INNERMOST = re.compile(r"\([^()]*\)")
+
+
+def _outside_parentheses(sql: str) -> str:
+    """`sql` without what its parentheses hold (subqueries, lists)."""
+    while True:
+        shorter = _INNERMOST.sub("", sql)
+        if shorter == sql:
+            return sql
+        sql = shorter
 
 
 @cache

@@ -147,6 +147,9 @@ async def test_only_a_required_reference_is_taken_apart(db: None) -> None:
     # a condition on the rows' own columns as well: not a condition on the referenced row
     assert _through_reference(Rows.of(Undertaking.filter(item__campaign_id=1, quantity=2)),
                               "undertaking") is None
+    # rows limited: more than a condition follows the WHERE
+    assert _through_reference(Rows.of(Undertaking.filter(item__campaign_id__in=campaigns)
+                                      .limit(3)), "undertaking") is None
     # rows of another table
     assert _through_reference(Rows.of(Undertaking.filter(item__campaign_id=1)),
                               "organization") is None
