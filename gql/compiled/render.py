@@ -607,7 +607,13 @@ def _through_reference(rows: Rows, table: str | None) -> tuple[str, str, str, st
     own, head, target, joined, joined_again, own_again, reference, condition = found.groups()
     if {own, head, own_again} != {table} or joined != joined_again or f'"{table}"' in condition:
         return None
-    if _CLAUSE.search(_outside_parentheses(condition)):  # the rows ordered, limited, ...
+    top = _outside_subqueries(condition)
+    if top is None or _CLAUSE.search(top):  # the rows ordered, limited, ...
+        return None
+    # Outside its subqueries the condition may name only the joined row's columns: a bare
+    # name (Tortoise writes an F() on the rows' own columns as `"id"`) would be looked up
+    # in the referenced table first once inside the EXISTS.
+    if '"' in re.sub(re.escape(f'"{joined}".') + r'"\w+"', "", top):
         return None
     if not _required_reference(table, reference, target):
         return None
@@ -617,16 +623,27 @@ def _through_reference(rows: Rows, table: str | None) -> tuple[str, str, str, st
 # What may follow a WHERE in a SELECT: then the text after WHERE is more than a condition.
 _CLAUSE = re.compile(r"\b(?:ORDER|GROUP|LIMIT|OFFSET|HAVING|UNION|EXCEPT|INTERSECT|WINDOW)\b",
                      re.I)
-_INNERMOST = re.compile(r"\([^()]*\)")
+_SELECT = re.compile(r"\s*SELECT\b", re.I)
 
 
-def _outside_parentheses(sql: str) -> str:
-    """`sql` without what its parentheses hold (subqueries, lists)."""
-    while True:
-        shorter = _INNERMOST.sub("", sql)
-        if shorter == sql:
-            return sql
-        sql = shorter
+def _outside_subqueries(sql: str) -> str | None:
+    """`sql` without the subqueries it holds (`(SELECT ...)`, whatever they hold), other
+    parentheses kept; None when they do not pair up."""
+    kept: list[str] = []
+    inside: list[bool] = []  # per open parenthesis: within a subquery
+    for at, ch in enumerate(sql):
+        if ch == "(":
+            inside.append(bool(inside and inside[-1]) or bool(_SELECT.match(sql, at + 1)))
+            if not inside[-1]:
+                kept.append(ch)
+        elif ch == ")":
+            if not inside:
+                return None
+            if not inside.pop():
+                kept.append(ch)
+        elif not (inside and inside[-1]):
+            kept.append(ch)
+    return None if inside else "".join(kept)
 
 
 @cache

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from graphql import parse
 from tortoise import connections
-from tortoise.expressions import Subquery
+from tortoise.expressions import F, Q, Subquery
 
 from gql.compiled.execute import DIALECTS, Root, plan_operation
 from gql.compiled.plan import Rows
@@ -150,6 +150,17 @@ async def test_only_a_required_reference_is_taken_apart(db: None) -> None:
     # rows limited: more than a condition follows the WHERE
     assert _through_reference(Rows.of(Undertaking.filter(item__campaign_id__in=campaigns)
                                       .limit(3)), "undertaking") is None
+    # a column of the rows' own, written bare (an F()): inside the EXISTS it would be the
+    # referenced row's
+    assert _through_reference(Rows.of(Undertaking.filter(
+        item__target_quantity__gte=F("id"))), "undertaking") is None
+    assert _through_reference(Rows.of(Undertaking.filter(
+        Q(item__campaign_id=1) | Q(item__target_quantity__gt=F("quantity")))),
+        "undertaking") is None
+    # ... while a subquery's own names are its own
+    through = _through_reference(Rows.of(Undertaking.filter(
+        Q(item__campaign_id__in=campaigns) | Q(item__number="1.1"))), "undertaking")
+    assert through is not None and "campaign" in through[3]
     # rows of another table
     assert _through_reference(Rows.of(Undertaking.filter(item__campaign_id=1)),
                               "organization") is None
