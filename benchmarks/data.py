@@ -136,10 +136,10 @@ async def _reports(campaign: Campaign, schools: list[Organization]) -> None:
             provincial=Decimal("0.50") * share) for uid, org_id, quantity in done])
 
 
-async def add_rush_schools(count: int, password_hash: str) -> list[str]:
+async def add_rush_schools(count: int, password_hash: str, prefix: str = "49") -> list[str]:
     """Schools that have declared nothing yet (for the rush), under the first cities."""
     cities = await Organization.filter(kind=OrgKind.CITY).order_by("code")
-    codes = [school_code(n, prefix="49") for n in range(count)]
+    codes = [school_code(n, prefix=prefix) for n in range(count)]
     await _chunks([Organization(code=code, name=f"冲刺学校{n}", kind=OrgKind.SCHOOL,
                                 parent_id=cities[n % len(cities)].id,
                                 school_type=SchoolType.SECONDARY)

@@ -89,12 +89,16 @@ def print_rush(title: str, r: dict[str, Any]) -> None:
     print(f"\n### {title}: the rush ({r['schools']} schools, {r['concurrency']} at a time:"
           f" login, save 10 rows, submit)\n")
     print(f"| whole run | {r['schools']} verifications alone | ratio | p50 / p95 per school"
-          " | errors | lost | peak RSS | statements: login / save / submit |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+          " | errors | lost | peak RSS | statements: login / save / submit"
+          " | hand-written SQL flows: whole run, ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    floor = r.get("floor_s")
+    floor_cell = (f"{floor:.1f} s, {floor / r['verifications_s']:.2f}x" if floor
+                  else "(PostgreSQL only)")
     print(f"| {r['total_s']:.1f} s | {r['verifications_s']:.1f} s | **{r['ratio']:.2f}x**"
           f" | {r['p50_s']:.2f} s / {r['p95_s']:.2f} s | {len(r['errors'])}"
           f" | {len(r['lost'])} | {r['peak_rss_mib']:.0f} MiB"
-          f" | {' / '.join(str(n) for n in r['statements'])} |")
+          f" | {' / '.join(str(n) for n in r['statements'])} | {floor_cell} |")
     for line in r["errors"][:5] + r["lost"]:
         print(f"- {line}")
 

@@ -19,11 +19,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from tortoise import connections
+
 from benchmarks.asgi import post
 from benchmarks.data import add_rush_schools
 from benchmarks.instrument import Statements, peak_rss_mib, reset_peak_rss
 from benchmarks.reads import bench_app
-from models import Declaration, Organization, TaskEntry, Undertaking
+from benchmarks.rush_floor import run_floor
+from models import Campaign, Declaration, Organization, TaskEntry, Undertaking
 from models.account import LoginAttempt
 from models.declaration import DeclarationEvent, DeclarationStatus, UndertakingChange
 from models.enums import SchoolType, TaskLevel
@@ -54,6 +57,8 @@ class RushResult:
     # SQL statements of each request of one school's flow, measured alone before the rush:
     # login, save, submit (the token lookups included)
     statements: tuple[int, int, int] = (0, 0, 0)
+    # The same flows as hand-written SQL (benchmarks/rush_floor.py), on PostgreSQL
+    floor_s: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -166,9 +171,20 @@ async def run_rush(schools: int, concurrency: int) -> RushResult:
     total = time.perf_counter() - start
     peak = peak_rss_mib()
     done = sorted(t for t in times if t is not None)
+    lost = await _check(codes, numbers)
+    floor = None
+    if connections.get("default").capabilities.dialect == "postgres":
+        floor_codes = await add_rush_schools(schools, password_hash, prefix="48")
+        campaign = await Campaign.all().order_by("-declaration_opens_at", "-id").first()
+        assert campaign is not None
+        floor = await run_floor(floor_codes, PASSWORD, campaign.id,
+                                [(i.id, i.number) for i in items if i.number in numbers],
+                                concurrency)
+        # The floor writes what the API does, as far as the check looks
+        lost += [f"hand-written SQL: {line}" for line in await _check(floor_codes, numbers)]
     return RushResult(
         schools=schools, concurrency=concurrency, errors=errors,
-        lost=await _check(codes, numbers), total_s=total, verifications_s=verifications,
+        lost=lost, total_s=total, verifications_s=verifications, floor_s=floor,
         p50_s=statistics.median(done) if done else 0.0,
         p95_s=done[int(0.95 * (len(done) - 1))] if done else 0.0, peak_rss_mib=peak,
         statements=(login, save, submit))
