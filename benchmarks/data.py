@@ -19,7 +19,7 @@ from tortoise.models import Model
 
 from models import Declaration, Organization, TaskEntry, Undertaking, User
 from models.bulk import insert_rows, insert_values, insertable
-from models.catalog import Campaign, ReportingRound
+from models.catalog import NEWEST_FIRST, Campaign, ReportingRound
 from models.clock import now_utc
 from models.database import analyze
 from models.declaration import DeclarationStatus
@@ -79,7 +79,7 @@ async def build(count: int, password_hash: str, *, reports: bool = True) -> Size
     await seed_if_empty(demo=False)
     cities = await Organization.filter(kind=OrgKind.CITY).order_by("code")
     province = await Organization.get(kind=OrgKind.PROVINCE)
-    campaign = await Campaign.all().order_by("-declaration_opens_at", "-id").first()
+    campaign = await Campaign.all().order_by(*NEWEST_FIRST).first()
     assert campaign is not None
     items = await TaskEntry.filter(campaign_id=campaign.id, level=TaskLevel.SCHOOL,
                                    is_group=False, retired_at=None).order_by("sort_key")

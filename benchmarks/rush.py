@@ -28,6 +28,7 @@ from benchmarks.reads import bench_app
 from benchmarks.rush_floor import run_floor
 from models import Campaign, Declaration, Organization, TaskEntry, Undertaking
 from models.account import LoginAttempt
+from models.catalog import NEWEST_FIRST
 from models.declaration import DeclarationEvent, DeclarationStatus, UndertakingChange
 from models.enums import SchoolType, TaskLevel
 from models.passwords import hash_password_sync, verify_password
@@ -121,7 +122,8 @@ async def run_rush(schools: int, concurrency: int) -> RushResult:
     probe = codes.pop()  # one more school, whose flow is counted alone first
     items = await TaskEntry.filter(level=TaskLevel.SCHOOL, is_group=False,
                                    retired_at=None).order_by("sort_key")
-    numbers = [i.number for i in items if i.eligible_for(SchoolType.SECONDARY)][:ROWS]
+    chosen = [i for i in items if i.eligible_for(SchoolType.SECONDARY)][:ROWS]
+    numbers = [i.number for i in chosen]
 
     # The yardstick: the same number of verifications, alone, on the same pool.
     start = time.perf_counter()
@@ -175,10 +177,10 @@ async def run_rush(schools: int, concurrency: int) -> RushResult:
     floor = None
     if connections.get("default").capabilities.dialect == "postgres":
         floor_codes = await add_rush_schools(schools, password_hash, prefix="48")
-        campaign = await Campaign.all().order_by("-declaration_opens_at", "-id").first()
+        campaign = await Campaign.all().order_by(*NEWEST_FIRST).first()
         assert campaign is not None
         floor = await run_floor(floor_codes, PASSWORD, campaign.id,
-                                [(i.id, i.number) for i in items if i.number in numbers],
+                                [(i.id, i.number) for i in chosen],
                                 concurrency)
         # The floor writes what the API does, as far as the check looks
         lost += [f"hand-written SQL: {line}" for line in await _check(floor_codes, numbers)]
